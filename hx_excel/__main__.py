@@ -1,0 +1,3 @@
+from hx_excel.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,227 @@
+"""Workflow (四、监测预警及动态调整): `plan(household, policy, as_of)` → the steps that follow, with due dates and status.
+
+D1 household check within 7 days of a clue (of publication for 上级反馈); D2 the identification chain in order with a
+full 5-day notice; D3 contact and measures within 10 days of entry; D4 the monthly visit and review; D5 the
+earliest risk-elimination date and its chain; D6 green close-out. The document sets no deadline for the other
+chain steps: they carry an "earliest" date where one follows from the text, and no due date.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from hx_excel.core.days import add_days, days_spanned, month_end, months_after
+from hx_excel.core.grading import Assessment, Finding, assess
+from hx_excel.core.models import Household
+from hx_excel.policy import Policy
+
+Status = Literal["未到期", "即将到期", "已逾期", "已完成"]
+
+
+class Step(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    key: str
+    clause: str
+    title: str
+    status: Status
+    due: date | None = None        # deadline set by the document
+    earliest: date | None = None   # not allowed before this date
+    done_on: date | None = None
+    note: str = ""
+
+
+class Plan(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    assessment: Assessment
+    steps: tuple[Step, ...]
+    problems: tuple[Finding, ...]   # dates out of order, a notice cut short, …
+
+    @property
+    def next_step(self) -> Step | None:
+        """The step to act on first: overdue or nearest deadline first, then the first open step in order."""
+        open_steps = [s for s in self.steps if s.status != "已完成"]
+        with_due = sorted((s for s in open_steps if s.due), key=lambda s: s.due)
+        return with_due[0] if with_due else (open_steps[0] if open_steps else None)
+
+    @property
+    def overdue(self) -> tuple[Step, ...]:
+        return tuple(s for s in self.steps if s.status == "已逾期")
+
+
+def step_status(due: date | None, done_on: date | None, as_of: date, due_soon_days: int) -> Status:
+    if done_on is not None:
+        return "已完成"
+    if due is None:
+        return "未到期"
+    if as_of > due:
+        return "已逾期"
+    return "即将到期" if (due - as_of).days <= due_soon_days else "未到期"
+
+
+class _Builder:
+    def __init__(self, policy: Policy, as_of: date):
+        self.policy, self.as_of = policy, as_of
+        self.mode = policy.deadlines.day_mode
+        self.steps: list[Step] = []
+        self.problems: list[Finding] = []
+
+    def add(self, key: str, clause: str, title: str, *, due: date | None = None, done_on: date | None = None,
+            earliest: date | None = None, note: str = "", done: bool = False) -> None:
+        """`done` marks a step done when the clerk recorded it without its date."""
+        if done_on and due and done_on > due:
+            note = "；".join(filter(None, [note, f"逾期完成（期限 {due:%Y-%m-%d}）"]))
+        status = "已完成" if done else step_status(due, done_on, self.as_of, self.policy.deadlines.due_soon_days)
+        self.steps.append(Step(key=key, clause=clause, title=title, status=status, due=due, earliest=earliest,
+                               done_on=done_on, note=note))
+
+    def order(self, clause: str, chain: list[tuple[str, date | None]]) -> None:
+        """A chain step cannot precede the one before it (D2, D5)."""
+        previous: tuple[str, date] | None = None
+        for name, on in chain:
+            if on is None:
+                continue
+            if previous and on < previous[1]:
+                self.problems.append(Finding(level="错误", clause=clause, message=(
+                    f"{clause} 程序顺序有误：“{name}”（{on:%Y-%m-%d}）早于前一步“{previous[0]}”（{previous[1]:%Y-%m-%d}），请核对日期")))
+            previous = (name, on)
+
+    def notice(self, clause: str, start: date | None, end: date | None, days: int, next_name: str,
+               next_on: date | None) -> date | None:
+        """The village notice must run its full `days` days, and the next step comes after it ends (D2, D5)."""
+        if start is None:
+            return None
+        full_end = add_days(start, days - 1, self.mode)
+        if end is not None:
+            if end < start:
+                self.problems.append(Finding(level="错误", clause=clause, message=(
+                    f"{clause} 公示结束日期（{end:%Y-%m-%d}）早于开始日期（{start:%Y-%m-%d}），请核对")))
+            elif days_spanned(start, end, self.mode) < days:
+                self.problems.append(Finding(level="错误", clause=clause, message=(
+                    f"{clause} 公示不足 {days} 天：{start:%Y-%m-%d} 至 {end:%Y-%m-%d}，应至少公示至 {full_end:%Y-%m-%d}")))
+        last_day = max(end or full_end, full_end)
+        if next_on is not None and next_on <= last_day:
+            self.problems.append(Finding(level="错误", clause=clause, message=(
+                f"{clause} “{next_name}”（{next_on:%Y-%m-%d}）应在公示期满（{last_day:%Y-%m-%d}）之后")))
+        return add_days(last_day, 1, "calendar")
+
+
+def plan(household: Household, policy: Policy, as_of: date, assessment: Assessment | None = None) -> Plan:
+    """Next steps for one household on `as_of` with their due dates, status and any dates out of order."""
+    a = assessment or assess(household, policy, as_of)
+    h, d = household, policy.deadlines
+    b = _Builder(policy, as_of)
+    exit_entry = policy.lists.entry("exit_statuses", h.exit_status) if h.exit_status else None
+    exited = exit_entry.exit if exit_entry else ""
+
+    # D1: household check within 7 days of the clue; of its publication for 上级反馈 clues.
+    channel = policy.lists.entry("clue_channels", h.clue_channel) if h.clue_channel else None
+    clue_start, note = h.clue_on, ""
+    if channel and channel.published:
+        if h.clue_published_on:
+            clue_start = h.clue_published_on
+        else:
+            note = "上级反馈线索未填发布日期，暂按收集日期起算"
+    if clue_start:
+        b.add("household_check", "D1", "入户核实（填写入户调查表）",
+              due=add_days(clue_start, d.household_check_days, b.mode), done_on=h.household_check_on, note=note)
+
+    # D2: red/yellow identification chain, once the household is red or yellow or already on the way.
+    chain_dates = (h.application_on, h.notice_start_on, h.notice_end_on, h.township_review_on,
+                   h.district_approval_on, h.entered_on)
+    if a.grade in ("红", "黄") or any(chain_dates):
+        b.order("D2", [("入户核实", h.household_check_on), ("农户申请及承诺授权", h.application_on),
+                       ("村级评议公示开始", h.notice_start_on), ("村级评议公示结束", h.notice_end_on),
+                       ("乡级核查研判", h.township_review_on), ("区级审定公告", h.district_approval_on),
+                       ("纳入监测", h.entered_on)])
+        review_from = b.notice("D2", h.notice_start_on, h.notice_end_on, d.public_notice_days, "乡级核查研判",
+                               h.township_review_on)
+        if h.entered_on is None:  # once entered, the chain is behind it: only its order is checked
+            if not h.household_check_on and not clue_start:
+                b.add("household_check", "D2", "入户核实")
+            b.add("application", "D2", "农户申请及承诺授权", done_on=h.application_on)
+            notice_end = add_days(h.notice_start_on, d.public_notice_days - 1, b.mode) if h.notice_start_on else None
+            b.add("village_notice", "D2", f"村级评议及公示（{d.public_notice_days} 天）",
+                  done_on=h.notice_end_on if h.notice_end_on and notice_end and h.notice_end_on >= notice_end else None,
+                  earliest=notice_end, note=f"公示至少至 {notice_end:%Y-%m-%d}" if notice_end else "")
+            b.add("township_review", "D2", "乡级核查研判", done_on=h.township_review_on, earliest=review_from)
+            b.add("district_approval", "D2", "区级审定公告", done_on=h.district_approval_on)
+            b.add("entry", "D2", "纳入监测（录入全国防返贫监测信息系统）", done_on=h.entered_on)
+
+    monitored = h.entered_on is not None and exited == ""
+    # D3: contact and measures within 10 days of entry.
+    if h.entered_on:
+        due = add_days(h.entered_on, d.contact_and_measures_days, b.mode)
+        b.add("contact", "D3", "确定帮扶联系人", due=due, done_on=h.contact_assigned_on, done=bool(h.contact_name),
+              note="已填联系人但未填确定日期" if h.contact_name and not h.contact_assigned_on else "")
+        decided = [m.decided_on for m in h.measures if m.decided_on]
+        b.add("measures", "D3", "明确帮扶措施并录入系统", due=due, done_on=min(decided, default=None),
+              done=bool(h.measures),
+              note="已填措施但未填明确日期" if h.measures and not decided else "")
+
+    # D4 (monitored red/yellow) and D6 (green ledger): a visit every month; D4 also a village review every month.
+    followed = monitored or (exited == "" and a.grade == "绿")
+    if followed:
+        anchor = h.entered_on or h.household_check_on or as_of
+        clause = "D4" if monitored else "D6"
+        _monthly(b, "visit", clause, "本月入户走访", h.last_visit_on, anchor, d.visit_interval_months)
+        if monitored:
+            _monthly(b, "review", "D4", "本月村级集中研判", h.last_review_on, anchor, d.visit_interval_months)
+
+    # D5: risk elimination for monitored households, from six months of stable income.
+    elimination_dates = (h.elimination_nominated_on, h.elimination_check_on, h.elimination_notice_start_on,
+                         h.elimination_notice_end_on, h.elimination_township_review_on,
+                         h.elimination_county_approval_on, h.eliminated_on)
+    if monitored or any(elimination_dates):
+        _elimination(b, h, a, policy)
+
+    # D6: a green-ledger household (never entered) whose risk is gone can be closed.
+    if h.entered_on is None and exited == "" and a.grade == "无" and (h.household_check_on or h.last_visit_on):
+        b.add("close", "D6", "风险已稳定消除，可销号", done_on=h.closed_on)
+
+    return Plan(assessment=a, steps=tuple(b.steps), problems=tuple(b.problems))
+
+
+def _monthly(b: _Builder, key: str, clause: str, title: str, last: date | None, anchor: date, months: int) -> None:
+    """At least once a calendar month: due by the end of the month after the last one (or of the anchor's month)."""
+    due = month_end(last, months) if last else month_end(anchor)
+    done_this_month = last is not None and (last.year, last.month) == (b.as_of.year, b.as_of.month)
+    if done_this_month:
+        b.add(key, clause, title, due=due, done_on=last, note=f"下次应在 {due:%Y-%m-%d} 前")
+    else:
+        b.add(key, clause, title, due=due, done_on=None,
+              note=f"上次 {last:%Y-%m-%d}" if last else "尚无记录")
+
+
+def _elimination(b: _Builder, h: Household, a: Assessment, policy: Policy) -> None:
+    d = policy.deadlines
+    earliest = months_after(h.income_stable_since, d.stable_income_months) if h.income_stable_since else None
+    still = [c.id for c in a.clauses if c.grade in ("红", "黄")]
+    note = []
+    if earliest is None:
+        note.append("未填收入稳定起始日期")
+    if still:
+        note.append(f"仍有 {'、'.join(still)}，暂不具备风险消除条件")
+    b.order("D5", [("收入稳定满期", earliest), ("村（居）提名", h.elimination_nominated_on),
+                   ("入户核实", h.elimination_check_on), ("村级评议公示开始", h.elimination_notice_start_on),
+                   ("村级评议公示结束", h.elimination_notice_end_on), ("乡级审核", h.elimination_township_review_on),
+                   ("县级审定公告", h.elimination_county_approval_on), ("标注风险消除", h.eliminated_on)])
+    review_from = b.notice("D5", h.elimination_notice_start_on, h.elimination_notice_end_on,
+                           d.elimination_notice_days, "乡级审核", h.elimination_township_review_on)
+    b.add("elimination_nomination", "D5", f"村（居）提名风险消除（收入稳定 {d.stable_income_months} 个月后）",
+          done_on=h.elimination_nominated_on, earliest=earliest, note="；".join(note))
+    if not any((h.elimination_nominated_on, h.elimination_check_on, h.elimination_notice_start_on,
+                h.elimination_notice_end_on, h.elimination_township_review_on, h.elimination_county_approval_on,
+                h.eliminated_on)):
+        return  # the rest of the chain follows once the village nominates
+    b.add("elimination_check", "D5", "风险消除入户核实", done_on=h.elimination_check_on)
+    notice_end = (add_days(h.elimination_notice_start_on, d.elimination_notice_days - 1, b.mode)
+                  if h.elimination_notice_start_on else None)
+    b.add("elimination_notice", "D5", f"风险消除村级评议及公示（{d.elimination_notice_days} 天）",
+          done_on=h.elimination_notice_end_on if h.elimination_notice_end_on and notice_end
+          and h.elimination_notice_end_on >= notice_end else None, earliest=notice_end)
+    b.add("elimination_township_review", "D5", "乡级审核", done_on=h.elimination_township_review_on, earliest=review_from)
+    b.add("elimination_county_approval", "D5", "县级审定公告", done_on=h.elimination_county_approval_on)
+    b.add("eliminated", "D5", "标注风险消除", done_on=h.eliminated_on)

@@ -1,0 +1,252 @@
+"""Policy as data: the numbers, day counts and value lists of 花乡振领通〔2022〕3号.
+
+The shipped `default.toml` is the single source; a user TOML file overrides any part of it (tables merge key by
+key, lists are replaced whole). Nothing here grades a household — `hx_excel.core` reads this model.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cached_property, lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DEFAULT_POLICY_FILE = "default.toml"
+
+
+class PolicyError(ValueError):
+    """A policy file or setting the tool cannot use; the message is Chinese and says what to fix."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Document(_Frozen):
+    title: str
+    number: str
+    province: str
+
+
+class Grading(_Frozen):
+    g1_margin_multiple: float = Field(gt=1, title="G1 明显高于倍数")
+    compulsory_school_age_min: int = Field(ge=3, le=10, title="义务教育起始年龄")
+    compulsory_school_age_max: int = Field(ge=10, le=20, title="义务教育截止年龄")
+    elderly_age: int = Field(ge=50, le=80, title="老人户年龄")
+
+
+class Deadlines(_Frozen):
+    day_mode: Literal["calendar", "working"] = Field(title="天数口径")
+    household_check_days: int = Field(gt=0, title="D1 入户核实天数")
+    public_notice_days: int = Field(gt=0, title="D2 公示天数")
+    contact_and_measures_days: int = Field(gt=0, title="D3 确定帮扶联系人和措施天数")
+    visit_interval_months: int = Field(gt=0, title="D4 走访间隔月数")
+    stable_income_months: int = Field(gt=0, title="D5 收入稳定月数")
+    elimination_notice_days: int = Field(gt=0, title="D5 风险消除公示天数")
+    due_soon_days: int = Field(ge=0, title="即将到期提示天数")
+
+
+class HouseholdType(_Frozen):
+    value: str
+    scope: Literal["S1", "S2", ""]
+    exited_poverty: bool
+
+
+class Relation(_Frozen):
+    value: str
+    sex: Literal["男", "女", "异", ""]
+
+
+class Labour(_Frozen):
+    value: str
+    can_work: bool
+
+
+class Health(_Frozen):
+    value: str
+    serious: bool
+
+
+class Disability(_Frozen):
+    value: str
+    severe: bool
+
+
+class School(_Frozen):
+    value: str
+    out_of_school: bool
+
+
+class AccessRoad(_Frozen):
+    value: str
+    poor: bool
+
+
+class HouseGrade(_Frozen):
+    value: str
+    unsafe: bool
+
+
+class ClueChannel(_Frozen):
+    value: str
+    published: bool
+
+
+class ExitStatus(_Frozen):
+    value: str
+    exit: Literal["", "eliminated", "closed"]
+
+
+class Lists(_Frozen):
+    household_types: tuple[HouseholdType, ...]
+    relations: tuple[Relation, ...]
+    labour: tuple[Labour, ...]
+    health: tuple[Health, ...]
+    disability: tuple[Disability, ...]
+    school: tuple[School, ...]
+    access_roads: tuple[AccessRoad, ...]
+    house_grades: tuple[HouseGrade, ...]
+    clue_channels: tuple[ClueChannel, ...]
+    exit_statuses: tuple[ExitStatus, ...]
+    risk_types: tuple[str, ...]
+    measure_categories: tuple[str, ...]
+
+    @model_validator(mode="after")
+    def _values_unique(self) -> "Lists":
+        for name in type(self).model_fields:
+            values = [e if isinstance(e, str) else e.value for e in getattr(self, name)]
+            if not values:
+                raise ValueError(f"值列表 {name} 为空")
+            if len(set(values)) != len(values):
+                raise ValueError(f"值列表 {name} 有重复项")
+        return self
+
+    def values(self, name: str) -> tuple[str, ...]:
+        """The plain values of list `name`, in file order (what a dropdown offers)."""
+        return tuple(e if isinstance(e, str) else e.value for e in getattr(self, name))
+
+    def entry(self, name: str, value: str):
+        """The list entry whose value is `value`, or None."""
+        return self._index[name].get(value)
+
+    @cached_property
+    def _index(self) -> dict[str, dict[str, Any]]:
+        return {
+            name: {e.value: e for e in getattr(self, name)}
+            for name in type(self).model_fields
+            if not name.endswith(("risk_types", "measure_categories"))
+        }
+
+
+MEASURE_CONDITIONS = (
+    "always", "medical_spending", "school_spending", "able_member", "uninsured_member", "poor_road",
+    "no_toilet", "poor_hygiene", "files_incomplete", "low_awareness", "house_unsafe", "water_gap", "dropout",
+)
+
+
+class MeasureRule(_Frozen):
+    """A recommended measure of section 五 for one clause, offered when its condition holds."""
+
+    clause: str = Field(pattern=r"^(R[1-7]|Y[12]|G[1-4])$")
+    when: Literal[MEASURE_CONDITIONS]  # type: ignore[valid-type]
+    category: str
+    text: str
+
+
+class Policy(_Frozen):
+    document: Document
+    income_lines: dict[str, dict[int, float]]
+    grading: Grading
+    deadlines: Deadlines
+    lists: Lists
+    measures: tuple[MeasureRule, ...]
+
+    @field_validator("income_lines")
+    @classmethod
+    def _lines_positive(cls, lines: dict[str, dict[int, float]]) -> dict[str, dict[int, float]]:
+        for province, by_year in lines.items():
+            for year, line in by_year.items():
+                if line <= 0:
+                    raise ValueError(f"{province} {year} 年标准线必须大于 0")
+        return lines
+
+    @model_validator(mode="after")
+    def _measure_categories_listed(self) -> "Policy":
+        for rule in self.measures:
+            if rule.category not in self.lists.measure_categories:
+                raise ValueError(f"措施类别“{rule.category}”（{rule.clause}）不在 measure_categories 中")
+        return self
+
+    def income_line(self, year: int, province: str | None = None) -> float:
+        """R1/Y1/G1: the year's per-head income line. A year with no line is an error, never a default."""
+        province = province or self.document.province
+        by_year = self.income_lines.get(province, {})
+        if year not in by_year:
+            known = "、".join(str(y) for y in sorted(by_year)) or "无"
+            raise PolicyError(
+                f"政策参数中没有 {province} {year} 年的年人均纯收入标准线（已配置年份：{known}）。"
+                f"请在参数文件 [income_lines.\"{province}\"] 下填写 {year} = 当年标准（元），或把年度改为已配置的年份。"
+            )
+        return by_year[year]
+
+    def measures_for(self, clause: str) -> tuple[MeasureRule, ...]:
+        return tuple(m for m in self.measures if m.clause == clause)
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Tables merge key by key; anything else (numbers, lists, arrays of tables) is replaced whole."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _normalise_years(data: dict[str, Any]) -> dict[str, Any]:
+    # TOML keys are strings; a year key must be a whole number.
+    lines = data.get("income_lines", {})
+    for province, by_year in lines.items():
+        fixed = {}
+        for year, line in by_year.items():
+            if not str(year).isdigit():
+                raise PolicyError(f"[income_lines.\"{province}\"] 中的“{year}”不是年份，请写成 2022 = 6700 的形式。")
+            fixed[int(year)] = line
+        lines[province] = fixed
+    return data
+
+
+def default_policy_data() -> dict[str, Any]:
+    text = resources.files(__package__).joinpath(DEFAULT_POLICY_FILE).read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def load_policy(user_file: str | Path | None = None) -> Policy:
+    """The shipped policy, overridden by `user_file` when given."""
+    data = default_policy_data()
+    if user_file is not None:
+        path = Path(user_file)
+        try:
+            override = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise PolicyError(f"找不到政策参数文件：{path}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise PolicyError(f"政策参数文件 {path} 格式有误（需为 UTF-8 编码的 TOML）：{exc}") from None
+        data = _merge(data, override)
+    try:
+        return Policy.model_validate(_normalise_years(data))
+    except ValidationError as exc:
+        where = f"政策参数文件 {user_file}" if user_file else "内置政策参数"
+        problems = "；".join(f"{'.'.join(str(p) for p in e['loc'])}：{e['msg']}" for e in exc.errors())
+        raise PolicyError(f"{where}有误：{problems}") from None
+
+
+@lru_cache(maxsize=1)
+def default_policy() -> Policy:
+    """The shipped policy, loaded once (models are frozen, so sharing it is safe)."""
+    return load_policy(None)
+
