@@ -1,0 +1,298 @@
+"""Grading (三、监测级别): one test per clause, quoting it, then boundaries, precedence and the G1 carve-out."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from conftest import AS_OF, household, person, size_income
+from hx_excel.core.grading import assess, yuan
+from hx_excel.policy import PolicyError
+
+
+def grade_of(h, policy, as_of=AS_OF):
+    a = assess(h, policy, as_of)
+    return a.grade, a.clause_ids
+
+
+def test_nothing_wrong_is_no_grade(policy):
+    assert grade_of(household(), policy) == ("无", ())
+
+
+# ---- Red ----------------------------------------------------------------------------------------------------
+
+def test_R1_income_below_line(policy):
+    """R1 “年人均纯收入低于省确定的当年收入标准线(2022 年为 6700 元)的” → red."""
+    h = household(**size_income(5200, 3))
+    a = assess(h, policy, AS_OF)
+    assert (a.grade, a.clause_ids) == ("红", ("R1",))
+    assert a.clauses[0].reason == "R1 年人均纯收入 5,200 元，低于 2022 年标准 6,700 元"
+    assert a.category == "脱贫不稳定户"  # 已是脱贫户的纳入脱贫户不稳定户
+    assert any("低保" in m for m in a.clauses[0].measures)  # 五(一) 符合低保条件的纳入兜底保障
+
+
+def test_R1_ordinary_household_is_marginal(policy):
+    """一般户纳入边缘易致贫户 (三(一))."""
+    h = household(household_type="低保户", has_dibao=True, **size_income(3000, 2))
+    assert assess(h, policy, AS_OF).category == "边缘易致贫户"
+
+
+def test_R2_food_and_clothing(policy):
+    """R2 “吃、穿不保障的” → red."""
+    assert grade_of(household(food_clothing_secured=False), policy) == ("红", ("R2",))
+
+
+def test_R3_drinking_water(policy):
+    """R3 “饮水不保障的” → red (income not clearly above the line, so no G1)."""
+    assert grade_of(household(water_secured=False, **size_income(8000, 2)), policy) == ("红", ("R3",))
+
+
+def test_R4_compulsory_age_dropout_derived_from_members(policy):
+    """R4 “家中有义务教育阶段辍学学生的”: age from the ID number, status from 在校生状况."""
+    child = person("小明", "之子", born=date(2010, 9, 1), school="辍学", labour="无劳动力")
+    a = assess(household(members=[person("户主"), child]), policy, AS_OF)
+    assert (a.grade, a.clause_ids) == ("红", ("R4",))
+    assert "小明（11 岁，辍学）" in a.clauses[0].reason
+    assert a.derived.dropouts == (1,)
+
+
+@pytest.mark.parametrize("born, holds", [
+    (date(2016, 7, 15), True),    # 6 today: compulsory age starts
+    (date(2016, 7, 16), False),   # 5 until tomorrow
+    (date(2006, 7, 16), True),    # 15 until tomorrow
+    (date(2006, 7, 15), False),   # 16 today: past compulsory age
+])
+def test_R4_age_boundaries(policy, born, holds):
+    child = person("孩子", "之女", born=born, sex="女", school="非在校生", labour="无劳动力")
+    a = assess(household(members=[person("户主"), child]), policy, AS_OF)
+    assert ("R4" in a.clause_ids) is holds
+
+
+def test_R4_typed_but_not_in_members_is_reported(policy):
+    a = assess(household(reported_dropout=True), policy, AS_OF)
+    assert "R4" in a.clause_ids  # a typed warning factor is never dropped (D7)
+    assert any(f.clause == "R4" and "成员信息中没有" in f.message for f in a.findings)
+
+
+def test_R5_seriously_ill_member_without_insurance(policy):
+    """R5 “家中有重病、重残但未购买基本医疗保险的” → red."""
+    ill = person("病人", "配偶", sex="女", health="患有大病", insured=False)
+    assert grade_of(household(members=[person("户主"), ill]), policy) == ("红", ("R5",))
+
+
+def test_R5_severe_disability_without_insurance(policy):
+    disabled = person("残疾人", "之子", disability="一级", health="残疾", insured=False)
+    assert grade_of(household(members=[person("户主"), disabled]), policy) == ("红", ("R5",))
+
+
+def test_R5_not_for_mild_disability_or_insured(policy):
+    mild = person("轻度", "之子", disability="四级", health="残疾", insured=False)
+    insured = person("参保", "配偶", sex="女", health="患有大病", insured=True)
+    assert grade_of(household(members=[person("户主"), mild, insured]), policy) == ("无", ())
+
+
+def test_R5_typed_no_but_members_show_it(policy):
+    ill = person("病人", "配偶", sex="女", health="患有大病", insured=False)
+    a = assess(household(members=[person("户主"), ill], reported_uninsured_ill=False), policy, AS_OF)
+    assert "R5" in a.clause_ids
+    assert any(f.clause == "R5" and "成员信息显示有" in f.message for f in a.findings)
+
+
+@pytest.mark.parametrize("grade, holds", [("A", False), ("B", False), ("C", True), ("D", True), ("d级", True)])
+def test_R6_house_grade(policy, grade, holds):
+    """R6 “居住在经住建部门认定为 C级或 D 级危房中的” → red."""
+    a = assess(household(house_grade=grade, **size_income(8000, 2)), policy, AS_OF)
+    assert ("R6" in a.clause_ids) is holds
+
+
+def test_R7_nobody_can_work_and_no_dibao(policy):
+    """R7 “家庭成员均无劳动力也无低保兜底保障的” → red."""
+    members = [person("户主", labour="丧失劳动力"), person("配偶", "配偶", sex="女", labour="无劳动力")]
+    assert grade_of(household(members=members), policy) == ("红", ("R7",))
+    assert grade_of(household(members=members, has_dibao=True), policy) == ("无", ())
+
+
+def test_R7_unknown_labour_is_not_nobody(policy):
+    members = [person("户主", labour="丧失劳动力"), person("配偶", "配偶", sex="女", labour=None)]
+    a = assess(household(members=members), policy, AS_OF)
+    assert a.derived.nobody_can_work is None and "R7" not in a.clause_ids
+
+
+# ---- Yellow -------------------------------------------------------------------------------------------------
+
+def test_Y1_below_line_after_rigid_spending(policy):
+    """Y1 “核算年人均纯收入高于 6700 元但扣减当年就学、就医等刚性支出后年人均收入低于 6700 元的” → yellow."""
+    h = household(**size_income(10000, 3), rigid_spending_medical=12000)
+    a = assess(h, policy, AS_OF)
+    assert (a.grade, a.clause_ids, a.category) == ("黄", ("Y1",), "突发严重困难户")
+    assert "扣除当年刚性支出（就医 12,000 元）后人均 6,000 元" in a.clauses[0].reason
+    assert any(m.startswith("健康帮扶") for m in a.clauses[0].measures)  # 五(二) 就医支出高
+
+
+def test_Y2_sharp_fall_in_income(policy):
+    """Y2 “收入大幅缩减导致生活出现严重困难的” → yellow."""
+    assert grade_of(household(sharp_income_fall=True), policy) == ("黄", ("Y2",))
+
+
+# ---- Green --------------------------------------------------------------------------------------------------
+
+def test_G1_self_fixable_gap_with_income_clearly_above(policy):
+    """G1 “扣除刚性支出后家庭收入明显高于 6700元，出现“三保障”和饮水安全未保障情况,完全可以依靠自身能力及时解决的”."""
+    a = assess(household(water_secured=False, house_grade="C", can_self_resolve=True), policy, AS_OF)
+    assert (a.grade, a.clause_ids, a.carved_out) == ("绿", ("G1",), ("R3", "R6"))
+    assert "按绿色预警（R3、R6）" in a.clauses[0].reason
+
+
+def test_G2_poor_living_environment(policy):
+    """G2 “人居环境差的（家庭卫生环境差、无入户路或入户路为砂石路或泥土路、无卫生厕所等）”."""
+    for facts in ({"poor_hygiene": True}, {"access_road": "砂石路"}, {"access_road": "无入户路"}, {"sanitary_toilet": False}):
+        assert grade_of(household(**facts), policy) == ("绿", ("G2",)), facts
+    assert grade_of(household(access_road="硬化路", sanitary_toilet=None), policy) == ("无", ())
+
+
+def test_G3_subsidies_not_delivered(policy):
+    """G3 “应享受各项资助未落实到位的”."""
+    assert grade_of(household(subsidies_undelivered=True), policy) == ("绿", ("G3",))
+
+
+def test_G4_files_or_awareness_for_registered_households_only(policy):
+    """G4 “档案资料不完善、或政策知晓率低的建档立卡脱贫户和监测户”: S1 households only."""
+    assert grade_of(household(files_incomplete=True), policy) == ("绿", ("G4",))
+    assert grade_of(household(low_policy_awareness=True), policy) == ("绿", ("G4",))
+    assert grade_of(household(household_type="低保户", has_dibao=True, files_incomplete=True), policy) == ("无", ())
+
+
+# ---- Scope --------------------------------------------------------------------------------------------------
+
+def test_S1_registered_households(policy):
+    """S1 “将建档立卡户纳入分级监测预警范围”."""
+    a = assess(household(household_type="脱贫户"), policy, AS_OF)
+    assert a.in_scope and a.scope_clauses == ("S1",)
+
+
+@pytest.mark.parametrize("facts, reason", [
+    ({"household_type": "易地扶贫搬迁户"}, "易地扶贫搬迁户"),
+    ({"household_type": "一般农户", "has_dibao": True}, "农村低保对象"),
+    ({"household_type": "一般农户", "house_grade": "D"}, "C、D 级危房户"),
+    ({"household_type": "一般农户", "sharp_income_fall": True}, "收入大幅缩减"),
+    ({"household_type": "一般农户", "members": [person("老人", born=date(1950, 1, 1))]}, "老人户"),
+    ({"household_type": "一般农户", "members": [person("病人", health="患有大病")]}, "大病患者家庭"),
+])
+def test_S2_key_groups(policy, facts, reason):
+    """S2 “建档立卡之外的农村低保对象、特困人员、易地扶贫搬迁对象、…C、D 级危房户、老人户、重度残疾人家庭、大病患者家庭”."""
+    a = assess(household(**facts), policy, AS_OF)
+    assert a.scope_clauses == ("S2",) and reason in a.scope_reasons[0]
+
+
+def test_out_of_scope_is_said_not_silent(policy):
+    a = assess(household(household_type="一般农户", **size_income(5000, 2)), policy, AS_OF)
+    assert not a.in_scope and a.grade == "红"
+    assert any(f.clause == "S2" and "不在监测预警范围" in f.message for f in a.findings)
+
+
+# ---- Boundaries, precedence, carve-out -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("size", [1, 3])
+@pytest.mark.parametrize("per_head, grade", [(6699, "红"), (6700, "无"), (6701, "无")])
+def test_line_boundary_is_strictly_below(policy, size, per_head, grade):
+    """policy.md: “Below = strictly less; exactly L is not below.”"""
+    assert assess(household(**size_income(per_head, size)), policy, AS_OF).grade == grade
+
+
+@pytest.mark.parametrize("after_rigid, grade", [(6699, "黄"), (6700, "无"), (6701, "无")])
+def test_Y1_boundary_after_rigid_spending(policy, after_rigid, grade):
+    h = household(**size_income(9000, 3), rigid_spending_school=(9000 - after_rigid) * 3)
+    assert assess(h, policy, AS_OF).grade == grade
+
+
+@pytest.mark.parametrize("after_rigid, holds", [(10049, False), (10050, True), (10051, True)])
+def test_G1_margin_boundary(policy, after_rigid, holds):
+    """G1 “明显高于”: per head after rigid spending at least 1.5 × 6700 = 10,050 (the margin is a parameter)."""
+    h = household(**size_income(20000, 2), rigid_spending_other=(20000 - after_rigid) * 2, water_secured=False,
+                  can_self_resolve=True)
+    a = assess(h, policy, AS_OF)
+    assert (a.grade == "绿") is holds and (a.grade == "红") is (not holds)
+
+
+def test_G1_margin_is_a_parameter(policy):
+    stricter = policy.model_copy(update={"grading": policy.grading.model_copy(update={"g1_margin_multiple": 3.5})})
+    h = household(water_secured=False, can_self_resolve=True, **size_income(20000, 2))
+    assert assess(h, policy, AS_OF).grade == "绿"
+    assert assess(h, stricter, AS_OF).grade == "红"
+
+
+@pytest.mark.parametrize("clause, facts", [
+    ("R3", {"water_secured": False}),
+    ("R4", {"reported_dropout": True}),
+    ("R5", {"reported_uninsured_ill": True}),
+    ("R6", {"house_grade": "D"}),
+])
+def test_G1_carves_out_R3_to_R6(policy, clause, facts):
+    a = assess(household(can_self_resolve=True, **facts), policy, AS_OF)
+    assert (a.grade, a.clause_ids, a.carved_out) == ("绿", ("G1",), (clause,))
+
+
+@pytest.mark.parametrize("clause, facts", [
+    ("R2", {"food_clothing_secured": False}),
+    ("R7", {"members": [person("户主", labour="无劳动力")]}),
+])
+def test_G1_never_carves_out_R1_R2_R7(policy, clause, facts):
+    """R1, R2 (两不愁) and R7 stay red even when the household could fix a 三保障 gap itself."""
+    a = assess(household(can_self_resolve=True, water_secured=False, **facts), policy, AS_OF)
+    assert a.grade == "红" and clause in a.clause_ids and "G1" in a.clause_ids and a.carved_out == ("R3",)
+
+
+def test_R1_income_below_line_is_never_carved(policy):
+    a = assess(household(can_self_resolve=True, water_secured=False, **size_income(5000, 2)), policy, AS_OF)
+    assert a.grade == "红" and a.clause_ids == ("R1", "R3") and a.carved_out == ()
+
+
+def test_precedence_red_over_yellow_over_green_and_all_clauses_reported(policy):
+    h = household(food_clothing_secured=False, sharp_income_fall=True, subsidies_undelivered=True)
+    assert grade_of(h, policy) == ("红", ("R2", "Y2", "G3"))
+    h = household(sharp_income_fall=True, subsidies_undelivered=True)
+    assert grade_of(h, policy) == ("黄", ("Y2", "G3"))
+
+
+# ---- Inputs -------------------------------------------------------------------------------------------------
+
+def test_year_without_line_is_an_error_never_a_default(policy):
+    with pytest.raises(PolicyError, match="2023 年"):
+        assess(household(year=2023), policy, AS_OF)
+
+
+def test_year_defaults_to_as_of_year(policy):
+    h = household(year=None)
+    assert assess(h, policy, date(2022, 12, 31)).derived.year == 2022
+    with pytest.raises(PolicyError):
+        assess(h, policy, date(2024, 1, 1))
+
+
+def test_missing_income_is_reported_not_guessed(policy):
+    a = assess(household(annual_net_income=None), policy, AS_OF)
+    assert a.grade == "无" and any(f.clause == "R1" and "未填写家庭年纯收入" in f.message for f in a.findings)
+
+
+def test_member_checks(policy):
+    members = [
+        person("户主", "户主"),
+        person("错性别", "之女", sex="男"),
+        {"name": "坏号", "relation": "之子", "id_number": "520111201001011234"},
+    ]
+    members.append(dict(members[0], name="重复", relation="之子"))
+    a = assess(household(members=members), policy, AS_OF)
+    messages = " ".join(f.message for f in a.findings)
+    assert "之女" in messages and "性别为男" in messages
+    assert "坏号 的身份证号有误" in messages
+    assert "与第 1 位成员重复" in messages
+
+
+def test_two_heads_reported(policy):
+    a = assess(household(members=[person("甲"), person("乙")]), policy, AS_OF)
+    assert any("只有 1 名户主" in f.message for f in a.findings)
+
+
+@pytest.mark.parametrize("amount, text", [(5200, "5,200"), (6233.333333, "6,233.33"), (0.125, "0.13"), (1e6, "1,000,000")])
+def test_money_is_formatted_half_away_from_zero(amount, text):
+    assert yuan(amount) == text

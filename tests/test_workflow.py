@@ -1,0 +1,168 @@
+"""Workflow (四): D1-D6 due dates, statuses, chain order, and the working-day calendar."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from conftest import household, size_income
+from hx_excel.core.days import CalendarNotAvailable, add_days, days_spanned, month_end, months_after
+from hx_excel.core.workflow import plan, step_status
+
+
+def steps(p):
+    return {s.key: s for s in p.steps}
+
+
+def working(policy):
+    return policy.model_copy(update={"deadlines": policy.deadlines.model_copy(update={"day_mode": "working"})})
+
+
+def test_D1_check_within_7_days_of_the_clue(policy):
+    """D1 “在 7 天内进行入户核实，填写入户调查表”."""
+    h = household(clue_channel="基层干部排查", clue_on=date(2022, 7, 1))
+    s = steps(plan(h, policy, date(2022, 7, 4)))["household_check"]
+    assert (s.clause, s.due, s.status) == ("D1", date(2022, 7, 8), "未到期")
+    assert steps(plan(h, policy, date(2022, 7, 5)))["household_check"].status == "即将到期"  # 3 days left
+    assert steps(plan(h, policy, date(2022, 7, 8)))["household_check"].status == "即将到期"
+    assert steps(plan(h, policy, date(2022, 7, 9)))["household_check"].status == "已逾期"
+
+
+def test_D1_counts_from_publication_for_superior_feedback(policy):
+    """C1/D1 “上级部门归集线索于每月 5 日左右…发布…于线索发布后 7 日内进行入户排查”."""
+    h = household(clue_channel="上级反馈", clue_on=date(2022, 7, 8), clue_published_on=date(2022, 7, 5))
+    assert steps(plan(h, policy, date(2022, 7, 10)))["household_check"].due == date(2022, 7, 12)
+    h = household(clue_channel="上级反馈", clue_on=date(2022, 7, 8))
+    s = steps(plan(h, policy, date(2022, 7, 10)))["household_check"]
+    assert s.due == date(2022, 7, 15) and "未填发布日期" in s.note
+
+
+def test_D1_done_late_is_noted(policy):
+    h = household(clue_channel="基层干部排查", clue_on=date(2022, 7, 1), household_check_on=date(2022, 7, 12))
+    s = steps(plan(h, policy, date(2022, 7, 20)))["household_check"]
+    assert s.status == "已完成" and "逾期完成" in s.note
+
+
+def red(**facts):
+    return household(food_clothing_secured=False, **facts)
+
+
+def test_D2_identification_chain_in_order(policy):
+    """D2 “入户核实-农户申请及承诺授权-村级评议及公示（5天）-乡级核查研判-区级审定公告—纳入监测”."""
+    h = red(household_check_on=date(2022, 6, 6), application_on=date(2022, 6, 8))
+    p = plan(h, policy, date(2022, 6, 9))
+    keys = [s.key for s in p.steps if s.clause == "D2"]
+    assert keys == ["application", "village_notice", "township_review", "district_approval", "entry"]
+    assert p.next_step.key == "village_notice" and not p.problems
+
+
+def test_D2_notice_must_run_five_full_days(policy):
+    h = red(notice_start_on=date(2022, 6, 10), notice_end_on=date(2022, 6, 13), township_review_on=date(2022, 6, 14))
+    p = plan(h, policy, date(2022, 6, 20))
+    messages = [f.message for f in p.problems]
+    assert any("公示不足 5 天" in m and "2022-06-14" in m for m in messages)
+    assert any("乡级核查研判" in m and "公示期满" in m for m in messages)
+    assert steps(p)["village_notice"].status != "已完成"
+    ok = red(notice_start_on=date(2022, 6, 10), notice_end_on=date(2022, 6, 14), township_review_on=date(2022, 6, 15))
+    assert not plan(ok, policy, date(2022, 6, 20)).problems
+
+
+def test_D2_dates_out_of_order_are_reported(policy):
+    h = red(notice_start_on=date(2022, 6, 10), notice_end_on=date(2022, 6, 5))
+    assert any("早于开始日期" in f.message for f in plan(h, policy, date(2022, 6, 20)).problems)
+    h = red(district_approval_on=date(2022, 6, 20), entered_on=date(2022, 6, 18))
+    problems = plan(h, policy, date(2022, 6, 25)).problems
+    assert any(f.clause == "D2" and "“纳入监测”（2022-06-18）早于前一步“区级审定公告”" in f.message for f in problems)
+
+
+def test_D3_contact_and_measures_within_10_days_of_entry(policy):
+    """D3 “录入系统后 10 天内确定以乡村两级干部为主的帮扶联系人、明确帮扶措施”."""
+    h = red(entered_on=date(2022, 6, 20))
+    s = steps(plan(h, policy, date(2022, 7, 1)))
+    assert s["contact"].due == date(2022, 6, 30) and s["contact"].status == "已逾期"
+    assert s["measures"].status == "已逾期"  # D7: an identified household with no measure is surfaced
+    h = red(entered_on=date(2022, 6, 20), contact_name="干部甲", contact_assigned_on=date(2022, 6, 25),
+            measures=[{"category": "综合保障", "decided_on": date(2022, 6, 26)}])
+    s = steps(plan(h, policy, date(2022, 7, 1)))
+    assert s["contact"].status == s["measures"].status == "已完成"
+
+
+def test_D4_monthly_visit_and_review(policy):
+    """D4 “每月召开会议…集中研判”, “至少每月入户走访排查一次”."""
+    h = red(entered_on=date(2022, 3, 1), last_visit_on=date(2022, 5, 20), last_review_on=date(2022, 6, 3))
+    s = steps(plan(h, policy, date(2022, 6, 15)))
+    assert (s["visit"].due, s["visit"].status) == (date(2022, 6, 30), "未到期")
+    assert (s["review"].status, s["review"].done_on) == ("已完成", date(2022, 6, 3))
+    s = steps(plan(h, policy, date(2022, 7, 2)))
+    assert s["visit"].status == "已逾期"  # nobody visited in June
+
+
+def test_D5_earliest_elimination_after_six_stable_months(policy):
+    """D5 “对收入持续稳定半年以上…按照“村（居）提名→入户核实→…→标注风险消除”的程序”."""
+    h = household(entered_on=date(2021, 9, 1), income_stable_since=date(2021, 12, 31), last_visit_on=date(2022, 7, 1))
+    s = steps(plan(h, policy, date(2022, 7, 15)))
+    assert s["elimination_nomination"].earliest == date(2022, 6, 30)
+    assert "elimination_check" not in s  # the chain follows the nomination
+    still_red = red(entered_on=date(2021, 9, 1), income_stable_since=date(2021, 12, 31))
+    assert "仍有 R2" in steps(plan(still_red, policy, date(2022, 7, 15)))["elimination_nomination"].note
+
+
+def test_D5_nomination_before_six_months_is_reported(policy):
+    h = household(entered_on=date(2021, 9, 1), income_stable_since=date(2022, 3, 1),
+                  elimination_nominated_on=date(2022, 6, 1))
+    problems = plan(h, policy, date(2022, 7, 15)).problems
+    assert any(f.clause == "D5" and "村（居）提名" in f.message for f in problems)
+
+
+def test_D6_green_followed_and_closed(policy):
+    """D6 “对绿色预警户要进行台账管理…在其预警风险稳定消除后进行销号管理”."""
+    green = household(subsidies_undelivered=True, household_check_on=date(2022, 6, 1))
+    assert steps(plan(green, policy, date(2022, 7, 15)))["visit"].clause == "D6"
+    fixed = household(household_check_on=date(2022, 6, 1))
+    assert steps(plan(fixed, policy, date(2022, 7, 15)))["close"].status == "未到期"
+    closed = household(household_check_on=date(2022, 6, 1), exit_status="是（销号）", closed_on=date(2022, 7, 1))
+    assert "close" not in steps(plan(closed, policy, date(2022, 7, 15)))
+
+
+def test_exited_household_has_no_monthly_steps(policy):
+    h = household(entered_on=date(2021, 1, 1), exit_status="是（风险消除）", eliminated_on=date(2022, 1, 1))
+    assert "visit" not in steps(plan(h, policy, date(2022, 7, 15)))
+
+
+@pytest.mark.parametrize("due, done, as_of, status", [
+    (date(2022, 7, 10), None, date(2022, 7, 6), "未到期"),
+    (date(2022, 7, 10), None, date(2022, 7, 7), "即将到期"),
+    (date(2022, 7, 10), None, date(2022, 7, 10), "即将到期"),
+    (date(2022, 7, 10), None, date(2022, 7, 11), "已逾期"),
+    (date(2022, 7, 10), date(2022, 7, 12), date(2022, 7, 20), "已完成"),
+])
+def test_step_status(due, done, as_of, status):
+    assert step_status(due, done, as_of, 3) == status
+
+
+# ---- Days ---------------------------------------------------------------------------------------------------
+
+def test_working_days_follow_the_statutory_calendar():
+    """National Day 2022: 1-7 Oct off, Sat 8 and Sun 9 Oct adjusted working days."""
+    assert add_days(date(2022, 9, 30), 1, "working") == date(2022, 10, 8)
+    assert add_days(date(2022, 9, 30), 3, "working") == date(2022, 10, 10)
+    assert days_spanned(date(2022, 10, 1), date(2022, 10, 9), "working") == 2
+    assert days_spanned(date(2022, 10, 1), date(2022, 10, 9), "calendar") == 9
+
+
+def test_working_day_mode_in_plan(policy):
+    h = household(clue_channel="基层干部排查", clue_on=date(2022, 9, 29))
+    assert steps(plan(h, working(policy), date(2022, 9, 30)))["household_check"].due == date(2022, 10, 13)
+    assert steps(plan(h, policy, date(2022, 9, 30)))["household_check"].due == date(2022, 10, 6)
+
+
+def test_year_unknown_to_the_calendar_is_a_clear_error():
+    with pytest.raises(CalendarNotAvailable, match="chinesecalendar"):
+        add_days(date(2099, 1, 1), 3, "working")
+
+
+def test_month_arithmetic():
+    assert months_after(date(2022, 8, 31), 6) == date(2023, 2, 28)
+    assert months_after(date(2023, 8, 31), 6) == date(2024, 2, 29)
+    assert month_end(date(2022, 12, 5), 1) == date(2023, 1, 31)
