@@ -21,6 +21,28 @@ from hx_excel.policy import Policy
 Status = Literal["未到期", "即将到期", "已逾期", "已完成"]
 
 
+# One title per step, shared with the ledger's 下一步 formula (hx_excel/ledger/formulas.py).
+STEP_TITLES: dict[str, str] = {
+    "household_check": "入户核实（填写入户调查表）",
+    "application": "农户申请及承诺授权",
+    "village_notice": "村级评议及公示",
+    "township_review": "乡级核查研判",
+    "district_approval": "区级审定公告",
+    "entry": "纳入监测（录入全国防返贫监测信息系统）",
+    "contact": "确定帮扶联系人",
+    "measures": "明确帮扶措施并录入系统",
+    "visit": "本月入户走访",
+    "review": "本月村级集中研判",
+    "elimination_nomination": "村（居）提名风险消除",
+    "elimination_check": "风险消除入户核实",
+    "elimination_notice": "风险消除村级评议及公示",
+    "elimination_township_review": "风险消除乡级审核",
+    "elimination_county_approval": "风险消除县级审定公告",
+    "eliminated": "标注风险消除",
+    "close": "风险已稳定消除，销号",
+}
+
+
 class Step(BaseModel):
     model_config = ConfigDict(frozen=True)
     key: str
@@ -68,13 +90,13 @@ class _Builder:
         self.steps: list[Step] = []
         self.problems: list[Finding] = []
 
-    def add(self, key: str, clause: str, title: str, *, due: date | None = None, done_on: date | None = None,
+    def add(self, key: str, clause: str, *, due: date | None = None, done_on: date | None = None,
             earliest: date | None = None, note: str = "", done: bool = False) -> None:
         """`done` marks a step done when the clerk recorded it without its date."""
         if done_on and due and done_on > due:
             note = "；".join(filter(None, [note, f"逾期完成（期限 {due:%Y-%m-%d}）"]))
         status = "已完成" if done else step_status(due, done_on, self.as_of, self.policy.deadlines.due_soon_days)
-        self.steps.append(Step(key=key, clause=clause, title=title, status=status, due=due, earliest=earliest,
+        self.steps.append(Step(key=key, clause=clause, title=STEP_TITLES[key], status=status, due=due, earliest=earliest,
                                done_on=done_on, note=note))
 
     def order(self, clause: str, chain: list[tuple[str, date | None]]) -> None:
@@ -87,6 +109,11 @@ class _Builder:
                 self.problems.append(Finding(level="错误", clause=clause, message=(
                     f"{clause} 程序顺序有误：“{name}”（{on:%Y-%m-%d}）早于前一步“{previous[0]}”（{previous[1]:%Y-%m-%d}），请核对日期")))
             previous = (name, on)
+
+    def notice_run(self, start: date | None, end: date | None, days: int) -> tuple[date | None, date | None]:
+        """The last day a notice posted on `start` must still run, and its end date once it ran that long."""
+        full_end = add_days(start, days - 1, self.mode) if start else None
+        return full_end, end if end and full_end and end >= full_end else None
 
     def notice(self, clause: str, start: date | None, end: date | None, days: int, next_name: str,
                next_on: date | None) -> date | None:
@@ -125,7 +152,7 @@ def plan(household: Household, policy: Policy, as_of: date, assessment: Assessme
         else:
             note = "上级反馈线索未填发布日期，暂按收集日期起算"
     if clue_start:
-        b.add("household_check", "D1", "入户核实（填写入户调查表）",
+        b.add("household_check", "D1",
               due=add_days(clue_start, d.household_check_days, b.mode), done_on=h.household_check_on, note=note)
 
     # D2: red/yellow identification chain, once the household is red or yellow or already on the way.
@@ -140,24 +167,23 @@ def plan(household: Household, policy: Policy, as_of: date, assessment: Assessme
                                h.township_review_on)
         if h.entered_on is None:  # once entered, the chain is behind it: only its order is checked
             if not h.household_check_on and not clue_start:
-                b.add("household_check", "D2", "入户核实")
-            b.add("application", "D2", "农户申请及承诺授权", done_on=h.application_on)
-            notice_end = add_days(h.notice_start_on, d.public_notice_days - 1, b.mode) if h.notice_start_on else None
-            b.add("village_notice", "D2", f"村级评议及公示（{d.public_notice_days} 天）",
-                  done_on=h.notice_end_on if h.notice_end_on and notice_end and h.notice_end_on >= notice_end else None,
-                  earliest=notice_end, note=f"公示至少至 {notice_end:%Y-%m-%d}" if notice_end else "")
-            b.add("township_review", "D2", "乡级核查研判", done_on=h.township_review_on, earliest=review_from)
-            b.add("district_approval", "D2", "区级审定公告", done_on=h.district_approval_on)
-            b.add("entry", "D2", "纳入监测（录入全国防返贫监测信息系统）", done_on=h.entered_on)
+                b.add("household_check", "D2")
+            b.add("application", "D2", done_on=h.application_on)
+            full_end, ended_on = b.notice_run(h.notice_start_on, h.notice_end_on, d.public_notice_days)
+            b.add("village_notice", "D2", done_on=ended_on, earliest=full_end,
+                  note=f"公示满 {d.public_notice_days} 天，至少至 {full_end:%Y-%m-%d}" if full_end else "")
+            b.add("township_review", "D2", done_on=h.township_review_on, earliest=review_from)
+            b.add("district_approval", "D2", done_on=h.district_approval_on)
+            b.add("entry", "D2", done_on=h.entered_on)
 
     monitored = h.entered_on is not None and exited == ""
     # D3: contact and measures within 10 days of entry.
     if h.entered_on:
         due = add_days(h.entered_on, d.contact_and_measures_days, b.mode)
-        b.add("contact", "D3", "确定帮扶联系人", due=due, done_on=h.contact_assigned_on, done=bool(h.contact_name),
+        b.add("contact", "D3", due=due, done_on=h.contact_assigned_on, done=bool(h.contact_name),
               note="已填联系人但未填确定日期" if h.contact_name and not h.contact_assigned_on else "")
         decided = [m.decided_on for m in h.measures if m.decided_on]
-        b.add("measures", "D3", "明确帮扶措施并录入系统", due=due, done_on=min(decided, default=None),
+        b.add("measures", "D3", due=due, done_on=min(decided, default=None),
               done=bool(h.measures),
               note="已填措施但未填明确日期" if h.measures and not decided else "")
 
@@ -166,36 +192,36 @@ def plan(household: Household, policy: Policy, as_of: date, assessment: Assessme
     if followed:
         anchor = h.entered_on or h.household_check_on or as_of
         clause = "D4" if monitored else "D6"
-        _monthly(b, "visit", clause, "本月入户走访", h.last_visit_on, anchor, d.visit_interval_months)
+        _monthly(b, "visit", clause, h.last_visit_on, anchor, d.visit_interval_months)
         if monitored:
-            _monthly(b, "review", "D4", "本月村级集中研判", h.last_review_on, anchor, d.visit_interval_months)
+            _monthly(b, "review", "D4", h.last_review_on, anchor, d.visit_interval_months)
 
     # D5: risk elimination for monitored households, from six months of stable income.
     elimination_dates = (h.elimination_nominated_on, h.elimination_check_on, h.elimination_notice_start_on,
                          h.elimination_notice_end_on, h.elimination_township_review_on,
                          h.elimination_county_approval_on, h.eliminated_on)
     if monitored or any(elimination_dates):
-        _elimination(b, h, a, policy)
+        _elimination(b, h, a, policy, started=any(elimination_dates))
 
     # D6: a green-ledger household (never entered) whose risk is gone can be closed.
     if h.entered_on is None and exited == "" and a.grade == "无" and (h.household_check_on or h.last_visit_on):
-        b.add("close", "D6", "风险已稳定消除，可销号", done_on=h.closed_on)
+        b.add("close", "D6", done_on=h.closed_on)
 
     return Plan(assessment=a, steps=tuple(b.steps), problems=tuple(b.problems))
 
 
-def _monthly(b: _Builder, key: str, clause: str, title: str, last: date | None, anchor: date, months: int) -> None:
+def _monthly(b: _Builder, key: str, clause: str, last: date | None, anchor: date, months: int) -> None:
     """At least once a calendar month: due by the end of the month after the last one (or of the anchor's month)."""
     due = month_end(last, months) if last else month_end(anchor)
     done_this_month = last is not None and (last.year, last.month) == (b.as_of.year, b.as_of.month)
     if done_this_month:
-        b.add(key, clause, title, due=due, done_on=last, note=f"下次应在 {due:%Y-%m-%d} 前")
+        b.add(key, clause, due=due, done_on=last, note=f"下次应在 {due:%Y-%m-%d} 前")
     else:
-        b.add(key, clause, title, due=due, done_on=None,
+        b.add(key, clause, due=due, done_on=None,
               note=f"上次 {last:%Y-%m-%d}" if last else "尚无记录")
 
 
-def _elimination(b: _Builder, h: Household, a: Assessment, policy: Policy) -> None:
+def _elimination(b: _Builder, h: Household, a: Assessment, policy: Policy, started: bool) -> None:
     d = policy.deadlines
     earliest = months_after(h.income_stable_since, d.stable_income_months) if h.income_stable_since else None
     still = [c.id for c in a.clauses if c.grade in ("红", "黄")]
@@ -210,18 +236,14 @@ def _elimination(b: _Builder, h: Household, a: Assessment, policy: Policy) -> No
                    ("县级审定公告", h.elimination_county_approval_on), ("标注风险消除", h.eliminated_on)])
     review_from = b.notice("D5", h.elimination_notice_start_on, h.elimination_notice_end_on,
                            d.elimination_notice_days, "乡级审核", h.elimination_township_review_on)
-    b.add("elimination_nomination", "D5", f"村（居）提名风险消除（收入稳定 {d.stable_income_months} 个月后）",
-          done_on=h.elimination_nominated_on, earliest=earliest, note="；".join(note))
-    if not any((h.elimination_nominated_on, h.elimination_check_on, h.elimination_notice_start_on,
-                h.elimination_notice_end_on, h.elimination_township_review_on, h.elimination_county_approval_on,
-                h.eliminated_on)):
+    b.add("elimination_nomination", "D5", done_on=h.elimination_nominated_on, earliest=earliest,
+          note="；".join(note + [f"收入稳定 {d.stable_income_months} 个月后"]))
+    if not started:
         return  # the rest of the chain follows once the village nominates
-    b.add("elimination_check", "D5", "风险消除入户核实", done_on=h.elimination_check_on)
-    notice_end = (add_days(h.elimination_notice_start_on, d.elimination_notice_days - 1, b.mode)
-                  if h.elimination_notice_start_on else None)
-    b.add("elimination_notice", "D5", f"风险消除村级评议及公示（{d.elimination_notice_days} 天）",
-          done_on=h.elimination_notice_end_on if h.elimination_notice_end_on and notice_end
-          and h.elimination_notice_end_on >= notice_end else None, earliest=notice_end)
-    b.add("elimination_township_review", "D5", "乡级审核", done_on=h.elimination_township_review_on, earliest=review_from)
-    b.add("elimination_county_approval", "D5", "县级审定公告", done_on=h.elimination_county_approval_on)
-    b.add("eliminated", "D5", "标注风险消除", done_on=h.eliminated_on)
+    b.add("elimination_check", "D5", done_on=h.elimination_check_on)
+    full_end, ended_on = b.notice_run(h.elimination_notice_start_on, h.elimination_notice_end_on,
+                                      d.elimination_notice_days)
+    b.add("elimination_notice", "D5", done_on=ended_on, earliest=full_end)
+    b.add("elimination_township_review", "D5", done_on=h.elimination_township_review_on, earliest=review_from)
+    b.add("elimination_county_approval", "D5", done_on=h.elimination_county_approval_on)
+    b.add("eliminated", "D5", done_on=h.eliminated_on)
