@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from conftest import household, size_income
-from hx_excel.core.days import CalendarNotAvailable, add_days, days_spanned, month_end, months_after
+from hx_excel.core.days import CalendarNotAvailable, add_days, month_end, months_after, notice_last_day
 from hx_excel.core.workflow import plan, step_status
 
 
@@ -147,8 +147,10 @@ def test_working_days_follow_the_statutory_calendar():
     """National Day 2022: 1-7 Oct off, Sat 8 and Sun 9 Oct adjusted working days."""
     assert add_days(date(2022, 9, 30), 1, "working") == date(2022, 10, 8)
     assert add_days(date(2022, 9, 30), 3, "working") == date(2022, 10, 10)
-    assert days_spanned(date(2022, 10, 1), date(2022, 10, 9), "working") == 2
-    assert days_spanned(date(2022, 10, 1), date(2022, 10, 9), "calendar") == 9
+    # a 5-day notice posted on a holiday runs 5 working days; posted on a working day, that day counts
+    assert notice_last_day(date(2022, 10, 1), 5, "working") == date(2022, 10, 12)
+    assert notice_last_day(date(2022, 10, 10), 5, "working") == date(2022, 10, 14)
+    assert notice_last_day(date(2022, 10, 1), 5, "calendar") == date(2022, 10, 5)
 
 
 def test_working_day_mode_in_plan(policy):

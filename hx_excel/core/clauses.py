@@ -56,3 +56,11 @@ G1_CARVABLE: tuple[str, ...] = ("R3", "R4", "R5", "R6")
 
 def label(clause_id: str) -> str:
     return f"{clause_id} {CLAUSES[clause_id].label}"
+
+
+FACTOR_SEPARATOR = "；"
+
+
+def factor_text(clause_ids: tuple[str, ...] | list[str]) -> str:
+    """What the ledger's 监测预警因素 column shows: each clause that holds, with its short label."""
+    return FACTOR_SEPARATOR.join(label(c) for c in clause_ids)

@@ -29,6 +29,12 @@ def is_working_day(day: date) -> bool:
         ) from None
 
 
+def covered_years() -> range:
+    """The years whose statutory holidays the installed chinesecalendar knows."""
+    years = {day.year for day in chinese_calendar.holidays}
+    return range(min(years), max(years) + 1)
+
+
 def add_days(start: date, days: int, mode: DayMode) -> date:
     """The date `days` days after `start` (start itself not counted): `start + 7` for D1's "within 7 days"."""
     if mode == "calendar":
@@ -40,13 +46,9 @@ def add_days(start: date, days: int, mode: DayMode) -> date:
     return day
 
 
-def days_spanned(first: date, last: date, mode: DayMode) -> int:
-    """How many days run from `first` to `last`, both counted (a notice posted 1-5 April ran 5 days)."""
-    if last < first:
-        return 0
-    if mode == "calendar":
-        return (last - first).days + 1
-    return sum(is_working_day(first + timedelta(days=i)) for i in range((last - first).days + 1))
+def notice_last_day(start: date, days: int, mode: DayMode) -> date:
+    """The day on which a notice posted on `start` has run `days` days, `start` counted (1-5 April for 5 days)."""
+    return add_days(start - timedelta(days=1), days, mode)
 
 
 def months_after(start: date, months: int) -> date:

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from hx_excel.core.days import add_days, days_spanned, month_end, months_after
+from hx_excel.core.days import add_days, month_end, months_after, notice_last_day
 from hx_excel.core.grading import Assessment, Finding, assess
 from hx_excel.core.models import Household
 from hx_excel.policy import Policy
@@ -112,7 +112,7 @@ class _Builder:
 
     def notice_run(self, start: date | None, end: date | None, days: int) -> tuple[date | None, date | None]:
         """The last day a notice posted on `start` must still run, and its end date once it ran that long."""
-        full_end = add_days(start, days - 1, self.mode) if start else None
+        full_end = notice_last_day(start, days, self.mode) if start else None
         return full_end, end if end and full_end and end >= full_end else None
 
     def notice(self, clause: str, start: date | None, end: date | None, days: int, next_name: str,
@@ -120,12 +120,12 @@ class _Builder:
         """The village notice must run its full `days` days, and the next step comes after it ends (D2, D5)."""
         if start is None:
             return None
-        full_end = add_days(start, days - 1, self.mode)
+        full_end = notice_last_day(start, days, self.mode)
         if end is not None:
             if end < start:
                 self.problems.append(Finding(level="错误", clause=clause, message=(
                     f"{clause} 公示结束日期（{end:%Y-%m-%d}）早于开始日期（{start:%Y-%m-%d}），请核对")))
-            elif days_spanned(start, end, self.mode) < days:
+            elif end < full_end:
                 self.problems.append(Finding(level="错误", clause=clause, message=(
                     f"{clause} 公示不足 {days} 天：{start:%Y-%m-%d} 至 {end:%Y-%m-%d}，应至少公示至 {full_end:%Y-%m-%d}")))
         last_day = max(end or full_end, full_end)
