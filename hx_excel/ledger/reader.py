@@ -1,0 +1,177 @@
+"""Reading 台账 back into households, in the manner of a declared table schema: the header row is checked against
+`schema.COLUMNS`, every typed cell against its column's type and value list, and each fault becomes a Problem that
+names the sheet, row and column and says what to fix. A faulty cell is left out; the rest is still read.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from hx_excel.core.models import Household, HouseholdDataError
+from hx_excel.ledger.cells import CellError, from_cell
+from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, HEADER_ROW, SHEET, Column, column_letter
+from hx_excel.policy import Policy
+
+INPUT_COLUMNS = tuple(c for c in COLUMNS if c.kind == "input")
+
+
+class LedgerFileError(ValueError):
+    """The file is not a ledger this tool can read (not a workbook, no 台账 sheet, columns renamed or missing)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    sheet: str
+    row: int
+    column: str          # the column's header
+    message: str
+
+    def __str__(self) -> str:
+        where = f"“{self.sheet}”表第 {self.row} 行" + (f"“{self.column}”列" if self.column else "")
+        return f"{where}：{self.message}"
+
+
+@dataclass
+class LedgerHousehold:
+    household: Household
+    head_row: int
+    rows: list[int]
+
+
+@dataclass
+class LedgerRead:
+    households: list[LedgerHousehold] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def open_workbook(path: str | Path, *, read_only: bool = True, data_only: bool = True):
+    """Open a workbook, turning "not a workbook" into one clear Chinese message."""
+    path = Path(path)
+    if not path.exists():
+        raise LedgerFileError(f"找不到文件：{path}")
+    try:
+        return load_workbook(path, read_only=read_only, data_only=data_only)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise LedgerFileError(f"{path.name} 不是 Excel 工作簿（.xlsx），无法读取：{exc.__class__.__name__}") from None
+
+
+def check_headers(headers: list[Any], file_name: str) -> None:
+    """Every schema column in its place, with its exact header; say which one is missing, renamed or moved."""
+    found = [str(h).strip() if h is not None else "" for h in headers]
+    problems = []
+    for index, column in enumerate(COLUMNS):
+        actual = found[index] if index < len(found) else ""
+        if actual == column.header:
+            continue
+        letter = column_letter(column.key)
+        if column.header in found:
+            problems.append(f"“{column.header}”列应在 {letter} 列，现在第 {found.index(column.header) + 1} 列（列被移动过）")
+        else:
+            problems.append(f"缺少“{column.header}”列（{letter} 列现为“{actual}”，可能被改名或删除）")
+        if len(problems) >= 5:
+            break
+    if problems:
+        raise LedgerFileError(
+            f"{file_name} 的“{SHEET}”表表头与标准台账不一致：" + "；".join(problems)
+            + "。请用本工具生成的台账模板，或把表头改回原样（第 3 行）。")
+
+
+def read_ledger(path: str | Path, policy: Policy) -> LedgerRead:
+    wb = open_workbook(path)
+    try:
+        if SHEET not in wb.sheetnames:
+            raise LedgerFileError(f"{Path(path).name} 中没有“{SHEET}”工作表，不是防贫监测台账（现有：{'、'.join(wb.sheetnames)}）")
+        ws = wb[SHEET]
+        rows = ws.iter_rows(min_row=HEADER_ROW, max_col=len(COLUMNS), values_only=True)
+        check_headers(list(next(rows, ())), Path(path).name)
+        return read_rows(enumerate(rows, start=HEADER_ROW + 1), policy)
+    finally:
+        wb.close()
+
+
+def read_rows(numbered_rows, policy: Policy) -> LedgerRead:
+    """Households from (row number, cell values) pairs laid out as schema.COLUMNS."""
+    result = LedgerRead()
+    positions = [(i, c) for i, c in enumerate(COLUMNS) if c.kind == "input"]
+    by_household: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for number, values in numbered_rows:
+        if number < FIRST_DATA_ROW:
+            continue
+        typed = _typed_row(number, values, positions, policy, result.problems)
+        if not typed:
+            continue
+        household_id = typed.get("household_id")
+        if not household_id:
+            result.problems.append(Problem(SHEET, number, "户编号", "户编号未填：同一户每行都要填相同的户编号，本行未计入任何户"))
+            continue
+        by_household.setdefault(str(household_id), []).append((number, typed))
+    for household_id, rows in by_household.items():
+        built = _household(household_id, rows, policy, result.problems)
+        if built:
+            result.households.append(built)
+    return result
+
+
+def _typed_row(number: int, values, positions, policy: Policy, problems: list[Problem]) -> dict[str, Any]:
+    typed: dict[str, Any] = {}
+    for index, column in positions:
+        raw = values[index] if index < len(values) else None
+        try:
+            value = from_cell(column, raw)
+        except CellError as exc:
+            problems.append(Problem(SHEET, number, column.header, str(exc)))
+            continue
+        if value is None:
+            continue
+        if column.type == "list" and column.values != "villages":
+            allowed = policy.lists.values(column.values)
+            for item in value if isinstance(value, list) else [value]:
+                if item not in allowed:
+                    problems.append(Problem(SHEET, number, column.header,
+                                            f"“{item}”不在可选值中，请从下拉列表选择（{'、'.join(allowed[:8])}…）"))
+                    break
+            else:
+                typed[column.key] = value
+            continue
+        typed[column.key] = value
+    return typed
+
+
+def _household(household_id: str, rows: list[tuple[int, dict[str, Any]]], policy: Policy,
+               problems: list[Problem]) -> LedgerHousehold | None:
+    heads = [(n, r) for n, r in rows if r.get("relation") == "户主"]
+    if not heads:
+        problems.append(Problem(SHEET, rows[0][0], "与户主关系",
+                                f"户编号“{household_id}”没有户主行：户的情况须填在“与户主关系”为“户主”的那一行，本户未计算"))
+        return None
+    if len(heads) > 1:
+        problems.append(Problem(SHEET, heads[1][0], "与户主关系",
+                                f"户编号“{household_id}”有 {len(heads)} 名户主（第 {'、'.join(str(n) for n, _ in heads)} 行），"
+                                f"按第 {heads[0][0]} 行计算，请改正"))
+    head_row, head = heads[0]
+    data: dict[str, Any] = {"members": [], "measures": []}
+    for column in INPUT_COLUMNS:
+        source, _, name = (column.field or "").partition(".")
+        if source == "household" and column.key in head:
+            data[name] = head[column.key]
+    for _, values in rows:
+        data["members"].append({c.field.partition(".")[2]: values[c.key] for c in INPUT_COLUMNS
+                                if c.field.startswith("member.") and c.key in values})
+        measure = {c.field.partition(".")[2]: values[c.key] for c in INPUT_COLUMNS
+                   if c.field.startswith("measure.") and c.key in values}
+        if measure.get("text") or measure.get("category"):
+            measure.setdefault("category", "其他")  # the row check asks for the category
+            data["measures"].append(measure)
+    try:
+        household = Household.parse(data, policy)
+    except HouseholdDataError as exc:
+        for sentence in exc.problems:
+            problems.append(Problem(SHEET, head_row, "", f"户编号“{household_id}”：{sentence}"))
+        return None
+    return LedgerHousehold(household, head_row, [n for n, _ in rows])

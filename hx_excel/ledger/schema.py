@@ -1,0 +1,270 @@
+"""The ledger schema, declared once: every column of 台账 with its header, group, type, value list, width, help text
+(citing clause ids) and, for computed columns, its formula.
+
+The template writer, the reader, the writer of rows, the checks and the docs all read `COLUMNS`. The first 14
+columns are the document's own ledger (附件: 花溪区防贫分级监测预警及动态帮扶台账), in its order and with its headers.
+One row per person: household facts are typed on the head's row (与户主关系 = 户主), member facts on every row, and
+the 户编号 column ties them together whatever order the rows are sorted in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Literal
+
+from openpyxl.utils import get_column_letter
+
+from hx_excel.ledger import formulas as f
+
+Kind = Literal["input", "computed"]
+# text: free text · id: ID number stored as text · number/date: typed values · bool: 是/否 · list: a policy value list
+ValueType = Literal["text", "id", "number", "integer", "date", "bool", "list"]
+# row: every row · household: typed or shown on the head row · member: every person's own row
+Level = Literal["row", "household", "member"]
+
+TITLE = "花溪区防贫分级监测预警及动态帮扶台账"
+SHEET = "台账"
+TITLE_ROW, GROUP_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 3, 4
+
+OFFICIAL = "附件台账（官方 14 列）"
+HOUSEHOLD = "户信息（户主行填写）"
+MEMBER = "成员信息（每人一行）"
+WORKFLOW = "线索与流程（户主行填写）"
+RESULTS = "计算结果（自动，勿填）"
+CLAUSE_FLAGS = "条款判定（1 = 成立）"
+HELPERS = "辅助列（自动）"
+GROUPS = (OFFICIAL, HOUSEHOLD, MEMBER, WORKFLOW, RESULTS, CLAUSE_FLAGS, HELPERS)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    group: str
+    kind: Kind
+    type: ValueType
+    level: Level
+    width: float
+    help: str
+    values: str | None = None                     # policy list name, for type "list"
+    field: str | None = None                      # model field it reads into: "household.x", "member.x", "measure.x"
+    formula: Callable[[f.Refs], str] | None = None  # computed columns: Excel text, "§" standing for the row
+    hidden: bool = False
+    required: bool = False                        # on the rows of its level
+
+
+def _in(key, header, group, type_, level, width, help_, *, values=None, field=None, required=False) -> Column:
+    return Column(key, header, group, "input", type_, level, width, help_, values=values, field=field,
+                  required=required)
+
+
+def _out(key, header, group, type_, level, width, help_, formula, *, hidden=False) -> Column:
+    return Column(key, header, group, "computed", type_, level, width, help_, formula=formula, hidden=hidden)
+
+
+def _flag(clause_id: str, help_: str) -> Column:
+    return _out(f"flag_{clause_id}", clause_id, CLAUSE_FLAGS, "integer", "household", 4.5, help_,
+                f.clause_flag(clause_id))
+
+
+COLUMNS: tuple[Column, ...] = (
+    # ---- 附件台账：文件附件的 14 列，顺序、表头与文件一致 ----
+    _out("seq", "序号", OFFICIAL, "integer", "row", 5, "自动编号。", f.seq),
+    _in("township", "乡镇", OFFICIAL, "text", "row", 10, "乡（镇、街道）名称。", field="household.township"),
+    _in("village", "村", OFFICIAL, "list", "row", 10, "村（居）名称，从下拉列表选择（列表在“参数”表维护）。",
+        values="villages", field="household.village"),
+    _in("group", "组", OFFICIAL, "text", "row", 6, "村民小组。", field="household.group"),
+    _in("name", "姓名", OFFICIAL, "text", "member", 9, "每人一行：户主一行，其他成员各一行。", field="member.name",
+        required=True),
+    _in("relation", "与户主关系", OFFICIAL, "list", "member", 9, "户主行填“户主”；其他成员按关系选择。性别与身份证号不符会提示。",
+        values="relations", field="member.relation", required=True),
+    _in("id_number", "身份证号", OFFICIAL, "id", "member", 20,
+        "18 位公民身份号码，按文本保存（GB 11643 校验码、出生日期自动检查）。打印和上报时脱敏。",
+        field="member.id_number", required=True),
+    _in("household_type", "户类型", OFFICIAL, "list", "household", 12, "户主行填写。决定监测范围（S1/S2）和红色户的监测类别。",
+        values="household_types", field="household.household_type", required=True),
+    _out("factors", "监测预警因素", OFFICIAL, "text", "household", 30,
+         "自动：成立的条款编号及因素（R1–R7 红、Y1–Y2 黄、G1–G4 绿）。", f.factors),
+    _out("grade", "预警分级", OFFICIAL, "text", "household", 7, "自动：红 > 黄 > 绿 > 无（三、监测级别）。", f.grade),
+    _in("measure_text", "帮扶措施", OFFICIAL, "text", "row", 24,
+        "帮扶措施内容（五、分类管理及动态帮扶）。一户多项措施可写在本户各行，每行一项。", field="measure.text"),
+    _in("measure_completed_on", "帮扶措施完成时间", OFFICIAL, "date", "row", 11, "该行措施的完成日期。",
+        field="measure.completed_on"),
+    _in("exit_status", "是否退出监测预警对象", OFFICIAL, "list", "household", 12,
+        "户主行填写：红黄户标注风险消除（D5）或绿色户销号（D6）后选择“是”。", values="exit_statuses",
+        field="household.exit_status"),
+    _in("note", "备注", OFFICIAL, "text", "household", 14, "户主行填写。", field="household.note"),
+
+    # ---- 户信息（户主行） ----
+    _in("household_id", "户编号", HOUSEHOLD, "text", "row", 10,
+        "同一户的每一行填相同的户编号（如 QY-001），排序后仍能认出同户成员。", field="household.household_id",
+        required=True),
+    _in("annual_net_income", "家庭年纯收入（元）", HOUSEHOLD, "number", "household", 11,
+        "全年家庭纯收入合计（元）。人均 = 合计 ÷ 本户行数（R1 Y1 G1）。", field="household.annual_net_income",
+        required=True),
+    _in("rigid_spending_school", "就学刚性支出（元）", HOUSEHOLD, "number", "household", 10, "当年就学支出（Y1 G1）。",
+        field="household.rigid_spending_school"),
+    _in("rigid_spending_medical", "就医刚性支出（元）", HOUSEHOLD, "number", "household", 10, "当年就医支出（Y1 G1）。",
+        field="household.rigid_spending_medical"),
+    _in("rigid_spending_other", "其他刚性支出（元）", HOUSEHOLD, "number", "household", 10, "当年其他刚性支出（Y1 G1）。",
+        field="household.rigid_spending_other"),
+    _in("food_clothing_secured", "吃穿有保障", HOUSEHOLD, "bool", "household", 7, "“否”即 R2 吃、穿不保障。",
+        field="household.food_clothing_secured", required=True),
+    _in("water_secured", "饮水安全有保障", HOUSEHOLD, "bool", "household", 7, "“否”即 R3 饮水不保障（可自行解决时见 G1）。",
+        field="household.water_secured", required=True),
+    _in("house_grade", "住房安全等级", HOUSEHOLD, "list", "household", 7, "住建部门鉴定等级，C、D 级即 R6 危房。",
+        values="house_grades", field="household.house_grade"),
+    _in("has_dibao", "享受低保", HOUSEHOLD, "bool", "household", 6, "R7：均无劳动力且无低保兜底为红色。",
+        field="household.has_dibao"),
+    _in("sharp_income_fall", "收入大幅缩减致生活严重困难", HOUSEHOLD, "bool", "household", 9, "“是”即 Y2。",
+        field="household.sharp_income_fall"),
+    _in("can_self_resolve", "能依靠自身能力及时解决", HOUSEHOLD, "bool", "household", 9,
+        "G1：三保障或饮水问题本户完全能及时自行解决，且扣除刚性支出后人均明显高于标准线时，按绿色。",
+        field="household.can_self_resolve"),
+    _in("poor_hygiene", "家庭卫生环境差", HOUSEHOLD, "bool", "household", 7, "G2 人居环境差。", field="household.poor_hygiene"),
+    _in("access_road", "入户路", HOUSEHOLD, "list", "household", 8, "G2：无入户路或砂石路、泥土路。", values="access_roads",
+        field="household.access_road"),
+    _in("sanitary_toilet", "有卫生厕所", HOUSEHOLD, "bool", "household", 6, "“否”即 G2。", field="household.sanitary_toilet"),
+    _in("subsidies_undelivered", "应享资助未落实", HOUSEHOLD, "bool", "household", 7, "“是”即 G3。",
+        field="household.subsidies_undelivered"),
+    _in("files_incomplete", "档案资料不完善", HOUSEHOLD, "bool", "household", 7, "“是”即 G4（仅建档立卡户）。",
+        field="household.files_incomplete"),
+    _in("low_policy_awareness", "政策知晓率低", HOUSEHOLD, "bool", "household", 7, "“是”即 G4（仅建档立卡户）。",
+        field="household.low_policy_awareness"),
+    _in("risk_type", "主要风险类型", HOUSEHOLD, "list", "household", 10, "致贫返贫风险类型（记录原因，不影响分级）。",
+        values="risk_types", field="household.risk_types"),
+
+    # ---- 成员信息（每人一行） ----
+    _in("labour", "劳动技能", MEMBER, "list", "member", 11, "全家均为丧失劳动力/无劳动力且无低保 → R7。", values="labour",
+        field="member.labour", required=True),
+    _in("health", "健康状况", MEMBER, "list", "member", 9, "患有大病且未参保 → R5。", values="health", field="member.health"),
+    _in("disability", "残疾等级", MEMBER, "list", "member", 7, "一、二级为重残，未参保 → R5。", values="disability",
+        field="member.disability"),
+    _in("school", "在校生状况", MEMBER, "list", "member", 9, "义务教育年龄（按身份证算）而非在校或辍学 → R4。", values="school",
+        field="member.school"),
+    _in("insured", "参加基本医疗保险", MEMBER, "bool", "member", 8, "R5。", field="member.insured"),
+    _in("employed", "务工就业", MEMBER, "bool", "member", 6, "五(二) 黄色户确保至少 1 人就业。", field="member.employed"),
+
+    # ---- 线索与流程（户主行）：先放文字列，日期列连在一起便于检查 ----
+    _in("clue_channel", "线索来源", WORKFLOW, "list", "household", 11, "C1 四种渠道；“上级反馈”从发布日起算 7 日（D1）。",
+        values="clue_channels", field="household.clue_channel"),
+    _in("contact_name", "帮扶联系人", WORKFLOW, "text", "household", 9, "D3 纳入监测后 10 天内确定。",
+        field="household.contact_name"),
+    _in("measure_category", "措施类别", WORKFLOW, "list", "row", 11, "该行“帮扶措施”的类别。", values="measure_categories",
+        field="measure.category"),
+    _in("measure_decided_on", "措施明确日期", WORKFLOW, "date", "row", 11, "D3 纳入监测后 10 天内明确帮扶措施。",
+        field="measure.decided_on"),
+    _in("clue_on", "线索收集日期", WORKFLOW, "date", "household", 11, "D1 收集后 7 日内入户核实。", field="household.clue_on"),
+    _in("clue_published_on", "线索发布日期", WORKFLOW, "date", "household", 11, "上级反馈线索的发布日期（每月 5 日左右）。",
+        field="household.clue_published_on"),
+    _in("household_check_on", "入户核实日期", WORKFLOW, "date", "household", 11, "D1 D2。", field="household.household_check_on"),
+    _in("application_on", "申请及承诺授权日期", WORKFLOW, "date", "household", 11, "D2。", field="household.application_on"),
+    _in("notice_start_on", "村级公示开始", WORKFLOW, "date", "household", 11, "D2 公示 5 天（含起止日）。",
+        field="household.notice_start_on"),
+    _in("notice_end_on", "村级公示结束", WORKFLOW, "date", "household", 11, "D2。", field="household.notice_end_on"),
+    _in("township_review_on", "乡级核查研判日期", WORKFLOW, "date", "household", 11, "D2 须在公示期满之后。",
+        field="household.township_review_on"),
+    _in("district_approval_on", "区级审定公告日期", WORKFLOW, "date", "household", 11, "D2。",
+        field="household.district_approval_on"),
+    _in("entered_on", "纳入监测日期", WORKFLOW, "date", "household", 11, "D2 录入全国防返贫监测信息系统的日期；D3 由此起算。",
+        field="household.entered_on"),
+    _in("contact_assigned_on", "确定联系人日期", WORKFLOW, "date", "household", 11, "D3。",
+        field="household.contact_assigned_on"),
+    _in("last_visit_on", "最近走访日期", WORKFLOW, "date", "household", 11, "D4 D6 每月至少走访一次。",
+        field="household.last_visit_on"),
+    _in("last_review_on", "最近村级研判日期", WORKFLOW, "date", "household", 11, "D4 每月集中研判。",
+        field="household.last_review_on"),
+    _in("income_stable_since", "收入稳定起始日期", WORKFLOW, "date", "household", 11, "D5 稳定满 6 个月可提名风险消除。",
+        field="household.income_stable_since"),
+    _in("elimination_nominated_on", "风险消除提名日期", WORKFLOW, "date", "household", 11, "D5 村（居）提名。",
+        field="household.elimination_nominated_on"),
+    _in("elimination_check_on", "风险消除核实日期", WORKFLOW, "date", "household", 11, "D5 入户核实。",
+        field="household.elimination_check_on"),
+    _in("elimination_notice_start_on", "风险消除公示开始", WORKFLOW, "date", "household", 11, "D5。",
+        field="household.elimination_notice_start_on"),
+    _in("elimination_notice_end_on", "风险消除公示结束", WORKFLOW, "date", "household", 11, "D5。",
+        field="household.elimination_notice_end_on"),
+    _in("elimination_township_review_on", "风险消除乡级审核日期", WORKFLOW, "date", "household", 11, "D5。",
+        field="household.elimination_township_review_on"),
+    _in("elimination_county_approval_on", "风险消除县级审定日期", WORKFLOW, "date", "household", 11, "D5。",
+        field="household.elimination_county_approval_on"),
+    _in("eliminated_on", "标注风险消除日期", WORKFLOW, "date", "household", 11, "D5。", field="household.eliminated_on"),
+    _in("closed_on", "绿色销号日期", WORKFLOW, "date", "household", 11, "D6。", field="household.closed_on"),
+
+    # ---- 计算结果 ----
+    _out("age", "年龄", RESULTS, "integer", "member", 5, "按身份证出生日期算到评估日的周岁。", f.age),
+    _out("sex", "性别", RESULTS, "text", "member", 5, "身份证号第 17 位：奇数男、偶数女。", f.sex),
+    _out("size", "人口数", RESULTS, "integer", "household", 6, "本户行数（同户编号）。", f.size),
+    _out("income_per_head", "人均纯收入", RESULTS, "number", "household", 10, "R1：与标准线比较。", f.income_per_head),
+    _out("after_rigid_per_head", "扣除刚性支出后人均", RESULTS, "number", "household", 10, "Y1 G1。", f.after_rigid_per_head),
+    _out("category", "监测类别", RESULTS, "text", "household", 13,
+         "红：脱贫户→脱贫不稳定户，一般户→边缘易致贫户；黄：突发严重困难户；绿：绿色预警台账。", f.category),
+    _out("scope", "监测范围", RESULTS, "text", "household", 8, "S1 建档立卡户 / S2 重点群体；都不是则“不在范围”。", f.scope),
+    _out("next_step", "下一步", RESULTS, "text", "household", 24, "最紧的期限优先（D1–D6）。", f.next_step),
+    _out("next_due", "期限", RESULTS, "date", "household", 11, "下一步的期限（文件未定期限的步骤为空）。", f.next_due),
+    _out("next_status", "状态", RESULTS, "text", "household", 8, "未到期 / 即将到期 / 已逾期。", f.next_status),
+    _out("d1_due", "D1 入户核实期限", RESULTS, "date", "household", 11, "线索（上级反馈为发布日）后 7 日。", f.d1_due),
+    _out("notice_full_end", "D2 公示期满日", RESULTS, "date", "household", 11, "公示须至少到此日。", f.notice_full_end),
+    _out("d3_due", "D3 联系人和措施期限", RESULTS, "date", "household", 11, "纳入监测后 10 天。", f.d3_due),
+    _out("visit_due", "本月走访期限", RESULTS, "date", "household", 11, "D4 D6 上次走访次月月底。", f.visit_due),
+    _out("elimination_earliest", "D5 最早可提名日", RESULTS, "date", "household", 11, "收入稳定起 6 个月。",
+         f.elimination_earliest),
+    _out("row_check", "行检查", RESULTS, "text", "row", 30, "本行需要改正的地方；空白表示没有发现问题。", f.row_check),
+
+    # ---- 条款判定（户主行；1 = 成立） ----
+    _flag("R1", "R1 人均纯收入低于标准线。"),
+    _flag("R2", "R2 吃穿不保障。"),
+    _flag("R3", "R3 饮水不保障（G1 转绿时不计）。"),
+    _flag("R4", "R4 义务教育阶段辍学（G1 转绿时不计）。"),
+    _flag("R5", "R5 重病重残未参保（G1 转绿时不计）。"),
+    _flag("R6", "R6 C/D 级危房（G1 转绿时不计）。"),
+    _flag("R7", "R7 均无劳动力且无低保。"),
+    _flag("Y1", "Y1 扣除刚性支出后低于标准线。"),
+    _flag("Y2", "Y2 收入大幅缩减。"),
+    _flag("G1", "G1 三保障或饮水问题可自行解决（R3–R6 转绿）。"),
+    _flag("G2", "G2 人居环境差。"),
+    _flag("G3", "G3 应享资助未落实。"),
+    _flag("G4", "G4 档案不完善或政策知晓率低（建档立卡户）。"),
+
+    # ---- 辅助列：成员行的事实和户主行的汇总 ----
+    _out("m_id", "规范身份证号", HELPERS, "text", "member", 20, "去空格、x 转大写。", f.m_id, hidden=True),
+    _out("m_id_ok", "身份证有效", HELPERS, "integer", "member", 5, "GB 11643。", f.m_id_ok, hidden=True),
+    _out("m_dropout", "成员辍学", HELPERS, "integer", "member", 5, "R4。", f.m_dropout, hidden=True),
+    _out("m_uninsured_ill", "成员重病重残未参保", HELPERS, "integer", "member", 5, "R5。", f.m_uninsured_ill, hidden=True),
+    _out("m_severe", "成员重病或重残", HELPERS, "integer", "member", 5, "S2。", f.m_severe, hidden=True),
+    _out("m_can_work", "成员有劳动力", HELPERS, "integer", "member", 5, "R7。", f.m_can_work, hidden=True),
+    _out("m_labour_blank", "劳动技能未填", HELPERS, "integer", "member", 5, "R7。", f.m_labour_blank, hidden=True),
+    _out("m_elderly", "成员为老人", HELPERS, "integer", "member", 5, "S2 老人户。", f.m_elderly, hidden=True),
+    _out("m_code", "成员事实编码", HELPERS, "number", "member", 8, "以上成员事实各占两位十进制数字。", f.m_code,
+         hidden=True),
+    _out("m_people", "人数编码", HELPERS, "integer", "row", 5, "每人 1，户主另加 100。", f.m_people, hidden=True),
+    _out("head_key", "户主行户编号", HELPERS, "text", "row", 10, "户主行的户编号。", f.head_key, hidden=True),
+    _out("m_head_at", "户主所在位置", HELPERS, "integer", "row", 6, "本户户主行在数据区的位置。", f.m_head_at, hidden=True),
+    _out("m_dup_at", "同号首次位置", HELPERS, "integer", "member", 6, "同一身份证号第一次出现的位置。", f.m_dup_at, hidden=True),
+    _out("hh_people", "本户人数编码", HELPERS, "integer", "household", 6, "户主行：人数 + 100 × 户主数。", f.hh_people,
+         hidden=True),
+    _out("hh_members", "本户成员事实", HELPERS, "number", "household", 8,
+         "户主行：本户各成员事实按位汇总（一次 SUMIF）。", f.hh_members, hidden=True),
+    _out("due_d1_open", "D1 未完成期限", HELPERS, "date", "household", 11, "D1 未完成时的期限。", f.due_d1_open, hidden=True),
+    _out("due_contact_open", "D3 联系人未定期限", HELPERS, "date", "household", 11, "D3。", f.due_contact_open, hidden=True),
+    _out("due_measures_open", "D3 措施未定期限", HELPERS, "date", "household", 11, "D3。", f.due_measures_open, hidden=True),
+    _out("due_visit_open", "本月未走访期限", HELPERS, "date", "household", 11, "D4 D6。", f.due_visit_open, hidden=True),
+    _out("due_review_open", "本月未研判期限", HELPERS, "date", "household", 11, "D4。", f.due_review_open, hidden=True),
+)
+
+BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
+OFFICIAL_HEADERS = ("序号", "乡镇", "村", "组", "姓名", "与户主关系", "身份证号", "户类型", "监测预警因素", "预警分级", "帮扶措施",
+                    "帮扶措施完成时间", "是否退出监测预警对象", "备注")
+
+
+def column_index(key: str) -> int:
+    """1-based column number of `key` on 台账."""
+    return _INDEX[key]
+
+
+def column_letter(key: str) -> str:
+    """Column letter of `key` on 台账: `column_letter("grade") == "J"`."""
+    return get_column_letter(_INDEX[key])
+
+
+_INDEX = {c.key: i for i, c in enumerate(COLUMNS, start=1)}

@@ -1,0 +1,388 @@
+"""Build the ledger workbook from the schema and the policy: 填表说明, 台账, 参数, 统计 and the hidden 值列表 and 日历.
+
+Everything a sheet shows comes from `schema.COLUMNS`, `core.clauses.CLAUSES` and the policy; nothing is restated.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from hx_excel.core.clauses import CLAUSES
+from hx_excel.core.days import covered_years, is_working_day
+from hx_excel.ledger import formulas as f
+from hx_excel.ledger import schema
+from hx_excel.ledger.schema import column_letter as letter
+from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, GROUP_ROW, HEADER_ROW, SHEET, TITLE, TITLE_ROW
+from hx_excel.policy import Policy
+
+GUIDE, PARAMS, STATS, LISTS, CALENDAR = "填表说明", "参数", "统计", "值列表", "日历"
+DEFAULT_ROWS = 1000
+VILLAGE_SLOTS = 40
+DATE_FORMAT = "yyyy-mm-dd"
+MONEY_FORMAT = "#,##0.00"
+BOOL_VALUES = ("是", "否")
+
+GROUP_COLOURS = {
+    schema.OFFICIAL: "DDEBF7", schema.HOUSEHOLD: "E2EFDA", schema.MEMBER: "FFF2CC", schema.WORKFLOW: "FCE4D6",
+    schema.RESULTS: "EDEDED", schema.CLAUSE_FLAGS: "EDEDED", schema.HELPERS: "F2F2F2",
+}
+GRADE_FILLS = {"红": "FF7C80", "黄": "FFE699", "绿": "A9D08E"}
+INVALID_FILL = PatternFill("solid", fgColor="FFC7CE")
+DUE_SOON_FILL = PatternFill("solid", fgColor="FFE699")
+THIN = Side(style="thin", color="999999")
+UNLOCKED = Protection(locked=False)
+
+NUMBER_FORMATS = {"id": "@", "text": "@", "date": DATE_FORMAT, "number": MONEY_FORMAT, "integer": "0"}
+
+
+def refs(last_row: int) -> f.Refs:
+    return f.Refs(letter, FIRST_DATA_ROW, last_row)
+
+
+def _name(wb: Workbook, name: str, sheet: str, ref: str) -> None:
+    wb.defined_names[name] = DefinedName(name, attr_text=f"{quote_sheetname(sheet)}!{ref}")
+
+
+def build_workbook(policy: Policy, *, township: str = "", county: str = "花溪区", villages: tuple[str, ...] = (),
+                   year: int | None = None, as_of: date | None = None, rows: int = DEFAULT_ROWS) -> Workbook:
+    """A ledger workbook with `rows` formula rows. `as_of` None leaves the 评估日期 as =TODAY()."""
+    year = year or policy_year(policy)
+    wb = Workbook()
+    guide = wb.active
+    guide.title = GUIDE
+    ledger = wb.create_sheet(SHEET)
+    params = wb.create_sheet(PARAMS)
+    stats = wb.create_sheet(STATS)
+    lists = wb.create_sheet(LISTS)
+    calendar = wb.create_sheet(CALENDAR)
+    last_row = FIRST_DATA_ROW + rows - 1
+
+    _write_params(wb, params, policy, township=township, county=county, villages=villages, year=year, as_of=as_of)
+    _write_lists(wb, lists, policy)
+    _write_calendar(wb, calendar)
+    _write_ledger(wb, ledger, policy, last_row, township=township)
+    _write_stats(stats, last_row)
+    _write_guide(guide, policy)
+    wb.active = 1
+    for sheet in (lists, calendar):
+        sheet.sheet_state = "hidden"
+    return wb
+
+
+def policy_year(policy: Policy) -> int:
+    """The latest year with an income line: the default 核算年度 of a new ledger."""
+    return max(policy.income_lines[policy.document.province])
+
+
+# ---- 参数 --------------------------------------------------------------------------------------------------
+
+PARAM_ROWS = (  # name, label, clause/help
+    ("P_TOWNSHIP", "乡镇", "本台账所属乡（镇、街道）"),
+    ("P_COUNTY", "区县", ""),
+    ("P_YEAR", "核算年度", "R1 Y1 G1 使用该年度的标准线"),
+    ("P_LINE", "年人均纯收入标准线（元）", "按核算年度从下表查出；未配置的年度显示 #N/A"),
+    ("P_MARGIN", "G1 明显高于倍数", "扣除刚性支出后人均 ≥ 倍数 × 标准线"),
+    ("P_ASOF", "评估日期", "默认 =TODAY()；可改填某一天以回看当日状态"),
+    ("P_AGE_MIN", "义务教育起始年龄", "R4"),
+    ("P_AGE_MAX", "义务教育截止年龄", "R4"),
+    ("P_ELDERLY", "老人户年龄", "S2"),
+    ("P_MODE", "天数口径", "自然日 / 工作日（法定节假日及调休，见隐藏的“日历”表）"),
+    ("P_D1", "入户核实天数", "D1"),
+    ("P_D2", "村级公示天数", "D2"),
+    ("P_D3", "确定联系人和措施天数", "D3"),
+    ("P_MONTHS", "走访研判间隔（月）", "D4"),
+    ("P_STABLE", "收入稳定月数", "D5"),
+    ("P_ENOTICE", "风险消除公示天数", "D5"),
+    ("P_SOON", "即将到期提示天数", ""),
+    ("P_WORKING", "按工作日计", "由“天数口径”自动得出"),
+)
+
+
+def _write_params(wb: Workbook, ws: Worksheet, policy: Policy, *, township: str, county: str,
+                  villages: tuple[str, ...], year: int, as_of: date | None) -> None:
+    g, d = policy.grading, policy.deadlines
+    lines = sorted(policy.income_lines[policy.document.province].items())
+    lines_first = len(PARAM_ROWS) + 6
+    lines_ref = f"$A${lines_first}:$B${lines_first + len(lines) - 1}"
+    values = {
+        "P_TOWNSHIP": township, "P_COUNTY": county, "P_YEAR": year,
+        "P_LINE": f"=VLOOKUP(P_YEAR,{lines_ref},2,FALSE)", "P_MARGIN": g.g1_margin_multiple,
+        "P_ASOF": as_of or "=TODAY()", "P_AGE_MIN": g.compulsory_school_age_min, "P_AGE_MAX": g.compulsory_school_age_max,
+        "P_ELDERLY": g.elderly_age, "P_MODE": "工作日" if d.day_mode == "working" else "自然日",
+        "P_D1": d.household_check_days, "P_D2": d.public_notice_days, "P_D3": d.contact_and_measures_days,
+        "P_MONTHS": d.visit_interval_months, "P_STABLE": d.stable_income_months, "P_ENOTICE": d.elimination_notice_days,
+        "P_SOON": d.due_soon_days, "P_WORKING": '=P_MODE="工作日"',
+    }
+    ws["A1"] = f"参数（{policy.document.number}）"
+    ws["A1"].font = Font(bold=True, size=13)
+    for col, head in zip("ABC", ("项目", "值", "说明（条款）")):
+        ws[f"{col}2"] = head
+        ws[f"{col}2"].font = Font(bold=True)
+    for offset, (name, label_text, help_text) in enumerate(PARAM_ROWS):
+        row = 3 + offset
+        ws.cell(row, 1, label_text)
+        cell = ws.cell(row, 2, values[name])
+        ws.cell(row, 3, help_text)
+        _name(wb, name, PARAMS, f"$B${row}")
+        computed = name in ("P_LINE", "P_WORKING")
+        cell.protection = Protection(locked=computed)
+        if name == "P_ASOF":
+            cell.number_format = DATE_FORMAT
+    mode_row = 3 + [n for n, *_ in PARAM_ROWS].index("P_MODE")
+    mode = DataValidation(type="list", formula1='"自然日,工作日"', allow_blank=False)
+    ws.add_data_validation(mode)
+    mode.add(f"B{mode_row}")
+    ws.cell(lines_first - 1, 1, f"{policy.document.province} 年人均纯收入标准线（元）").font = Font(bold=True)
+    for offset, (line_year, line) in enumerate(lines):
+        for col, value in ((1, line_year), (2, line)):
+            ws.cell(lines_first + offset, col, value).protection = UNLOCKED
+    ws.cell(2, 5, "村（居）名单").font = Font(bold=True)
+    for offset in range(VILLAGE_SLOTS):
+        cell = ws.cell(3 + offset, 5, villages[offset] if offset < len(villages) else None)
+        cell.protection = UNLOCKED
+    _name(wb, "VILLAGES", PARAMS, f"$E$3:$E${2 + VILLAGE_SLOTS}")
+    for col, width in zip("ABCDE", (26, 14, 44, 3, 16)):
+        ws.column_dimensions[col].width = width
+    ws.protection.sheet = True
+
+
+# ---- 值列表 and 日历 ----------------------------------------------------------------------------------------
+
+def _write_lists(wb: Workbook, ws: Worksheet, policy: Policy) -> None:
+    names = [(f"LIST_{name}", policy.lists.values(name)) for name in type(policy.lists).model_fields]
+    names += [(set_name, tuple(e.value for e in getattr(policy.lists, list_name) if keep(e)))
+              for set_name, (list_name, keep) in f.SETS.items()]
+    for col, (name, values) in enumerate(names, start=1):
+        ws.cell(1, col, name)
+        for row, value in enumerate(values, start=2):
+            ws.cell(row, col, value)
+        column = get_column_letter(col)
+        _name(wb, name, LISTS, f"${column}$2:${column}${max(2, len(values) + 1)}")
+
+
+def _write_calendar(wb: Workbook, ws: Worksheet) -> None:
+    """Every day of the years the statutory calendar covers, with a running count of working days (core.days)."""
+    years = covered_years()
+    first, last = date(max(years.start, 2018), 1, 1), date(years.stop - 1, 12, 31)
+    ws.append(("日期", "工作日", "累计工作日"))
+    running, day = 0, first
+    while day <= last:
+        working = is_working_day(day)
+        running += working
+        ws.append((day, int(working), running))
+        day += timedelta(days=1)
+    end = ws.max_row
+    _name(wb, f.CAL_DATES, CALENDAR, f"$A$2:$A${end}")
+    _name(wb, f.CAL_INDEX, CALENDAR, f"$C$2:$C${end}")
+
+
+# ---- 台账 --------------------------------------------------------------------------------------------------
+
+def _write_ledger(wb: Workbook, ws: Worksheet, policy: Policy, last_row: int, *, township: str) -> None:
+    official_last = letter(COLUMNS[13].key)
+    ws.merge_cells(f"A{TITLE_ROW}:{official_last}{TITLE_ROW}")
+    ws.cell(TITLE_ROW, 1, f"{TITLE}{f'（{township}）' if township else ''}")
+    ws.cell(TITLE_ROW, 1).font = Font(bold=True, size=16)
+    ws.cell(TITLE_ROW, 1).alignment = Alignment(horizontal="center")
+    ws.row_dimensions[HEADER_ROW].height = 42
+
+    # Group band and headers, with each column's help text as a comment on its header.
+    start = 1
+    for index, column in enumerate(COLUMNS, start=1):
+        fill = PatternFill("solid", fgColor=GROUP_COLOURS[column.group])
+        head = ws.cell(HEADER_ROW, index, column.header)
+        head.font = Font(bold=True)
+        head.fill = fill
+        head.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        head.border = Border(top=THIN, bottom=THIN, left=THIN, right=THIN)
+        head.comment = Comment(f"{column.header}：{column.help}", "hx-excel", width=260, height=90)
+        dim = ws.column_dimensions[get_column_letter(index)]
+        dim.width = column.width
+        dim.hidden = column.hidden
+        dim.number_format = NUMBER_FORMATS.get(column.type, "General")
+        if column.kind == "input":
+            dim.protection = UNLOCKED  # empty input cells take the column's style
+        is_last = index == len(COLUMNS) or COLUMNS[index].group != column.group
+        if is_last:
+            ws.cell(GROUP_ROW, start, column.group).fill = fill
+            ws.cell(GROUP_ROW, start).font = Font(bold=True)
+            if index > start:
+                ws.merge_cells(start_row=GROUP_ROW, start_column=start, end_row=GROUP_ROW, end_column=index)
+            start = index + 1
+
+    # Formulas: one text per column, the row number substituted per row.
+    r = refs(last_row)
+    computed = [(schema.column_index(c.key), c.formula(r), NUMBER_FORMATS.get(c.type)) for c in COLUMNS if c.formula]
+    for row in range(FIRST_DATA_ROW, last_row + 1):
+        number = str(row)
+        for col, text, number_format in computed:
+            cell = ws.cell(row, col, text.replace(f.ROW, number))
+            if number_format in (DATE_FORMAT, MONEY_FORMAT):
+                cell.number_format = number_format
+
+    _validations(ws, policy, last_row)
+    _conditional_formats(ws, last_row)
+
+    ws.freeze_panes = ws.cell(FIRST_DATA_ROW, schema.column_index("relation"))
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(COLUMNS))}{last_row}"
+    ws.print_title_rows = f"{TITLE_ROW}:{HEADER_ROW}"
+    ws.print_area = f"A{TITLE_ROW}:{official_last}{last_row}"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    # Protected without a password: computed cells cannot be typed over; filtering still works.
+    ws.protection.sheet = True
+    ws.protection.autoFilter = False
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+
+
+def _validations(ws: Worksheet, policy: Policy, last_row: int) -> None:
+    for column in COLUMNS:
+        if column.kind != "input" or column.type not in ("list", "bool", "date", "number"):
+            continue
+        col = letter(column.key)
+        if column.type == "list":
+            source = "=VILLAGES" if column.values == "villages" else f"=LIST_{column.values}"
+            rule = DataValidation(type="list", formula1=source, allow_blank=True)
+            rule.error = f"请从下拉列表选择{column.header}。"
+            # Villages may not be listed yet: warn, don't refuse.
+            rule.errorStyle = "warning" if column.values == "villages" else "stop"
+        elif column.type == "bool":
+            rule = DataValidation(type="list", formula1=f'"{",".join(BOOL_VALUES)}"', allow_blank=True)
+            rule.error = f"{column.header}：请选择“是”或“否”。"
+        elif column.type == "date":
+            rule = DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)", formula2="DATE(2100,12,31)",
+                                  allow_blank=True)
+            rule.error = f"{column.header}：请输入日期，如 2022-07-15。"
+        else:
+            rule = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="-1E+12", allow_blank=True)
+            rule.error = f"{column.header}：请输入数字（元），不要带单位或文字。"
+        rule.errorTitle = "输入有误"
+        rule.prompt = column.help
+        rule.promptTitle = column.header
+        rule.showInputMessage = rule.showErrorMessage = True
+        ws.add_data_validation(rule)
+        rule.add(f"{col}{FIRST_DATA_ROW}:{col}{last_row}")
+
+
+def _conditional_formats(ws: Worksheet, last_row: int) -> None:
+    first = FIRST_DATA_ROW
+
+    def area(key: str) -> str:
+        return f"{letter(key)}{first}:{letter(key)}{last_row}"
+
+    def cell(key: str) -> str:
+        return f"${letter(key)}{first}"
+
+    for grade, colour in GRADE_FILLS.items():
+        fill = PatternFill("solid", fgColor=colour, bgColor=colour)
+        for key in ("grade", "factors", "category"):
+            ws.conditional_formatting.add(area(key), FormulaRule(formula=[f'{cell("grade")}="{grade}"'], fill=fill))
+    overdue = Font(color="C00000", bold=True)
+    for key in ("next_due", "next_status", "next_step"):
+        ws.conditional_formatting.add(area(key), FormulaRule(formula=[f'{cell("next_status")}="已逾期"'], font=overdue,
+                                                             fill=INVALID_FILL))
+        ws.conditional_formatting.add(area(key), FormulaRule(formula=[f'{cell("next_status")}="即将到期"'],
+                                                             fill=DUE_SOON_FILL))
+    ws.conditional_formatting.add(area("id_number"), FormulaRule(
+        formula=[f'AND({cell("id_number")}<>"",{cell("m_id_ok")}=0)'], fill=INVALID_FILL))
+    ws.conditional_formatting.add(area("row_check"), FormulaRule(formula=[f'{cell("row_check")}<>""'], fill=INVALID_FILL))
+    for column in COLUMNS:
+        if column.kind == "input" and column.type in ("number", "date"):
+            ws.conditional_formatting.add(area(column.key), FormulaRule(formula=[f"ISTEXT({cell(column.key)})"],
+                                                                        fill=INVALID_FILL))
+
+
+# ---- 统计 --------------------------------------------------------------------------------------------------
+
+STATS_COLUMNS = ("村（居）", "红", "黄", "绿", "无", "户数", "人数", "已逾期", "不在范围")
+
+
+def _write_stats(ws: Worksheet, last_row: int) -> None:
+    r = refs(last_row)
+
+    def rng(key: str) -> str:
+        return f"{quote_sheetname(SHEET)}!{r.whole(key)}"
+
+    ws["A1"] = "统计（按村、分级，自动计算）"
+    ws["A1"].font = Font(bold=True, size=13)
+    for col, head in enumerate(STATS_COLUMNS, start=1):
+        ws.cell(2, col, head).font = Font(bold=True)
+    by_column = {
+        "红": ("grade", '"红"'), "黄": ("grade", '"黄"'), "绿": ("grade", '"绿"'), "无": ("grade", '"无"'),
+        "户数": ("relation", '"户主"'), "人数": ("name", '"<>"'), "已逾期": ("next_status", '"已逾期"'),
+        "不在范围": ("scope", '"不在范围"'),
+    }
+    for offset in range(VILLAGE_SLOTS):
+        row = 3 + offset
+        village = f"{quote_sheetname(PARAMS)}!$E${row}"
+        ws.cell(row, 1, f'=IF({village}="","",{village})')
+        for col, head in enumerate(STATS_COLUMNS[1:], start=2):
+            key, criterion = by_column[head]
+            ws.cell(row, col, f'=IF($A{row}="","",COUNTIFS({rng("village")},$A{row},{rng(key)},{criterion}))')
+    total = 3 + VILLAGE_SLOTS
+    ws.cell(total, 1, "合计").font = Font(bold=True)
+    for col, head in enumerate(STATS_COLUMNS[1:], start=2):
+        key, criterion = by_column[head]
+        ws.cell(total, col, f"=COUNTIF({rng(key)},{criterion})").font = Font(bold=True)
+    ws.column_dimensions["A"].width = 16
+    ws.protection.sheet = True
+
+
+# ---- 填表说明 ------------------------------------------------------------------------------------------------
+
+GUIDE_STEPS = (
+    "每人一行：先写户主（与户主关系选“户主”），再写其他成员；同一户每行填相同的“户编号”。",
+    "户的情况（收入、刚性支出、吃穿饮水、住房、人居环境、线索与流程日期）只填在户主行；成员情况（劳动技能、健康、残疾、在校、参保）每人填自己那行。",
+    "身份证号按文本输入 18 位；年龄、性别由身份证号自动算出。",
+    "灰色“计算结果”“条款判定”列自动计算，已锁定，不用填写：预警分级、监测预警因素、监测类别、下一步、期限、状态、行检查。",
+    "“行检查”列有内容时，按提示改正本行；红色底纹的单元格格式有误（如数字格里写了文字）。",
+    "“参数”表可改评估日期（默认今天）、核算年度和村名单；标准线按年度从参数表查出，未配置的年度显示 #N/A。",
+    "工作表已保护但未设密码；如需排序或改列宽以外的格式，可在“审阅 > 撤销工作表保护”后操作。",
+    "打印：A4 横向，只打印文件附件的 14 列，表头每页重复。",
+)
+
+
+def _write_guide(ws: Worksheet, policy: Policy) -> None:
+    ws["A1"] = f"{TITLE} 填表说明"
+    ws["A1"].font = Font(bold=True, size=15)
+    ws["A2"] = f"依据：{policy.document.number}《{policy.document.title}》"
+    row = 4
+    ws.cell(row, 1, "怎么填").font = Font(bold=True, size=12)
+    for number, step in enumerate(GUIDE_STEPS, start=1):
+        row += 1
+        ws.cell(row, 1, number)
+        ws.cell(row, 2, step)
+    row += 2
+    ws.cell(row, 1, "条款（简）").font = Font(bold=True, size=12)
+    for clause in CLAUSES.values():
+        row += 1
+        ws.cell(row, 1, clause.id)
+        ws.cell(row, 2, f"{clause.grade or ''} {clause.label}：{clause.quote}".strip())
+    row += 2
+    ws.cell(row, 1, "各列说明").font = Font(bold=True, size=12)
+    for column in COLUMNS:
+        if column.hidden:
+            continue
+        row += 1
+        ws.cell(row, 1, column.header)
+        ws.cell(row, 2, f"[{column.group}] {column.help}")
+    ws.column_dimensions["A"].width = 22
+    ws.column_dimensions["B"].width = 120
+    for line in ws.iter_rows(min_col=2, max_col=2):
+        line[0].alignment = Alignment(wrap_text=True, vertical="top")

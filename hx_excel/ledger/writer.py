@@ -1,0 +1,78 @@
+"""Writing households into 台账 rows: input cells only, never a computed cell (those hold the formulas)."""
+
+from __future__ import annotations
+
+from copy import copy
+from typing import Any, Iterable
+
+from openpyxl.styles import Protection
+from openpyxl.worksheet.worksheet import Worksheet
+
+from hx_excel.core.models import Household
+from hx_excel.ledger import schema
+from hx_excel.ledger.cells import to_cell
+from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW
+
+INPUT_COLUMNS = tuple(c for c in COLUMNS if c.kind == "input")
+
+
+def household_rows(household: Household) -> list[dict[str, Any]]:
+    """One dict per person (schema key → model value): household facts on the head's row, one measure per row."""
+    members = household.members or []
+    rows: list[dict[str, Any]] = [{} for _ in members] or [{"relation": "户主"}]
+    head = next((i for i, m in enumerate(members) if m.relation == "户主"), 0)
+    for column in INPUT_COLUMNS:
+        source, _, field = (column.field or "").partition(".")
+        if source == "household":
+            value = getattr(household, field)
+            if column.level == "household":
+                rows[head][column.key] = value
+            else:
+                for row in rows:
+                    row[column.key] = value
+        elif source == "member":
+            for row, member in zip(rows, members):
+                row[column.key] = getattr(member, field)
+    measure_fields = [(c.key, c.field.partition(".")[2]) for c in INPUT_COLUMNS if c.field.startswith("measure.")]
+    for row, measure in zip(rows, household.measures):
+        for key, field in measure_fields:
+            row[key] = getattr(measure, field)
+    extra = household.measures[len(rows):]
+    if extra:  # more measures than people: their texts join the last row's
+        last = rows[-1]
+        last["measure_text"] = "；".join(filter(None, [last.get("measure_text")] + [m.text or m.category for m in extra]))
+    return rows
+
+
+class RowWriter:
+    """Writes input cells with the column's number format and unlocked, as the template's empty cells are."""
+
+    def __init__(self, ws: Worksheet):
+        self.ws = ws
+        self._styles = {}
+        prototype = ws.cell(ws.max_row + 1, 1)
+        for column in INPUT_COLUMNS:
+            dim = ws.column_dimensions[schema.column_letter(column.key)]
+            prototype.number_format = dim.number_format or "General"
+            prototype.protection = Protection(locked=False)
+            self._styles[column.key] = copy(prototype._style)
+        ws._cells.pop((prototype.row, prototype.column), None)
+
+    def write(self, households: Iterable[Household], start_row: int = FIRST_DATA_ROW) -> int:
+        """Write households from `start_row`; return the next free row."""
+        row = start_row
+        columns = [(schema.column_index(c.key), c) for c in INPUT_COLUMNS]
+        for household in households:
+            for values in household_rows(household):
+                for index, column in columns:
+                    value = to_cell(column, values.get(column.key))
+                    if value is None:
+                        continue
+                    cell = self.ws.cell(row, index, value)
+                    cell._style = copy(self._styles[column.key])
+                row += 1
+        return row
+
+
+def person_count(households: Iterable[Household]) -> int:
+    return sum(max(1, len(h.members)) for h in households)
