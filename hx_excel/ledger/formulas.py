@@ -110,13 +110,11 @@ def _not_exited(r: Refs) -> str:
 
 
 def _monitored(r: Refs) -> str:
-    return f'AND({r("entered_on")}<>"",{_not_exited(r)})'
+    return f'{r("h_monitored")}=1'
 
 
 def _clue_start(r: Refs) -> str:
-    """D1 counts from publication for 上级反馈 clues, from collection otherwise."""
-    published = _in_set(r("clue_channel"), "SET_PUBLISHED_CLUE")
-    return f'IF(AND({published},{r("clue_published_on")}<>""),{r("clue_published_on")},{r("clue_on")})'
+    return r("h_clue_start")
 
 
 # Raw red facts before G1's carve-out (R3-R6).
@@ -327,7 +325,7 @@ def scope(r: Refs) -> str:
 
 def d1_due(r: Refs) -> str:
     start = _clue_start(r)
-    return _head(r, f'IF({start}="","",{_add_days(start, P_D1)})')
+    return _head(r, f'IF(ISNUMBER({start}),{_add_days(start, P_D1)},"")')
 
 
 def notice_full_end(r: Refs) -> str:
@@ -361,7 +359,7 @@ def visit_due(r: Refs) -> str:
 
 
 def _elimination_started(r: Refs) -> str:
-    return f'COUNT({r.span("elimination_nominated_on", "eliminated_on")})>0'
+    return f'{r("h_elim_started")}=1'
 
 
 def elimination_earliest(r: Refs) -> str:
@@ -393,6 +391,43 @@ def due_review_open(r: Refs) -> str:
                     f'{_monthly_due(r, "last_review_on")},"")')
 
 
+# Workflow states used by several columns, one hidden helper cell each (core.workflow.plan's conditions).
+def h_clue_start(r: Refs) -> str:
+    """D1 counts from publication for 上级反馈 clues, from collection otherwise."""
+    published = _in_set(r("clue_channel"), "SET_PUBLISHED_CLUE")
+    pub, clue = r("clue_published_on"), r("clue_on")
+    return _head(r, f'IF(AND({published},ISNUMBER({pub})),{pub},IF(ISNUMBER({clue}),{clue},""))')
+
+
+def h_monitored(r: Refs) -> str:
+    """Entered into the national system and not exited (D3-D5)."""
+    return _head(r, f'IF(AND({r("entered_on")}<>"",{_not_exited(r)}),1,0)')
+
+
+def h_chain(r: Refs) -> str:
+    """D2: the identification chain is under way (red or yellow, or begun) and the household not yet entered."""
+    return _head(r, f'IF(AND(OR({r("grade")}="红",{r("grade")}="黄",COUNT({r.span("application_on", "entered_on")})>0),'
+                    f'{r("entered_on")}=""),1,0)')
+
+
+def h_notice_done(r: Refs) -> str:
+    """D2: the village notice ran its full days."""
+    end, full_end = r("notice_end_on"), r("notice_full_end")
+    return _head(r, f"IF(AND(ISNUMBER({end}),ISNUMBER({full_end})),IF({end}>={full_end},1,0),0)")
+
+
+def h_elim_started(r: Refs) -> str:
+    """D5: some step of the risk-elimination chain has a date."""
+    return _head(r, f'IF(COUNT({r.span("elimination_nominated_on", "eliminated_on")})>0,1,0)')
+
+
+def h_e_notice_done(r: Refs) -> str:
+    """D5: the elimination notice ran its full days. Nested IF: Excel evaluates every AND argument, and a
+    working-day lookup of a blank date is an error."""
+    start, end = r("elimination_notice_start_on"), r("elimination_notice_end_on")
+    return _head(r, f"IF(AND(ISNUMBER({end}),ISNUMBER({start})),IF({end}>={_notice_last_day(start, P_ENOTICE)},1,0),0)")
+
+
 DATED_STEPS = (  # (helper column, step key, clause or formula giving it)
     ("due_d1_open", "household_check", '"D1"'),
     ("due_contact_open", "contact", '"D3"'),
@@ -413,13 +448,9 @@ def next_step(r: Refs) -> str:
     visit_clause = f'IF({_monitored(r)},"D4","D6")'
     text = '""'
     # Undated steps, innermost last: built from the end so the first open step wins.
-    chain = (f'AND(OR({r("grade")}="红",{r("grade")}="黄",COUNT({r.span("application_on", "entered_on")})>0),'
-             f'{r("entered_on")}="")')
-    notice_done = (f'AND(ISNUMBER({r("notice_end_on")}),ISNUMBER({r("notice_full_end")}),'
-                   f'{r("notice_end_on")}>={r("notice_full_end")})')
-    e_start, e_end = r("elimination_notice_start_on"), r("elimination_notice_end_on")
-    # Nested IF, not AND: Excel evaluates every AND argument, and a working-day lookup of a blank date is an error.
-    e_notice_done = f"IF(AND(ISNUMBER({e_end}),ISNUMBER({e_start})),{e_end}>={_notice_last_day(e_start, P_ENOTICE)},FALSE)"
+    chain = f'{r("h_chain")}=1'
+    notice_done = f'{r("h_notice_done")}=1'
+    e_notice_done = f'{r("h_e_notice_done")}=1'
     started = _elimination_started(r)
     close = (f'AND({r("entered_on")}="",{_not_exited(r)},{r("grade")}="无",'
              f'OR({r("household_check_on")}<>"",{r("last_visit_on")}<>""),{r("closed_on")}="")')

@@ -5,7 +5,7 @@ Everything a sheet shows comes from `schema.COLUMNS`, `core.clauses.CLAUSES` and
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -386,3 +386,18 @@ def _write_guide(ws: Worksheet, policy: Policy) -> None:
     ws.column_dimensions["B"].width = 120
     for line in ws.iter_rows(min_col=2, max_col=2):
         line[0].alignment = Alignment(wrap_text=True, vertical="top")
+
+
+# ---- the committed official template ---------------------------------------------------------------------------
+
+TEMPLATE_FILE = "花溪区防贫分级监测预警及动态帮扶台账.xlsx"
+# Fixed document times keep regeneration byte-stable apart from the zip's own timestamps.
+_FIXED_TIME = datetime(2022, 4, 14)
+
+
+def official_template(policy: Policy) -> Workbook:
+    """The blank district template: no township, 评估日期 =TODAY(), DEFAULT_ROWS formula rows."""
+    wb = build_workbook(policy)
+    wb.properties.creator = "hx-excel"
+    wb.properties.created = wb.properties.modified = _FIXED_TIME
+    return wb
