@@ -391,7 +391,7 @@ def _write_guide(ws: Worksheet, policy: Policy) -> None:
 # ---- the committed official template ---------------------------------------------------------------------------
 
 TEMPLATE_FILE = "花溪区防贫分级监测预警及动态帮扶台账.xlsx"
-# Fixed document times keep regeneration byte-stable apart from the zip's own timestamps.
+# A fixed creation time keeps regeneration stable (openpyxl stamps only the modified time on save).
 _FIXED_TIME = datetime(2022, 4, 14)
 
 
@@ -399,5 +399,5 @@ def official_template(policy: Policy) -> Workbook:
     """The blank district template: no township, 评估日期 =TODAY(), DEFAULT_ROWS formula rows."""
     wb = build_workbook(policy)
     wb.properties.creator = "hx-excel"
-    wb.properties.created = wb.properties.modified = _FIXED_TIME
+    wb.properties.created = _FIXED_TIME
     return wb

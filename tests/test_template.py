@@ -1,0 +1,177 @@
+"""The official template: generated from the schema, committed, and carrying what a clerk relies on."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from hx_excel.core.workflow import plan
+from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, HEADER_ROW, OFFICIAL_HEADERS, SHEET, TITLE, column_letter
+from hx_excel.ledger.template import DEFAULT_ROWS, TEMPLATE_FILE, build_workbook, official_template
+from hx_excel.ledger.writer import RowWriter
+from hx_excel.office.libreoffice import recalculate
+from hx_excel.policy import default_policy
+from hx_excel.samples import sample_households
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMITTED = ROOT / "workbook_templates" / TEMPLATE_FILE
+LAST_ROW = FIRST_DATA_ROW + DEFAULT_ROWS - 1
+
+# The Excel 2010 functions the formulas may use; anything newer needs `_xlfn.` and breaks Excel 2010 and WPS.
+EXCEL_2010 = {
+    "AND", "OR", "NOT", "IF", "IFERROR", "ISNUMBER", "ISTEXT", "ISNA", "SUM", "SUMIF", "SUMPRODUCT", "COUNT",
+    "COUNTIF", "COUNTIFS", "MIN", "MAX", "MOD", "INT", "N", "LEN", "MID", "LEFT", "RIGHT", "UPPER", "TRIM",
+    "SUBSTITUTE", "DATE", "YEAR", "MONTH", "DAY", "TODAY", "EOMONTH", "EDATE", "INDEX", "MATCH", "VLOOKUP", "ROW",
+}
+
+
+@pytest.fixture(scope="module")
+def template_path(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / TEMPLATE_FILE
+    official_template(default_policy()).save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def wb(template_path):
+    return openpyxl.load_workbook(template_path)
+
+
+def _contents(path: Path) -> dict[str, bytes]:
+    """Every part of the package but docProps/core.xml, whose modified time openpyxl stamps on each save."""
+    with zipfile.ZipFile(path) as z:
+        return {name: z.read(name) for name in z.namelist() if name != "docProps/core.xml"}
+
+
+def test_committed_template_is_what_the_schema_generates(template_path):
+    """Regenerate with `python scripts/build_template.py` after changing the schema, formulas or policy."""
+    assert _contents(COMMITTED) == _contents(template_path)
+
+
+def test_sheets(wb):
+    assert wb.sheetnames == ["填表说明", "台账", "参数", "统计", "值列表", "日历"]
+    assert [ws.sheet_state for ws in wb] == ["visible"] * 4 + ["hidden"] * 2
+
+
+def test_official_columns_first_in_order_with_exact_headers(wb):
+    ws = wb[SHEET]
+    headers = [ws.cell(HEADER_ROW, i).value for i in range(1, len(COLUMNS) + 1)]
+    assert tuple(headers[:14]) == OFFICIAL_HEADERS
+    assert headers == [c.header for c in COLUMNS]
+    assert ws.cell(1, 1).value == TITLE
+    groups = [ws.cell(2, i).value for i in range(1, len(COLUMNS) + 1) if ws.cell(2, i).value]
+    assert groups == list(dict.fromkeys(c.group for c in COLUMNS))
+    for i, column in enumerate(COLUMNS, start=1):
+        assert column.help in ws.cell(HEADER_ROW, i).comment.text
+
+
+def test_frozen_header_filter_and_print_setup(wb):
+    ws = wb[SHEET]
+    assert ws.freeze_panes == f"F{FIRST_DATA_ROW}"
+    assert ws.auto_filter.ref == f"A{HEADER_ROW}:{column_letter(COLUMNS[-1].key)}{LAST_ROW}"
+    assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) and ws.page_setup.orientation == "landscape"
+    assert int(ws.page_setup.fitToWidth) == 1 and int(ws.page_setup.fitToHeight) == 0 and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_title_rows == "$1:$3"
+    assert ws.print_area == f"'{SHEET}'!$A$1:$N${LAST_ROW}"
+
+
+def test_every_listed_column_has_a_dropdown_with_input_message_and_error_alert(wb):
+    ws = wb[SHEET]
+    by_column = {}
+    for rule in ws.data_validations.dataValidation:
+        for ref in str(rule.sqref).split():
+            by_column[re.match(r"[A-Z]+", ref).group()] = rule
+    for column in COLUMNS:
+        if column.kind == "input" and column.type in ("list", "bool", "date", "number"):
+            rule = by_column[column_letter(column.key)]
+            assert rule.showInputMessage and rule.showErrorMessage and rule.prompt and rule.error, column.header
+            if column.type in ("list", "bool"):
+                assert rule.type == "list"
+
+
+def test_cells_types_locking_and_protection(wb):
+    ws = wb[SHEET]
+    assert ws.protection.sheet and not ws.protection.password
+    for column in COLUMNS:
+        letter = column_letter(column.key)
+        dimension = ws.column_dimensions[letter]
+        if column.kind == "input":
+            assert dimension.protection.locked is False, column.header
+            if column.type == "id":
+                assert dimension.number_format == "@"  # ID numbers are text: Excel keeps 15 digits of a number
+            if column.type == "date":
+                assert dimension.number_format == "yyyy-mm-dd"
+        else:
+            cell = ws[f"{letter}{FIRST_DATA_ROW}"]
+            assert cell.data_type == "f" and cell.protection.locked, column.header
+        assert dimension.hidden is column.hidden
+
+
+def test_conditional_formats_for_grades_overdue_and_invalid_cells(wb):
+    rules = [(str(cf.sqref), rule.formula[0], rule.dxf.fill.fgColor.rgb if rule.dxf.fill else None)
+             for cf in wb[SHEET].conditional_formatting for rule in cf.rules]
+    grade = column_letter("grade")
+    for colour_grade in ("红", "黄", "绿"):
+        assert any(ref.startswith(grade) and f'="{colour_grade}"' in formula for ref, formula, _ in rules)
+    assert any('="已逾期"' in formula for _, formula, _ in rules)
+    assert any(ref.startswith(column_letter("id_number")) for ref, _, _ in rules)
+    assert any(ref.startswith(column_letter("annual_net_income")) and "ISTEXT" in formula for ref, formula, _ in rules)
+
+
+def test_formulas_use_the_excel_2010_function_set_only(template_path):
+    wb = openpyxl.load_workbook(template_path)
+    used = Counter()
+    for ws in wb:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    assert "_xlfn" not in cell.value
+                    used.update(re.findall(r"([A-Z][A-Z0-9.]*)\(", re.sub(r'"[^"]*"', '""', cell.value)))
+    for rule in wb[SHEET].data_validations.dataValidation:
+        used.update(re.findall(r"([A-Z][A-Z0-9.]*)\(", rule.formula1 or ""))
+    assert set(used) <= EXCEL_2010, set(used) - EXCEL_2010
+
+
+def test_parameters_are_named_cells_from_the_policy(wb):
+    names = wb.defined_names
+    policy = default_policy()
+    params = wb["参数"]
+
+    def value(name):
+        sheet, ref = names[name].attr_text.split("!")
+        return params[ref.replace("$", "")].value
+
+    assert value("P_ASOF") == "=TODAY()"
+    assert value("P_MARGIN") == policy.grading.g1_margin_multiple
+    assert (value("P_D1"), value("P_D2"), value("P_D3")) == (7, 5, 10)
+    assert value("P_LINE").startswith("=VLOOKUP(P_YEAR")
+    assert value("P_YEAR") == 2022
+
+
+@pytest.mark.libreoffice
+def test_statistics_sheet_counts_live_by_village_and_grade(tmp_path):
+    policy = default_policy()
+    as_of, households = sample_households(policy)
+    villages = tuple(dict.fromkeys(h.village for h in households))
+    wb = build_workbook(policy, township="青岩镇", villages=villages, as_of=as_of, rows=60)
+    RowWriter(wb[SHEET]).write(households)
+    wb.save(tmp_path / "sample.xlsx")
+    [out] = recalculate([tmp_path / "sample.xlsx"], tmp_path / "out")
+    stats = openpyxl.load_workbook(out, data_only=True)["统计"]
+    header = [c.value for c in stats[2]]
+    table = {row[0].value: dict(zip(header, (c.value for c in row))) for row in stats.iter_rows(min_row=3) if row[0].value}
+    for village in villages:
+        mine = [h for h in households if h.village == village]
+        grades = Counter(plan(h, policy, as_of).assessment.grade for h in mine)
+        for grade in "红黄绿无":
+            assert table[village][grade] == grades[grade], (village, grade)
+        assert table[village]["户数"] == len(mine)
+        assert table[village]["人数"] == sum(len(h.members) for h in mine)
+    assert table["合计"]["户数"] == len(households)
+    overdue = sum(1 for h in households if (s := plan(h, policy, as_of).next_step) and s.status == "已逾期")
+    assert table["合计"]["已逾期"] == overdue
