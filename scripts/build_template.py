@@ -1,4 +1,4 @@
-"""Regenerate the committed official template in workbook_templates/ from the schema and the shipped policy.
+"""Regenerate the committed official template (workbook_templates/) and the column reference (docs/) from the schema.
 
     python scripts/build_template.py
 
@@ -7,11 +7,16 @@ tests/test_template.py fails when the committed file differs from what this writ
 
 from pathlib import Path
 
+from hx_excel.ledger.docs import columns_markdown
 from hx_excel.ledger.template import TEMPLATE_FILE, official_template
 from hx_excel.policy import default_policy
 
-TARGET = Path(__file__).resolve().parents[1] / "workbook_templates" / TEMPLATE_FILE
+ROOT = Path(__file__).resolve().parents[1]
+TARGET = ROOT / "workbook_templates" / TEMPLATE_FILE
+COLUMNS_DOC = ROOT / "docs" / "ledger-columns.md"
 
 if __name__ == "__main__":
     official_template(default_policy()).save(TARGET)
+    COLUMNS_DOC.write_text(columns_markdown(), encoding="utf-8")
     print(TARGET)
+    print(COLUMNS_DOC)

@@ -53,6 +53,11 @@ def test_committed_template_is_what_the_schema_generates(template_path):
     assert _contents(COMMITTED) == _contents(template_path)
 
 
+def test_column_reference_doc_is_what_the_schema_generates():
+    from hx_excel.ledger.docs import columns_markdown
+    assert (ROOT / "docs" / "ledger-columns.md").read_text(encoding="utf-8") == columns_markdown()
+
+
 def test_sheets(wb):
     assert wb.sheetnames == ["填表说明", "台账", "参数", "统计", "值列表", "日历"]
     assert [ws.sheet_state for ws in wb] == ["visible"] * 4 + ["hidden"] * 2
