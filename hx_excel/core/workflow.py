@@ -160,7 +160,7 @@ def plan(household: Household, policy: Policy, as_of: date, assessment: Assessme
                    h.district_approval_on, h.entered_on)
     if a.grade in ("红", "黄") or any(chain_dates):
         b.order("D2", [("入户核实", h.household_check_on), ("农户申请及承诺授权", h.application_on),
-                       ("村级评议公示开始", h.notice_start_on), ("村级评议公示结束", h.notice_end_on),
+                       ("村级评议公示开始", h.notice_start_on),  # its end is checked with the notice
                        ("乡级核查研判", h.township_review_on), ("区级审定公告", h.district_approval_on),
                        ("纳入监测", h.entered_on)])
         review_from = b.notice("D2", h.notice_start_on, h.notice_end_on, d.public_notice_days, "乡级核查研判",
@@ -232,7 +232,7 @@ def _elimination(b: _Builder, h: Household, a: Assessment, policy: Policy, start
         note.append(f"仍有 {'、'.join(still)}，暂不具备风险消除条件")
     b.order("D5", [("收入稳定满期", earliest), ("村（居）提名", h.elimination_nominated_on),
                    ("入户核实", h.elimination_check_on), ("村级评议公示开始", h.elimination_notice_start_on),
-                   ("村级评议公示结束", h.elimination_notice_end_on), ("乡级审核", h.elimination_township_review_on),
+                   ("乡级审核", h.elimination_township_review_on),
                    ("县级审定公告", h.elimination_county_approval_on), ("标注风险消除", h.eliminated_on)])
     review_from = b.notice("D5", h.elimination_notice_start_on, h.elimination_notice_end_on,
                            d.elimination_notice_days, "乡级审核", h.elimination_township_review_on)

@@ -489,7 +489,8 @@ def next_status(r: Refs) -> str:
 # ---- row checks ----------------------------------------------------------------------------------------------
 
 def _out_of_order(r: Refs, keys: list[str], first: str | None = None) -> str:
-    """Some filled date comes before the latest filled date ahead of it in the chain (core.workflow order)."""
+    """Some filled date comes before the latest filled date ahead of it in the chain (core.workflow order; a
+    notice's end is checked with the notice)."""
     cells = ([first] if first else []) + [r(k) for k in keys]
     tests = [f'AND(ISNUMBER({cells[i]}),{cells[i]}<MAX({",".join(cells[:i])}))' for i in range(1, len(cells))]
     return f"OR({','.join(tests)})"
@@ -537,12 +538,12 @@ def row_check(r: Refs) -> str:
         (f'OR(ISTEXT({r("measure_decided_on")}),ISTEXT({r("measure_completed_on")}),'
          f'SUMPRODUCT(--ISTEXT({r.span("clue_on", "closed_on")}))>0)', "日期列中有文字，请按 2022-07-15 的格式输入日期"),
         (f'AND({r("measure_text")}<>"",{r("measure_category")}="")', "措施类别未填"),
-        (f'{_out_of_order(r, ["household_check_on", "application_on", "notice_start_on", "notice_end_on", "township_review_on", "district_approval_on", "entered_on"])}',
+        (f'{_out_of_order(r, ["household_check_on", "application_on", "notice_start_on", "township_review_on", "district_approval_on", "entered_on"])}',
          "D2 识别程序日期顺序有误"),
         *_notice_problems(r, "D2", "notice_start_on", "notice_end_on", "township_review_on", P_D2,
                           r("notice_full_end")),
         (_out_of_order(r, ["elimination_nominated_on", "elimination_check_on", "elimination_notice_start_on",
-                           "elimination_notice_end_on", "elimination_township_review_on",
+                           "elimination_township_review_on",
                            "elimination_county_approval_on", "eliminated_on"], first=r("elimination_earliest")),
          "D5 风险消除程序日期顺序有误"),
         *_notice_problems(r, "D5", "elimination_notice_start_on", "elimination_notice_end_on",
