@@ -13,6 +13,9 @@ from hx_excel.core.days import CalendarNotAvailable
 from hx_excel.core.id_number import mask
 from hx_excel.core.models import Household, HouseholdDataError
 from hx_excel.core.workflow import plan
+from hx_excel.districts import SettingsError, load_settings
+from hx_excel.files import SaveError
+from hx_excel.generator import GenerateError, GeneratedWorkbook, generate, read_roster
 from hx_excel.policy import PolicyError, load_policy
 from hx_excel.samples import sample_households
 
@@ -83,6 +86,57 @@ def cmd_assess(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(r: GeneratedWorkbook) -> None:
+    """One line per workbook written (with the backup kept, if any), or skipped."""
+    if r.skipped:
+        print(f"跳过 {r.path}：{r.skipped}。demo 不覆盖已有内容的文件；"
+              "确需重新生成请用 hx-excel generate --force（旧文件会另存为备份）。")
+        return
+    if r.sample:
+        what = f"内置虚构示例 {r.households} 户 {r.persons} 人，评估日期 {r.as_of:%Y-%m-%d}"
+    elif r.households:
+        what = f"导入 {r.households} 户 {r.persons} 人，共 {r.rows} 行"
+    else:
+        what = f"空白台账 {r.rows} 行"
+    print(f"已生成 {r.path}（{r.township}，{what}）" + ("（已重新生成）" if r.replaced else ""), flush=True)
+    if r.backup:
+        print(f"  旧文件已备份为 {r.backup}")
+
+
+def _generate(args: argparse.Namespace, *, samples: bool, skip_filled: bool) -> list[GeneratedWorkbook]:
+    policy = load_policy(args.policy)
+    settings = load_settings(args.settings)
+    roster = None
+    if getattr(args, "roster", None) is not None:
+        roster = read_roster(args.roster, settings, policy, args.mapping)
+    results = generate(settings, policy, args.out, roster=roster, force=getattr(args, "force", False),
+                       samples=samples, skip_filled=skip_filled, progress=_report)
+    written = sum(1 for r in results if not r.skipped)
+    skipped = len(results) - written
+    print(f"共生成 {written} 本台账，在文件夹 {args.out}" + (f"；跳过 {skipped} 本" if skipped else "") + "。")
+    if roster is not None and roster.problems:
+        print(f"\n名单 {roster.name} 有 {len(roster.problems)} 处需要核对（其余内容已导入）：")
+        for problem in roster.problems:
+            print(f"  {problem}")
+    return results
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Write one ledger workbook per township (refusing to overwrite filled ones unless --force)."""
+    if args.mapping is not None and args.roster is None:
+        raise GenerateError("--mapping 是名单的列名对照表，须与 --roster 一起使用。")
+    _generate(args, samples=args.samples, skip_filled=False)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The main job: every township's workbook plus the sample-filled one into --out, then the sample assessment.
+    A workbook someone has filled in is skipped with a message, never overwritten (demo has no --force)."""
+    _generate(args, samples=True, skip_filled=True)
+    print()
+    return cmd_assess(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hx-excel", description="花溪区、贵安新区防返贫“红黄绿”三色分级监测预警台账工具")
     parser.add_argument("--policy", type=Path, help="覆盖内置政策参数的 TOML 文件")
@@ -92,8 +146,18 @@ def build_parser() -> argparse.ArgumentParser:
     assess.add_argument("--as-of", type=date.fromisoformat, help="评估日期 YYYY-MM-DD（默认：示例日期或今天）")
     assess.add_argument("--brief", action="store_true", help="只打印汇总表")
     assess.set_defaults(run=cmd_assess)
-    demo = sub.add_parser("demo", help="主流程演示：用内置虚构示例户评估并列出下一步")
-    demo.set_defaults(run=cmd_assess, households=None, as_of=None, brief=False)
+    generate_ = sub.add_parser("generate", help="按区设置为每个乡镇生成一本台账（可从名单预填）")
+    generate_.add_argument("--settings", type=Path, help="区设置 TOML 文件（默认：内置花溪区 19 个、贵安新区 3 个乡镇）")
+    generate_.add_argument("--roster", type=Path, help="名单：每人一行的 CSV（UTF-8 或 GBK）或 .xlsx，按“乡镇”分到各台账")
+    generate_.add_argument("--mapping", type=Path, help="名单列名对照表 TOML（默认：名单表头与台账表头相同）")
+    generate_.add_argument("--out", type=Path, default=Path("out"), help="输出文件夹（默认：out）")
+    generate_.add_argument("--force", action="store_true", help="覆盖已填写的台账（旧文件另存为 .bak-日期时间.xlsx 备份）")
+    generate_.add_argument("--samples", action="store_true", help="另生成一本填好内置虚构示例户的青岩镇台账")
+    generate_.set_defaults(run=cmd_generate)
+    demo = sub.add_parser("demo", help="主流程：在 out/ 生成各乡镇台账和示例台账，再用示例户评估并列出下一步")
+    demo.add_argument("--out", type=Path, default=Path("out"), help="输出文件夹（默认：out）")
+    demo.add_argument("--settings", type=Path, help="区设置 TOML 文件（默认：内置 22 个乡镇）")
+    demo.set_defaults(run=cmd_demo, households=None, as_of=None, brief=False, roster=None, mapping=None)
     return parser
 
 
@@ -101,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (PolicyError, CalendarNotAvailable, HouseholdDataError) as exc:
+    except (PolicyError, CalendarNotAvailable, HouseholdDataError, SettingsError, GenerateError, SaveError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
 
