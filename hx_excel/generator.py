@@ -21,7 +21,6 @@ import io
 import re
 import tomllib
 import unicodedata
-from copy import copy
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -34,9 +33,7 @@ from hx_excel.core import id_number
 from hx_excel.core.models import Household
 from hx_excel.districts import DistrictSettings, Township, default_townships
 from hx_excel.files import SaveError, comparable, ledger_inputs, save_workbook
-from hx_excel.ledger import schema
-from hx_excel.ledger.cells import to_cell
-from hx_excel.ledger.reader import LedgerFileError, Problem, _household, _typed_row, open_workbook
+from hx_excel.ledger.reader import LedgerFileError, Problem, build_household, open_workbook, read_row
 from hx_excel.ledger.schema import BY_KEY, COLUMNS, FIRST_DATA_ROW, SHEET, Column
 from hx_excel.ledger.template import VILLAGE_SLOTS, build_workbook, policy_year
 from hx_excel.ledger.writer import INPUT_COLUMNS, RowWriter
@@ -317,7 +314,7 @@ def read_roster(path: str | Path, settings: DistrictSettings, policy: Policy,
             continue
         converted = tuple(_from_text(column, values[i]) if i < len(values) else None for i, column in positions)
         cell_problems: list[Problem] = []
-        typed = _typed_row(number, converted, [(n, c) for n, (_, c) in enumerate(positions)], policy, cell_problems)
+        typed = read_row(number, converted, [(n, c) for n, (_, c) in enumerate(positions)], policy, cell_problems)
         roster.problems += [relabel(p) for p in cell_problems]
         if not typed:
             continue
@@ -342,7 +339,7 @@ def read_roster(path: str | Path, settings: DistrictSettings, policy: Policy,
         for _, typed in members:
             typed["township"] = township.name
         built_problems: list[Problem] = []
-        built = _household(household_id, members, policy, built_problems)
+        built = build_household(household_id, members, policy, built_problems)
         if built is None:
             built_problems = [replace(p, message=p.message.replace("本户未计算", "本户已照原样导入，请在台账中改正"))
                               for p in built_problems]
@@ -538,11 +535,7 @@ def _fill(ws: Worksheet, items: Iterable[Household | RosterHousehold]) -> int:
             row = writer.write([household], start_row=row)
             continue
         for values in item.typed:
-            for column in INPUT_COLUMNS:
-                value = to_cell(column, values.get(column.key))
-                if value is not None:
-                    cell = ws.cell(row, schema.column_index(column.key), value)
-                    cell._style = copy(writer._styles[column.key])
+            writer.write_row(row, values)
             row += 1
     return row
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from conftest import AS_OF, household, person
+from conftest import household, person
 from hx_excel.core.grading import assess
 from hx_excel.core.models import Household, HouseholdDataError
 from hx_excel.policy import PolicyError, default_policy, load_policy

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from conftest import household, size_income
+from conftest import household
 from hx_excel.core.days import CalendarNotAvailable, add_days, month_end, months_after, notice_last_day
 from hx_excel.core.workflow import plan, step_status
 

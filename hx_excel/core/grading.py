@@ -232,7 +232,7 @@ def assess(household: Household, policy: Policy, as_of: date) -> Assessment:
     findings: list[Finding] = []
     derived = derive(household, policy, as_of, findings)
     lists, members, h = policy.lists, household.members, household
-    line, size, year = derived.line, derived.size, derived.year
+    line, size = derived.line, derived.size
     income = h.annual_net_income
 
     income_known = income is not None and bool(size)

@@ -15,7 +15,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from hx_excel.core.models import Household, HouseholdDataError
 from hx_excel.ledger.cells import CellError, from_cell
-from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, HEADER_ROW, SHEET, Column, column_letter
+from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, HEADER_ROW, SHEET, column_letter
 from hx_excel.policy import Policy
 
 INPUT_COLUMNS = tuple(c for c in COLUMNS if c.kind == "input")
@@ -103,7 +103,7 @@ def read_rows(numbered_rows, policy: Policy) -> LedgerRead:
     for number, values in numbered_rows:
         if number < FIRST_DATA_ROW:
             continue
-        typed = _typed_row(number, values, positions, policy, result.problems)
+        typed = read_row(number, values, positions, policy, result.problems)
         if not typed:
             continue
         household_id = typed.get("household_id")
@@ -112,13 +112,14 @@ def read_rows(numbered_rows, policy: Policy) -> LedgerRead:
             continue
         by_household.setdefault(str(household_id), []).append((number, typed))
     for household_id, rows in by_household.items():
-        built = _household(household_id, rows, policy, result.problems)
+        built = build_household(household_id, rows, policy, result.problems)
         if built:
             result.households.append(built)
     return result
 
 
-def _typed_row(number: int, values, positions, policy: Policy, problems: list[Problem]) -> dict[str, Any]:
+def read_row(number: int, values, positions, policy: Policy, problems: list[Problem]) -> dict[str, Any]:
+    """One row's typed input cells (schema key → model value); each faulty cell becomes a Problem and is left out."""
     typed: dict[str, Any] = {}
     for index, column in positions:
         raw = values[index] if index < len(values) else None
@@ -143,8 +144,9 @@ def _typed_row(number: int, values, positions, policy: Policy, problems: list[Pr
     return typed
 
 
-def _household(household_id: str, rows: list[tuple[int, dict[str, Any]]], policy: Policy,
-               problems: list[Problem]) -> LedgerHousehold | None:
+def build_household(household_id: str, rows: list[tuple[int, dict[str, Any]]], policy: Policy,
+                    problems: list[Problem]) -> LedgerHousehold | None:
+    """The household of `rows` (typed by read_row), facts from its head row; None, with a Problem, without a head."""
     heads = [(n, r) for n, r in rows if r.get("relation") == "户主"]
     if not heads:
         problems.append(Problem(SHEET, rows[0][0], "与户主关系",

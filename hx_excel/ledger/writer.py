@@ -57,21 +57,24 @@ class RowWriter:
             prototype.protection = Protection(locked=False)
             self._styles[column.key] = copy(prototype._style)
         ws._cells.pop((prototype.row, prototype.column), None)
+        self._columns = [(schema.column_index(c.key), c) for c in INPUT_COLUMNS]
 
     def write(self, households: Iterable[Household], start_row: int = FIRST_DATA_ROW) -> int:
         """Write households from `start_row`; return the next free row."""
         row = start_row
-        columns = [(schema.column_index(c.key), c) for c in INPUT_COLUMNS]
         for household in households:
             for values in household_rows(household):
-                for index, column in columns:
-                    value = to_cell(column, values.get(column.key))
-                    if value is None:
-                        continue
-                    cell = self.ws.cell(row, index, value)
-                    cell._style = copy(self._styles[column.key])
+                self.write_row(row, values)
                 row += 1
         return row
+
+    def write_row(self, row: int, values: dict[str, Any]) -> None:
+        """Write one row's input cells (schema key → model value); blanks are left alone."""
+        for index, column in self._columns:
+            value = to_cell(column, values.get(column.key))
+            if value is not None:
+                cell = self.ws.cell(row, index, value)
+                cell._style = copy(self._styles[column.key])
 
 
 def person_count(households: Iterable[Household]) -> int:

@@ -765,7 +765,6 @@ def household_strategy(policy: Policy, as_of: date, *, year: int = 2022):
 def _scenario_base(L: _Lists, as_of: date, year: int, size: int, per_head: float, label: str) -> dict[str, Any]:
     """A household with no clause at all: an S1 family, everything secured, everybody insured and able to work,
     income `per_head` a head and no rigid spending."""
-    policy = L.policy
     lo = L.school_min
     head_birth = _years_before(as_of, 45, (2, 28)) - timedelta(days=100)
     people = [(_HEAD, "男", head_birth), (_SPOUSE, "女", head_birth + timedelta(days=400)),
