@@ -49,6 +49,7 @@ def test_round_trip_keeps_every_grade_and_next_step(sample_file, policy):
         assert (a.assessment.grade, a.assessment.clause_ids, a.next_step) == (b.assessment.grade,
                                                                              b.assessment.clause_ids, b.next_step)
         assert [m.id_number for m in entry.household.members] == [m.id_number for m in original.members]
+        assert entry.household.risk_types == original.risk_types  # several risk types share one cell
 
 
 def test_bad_cells_are_named_and_the_rest_still_reads(sample_file, policy):

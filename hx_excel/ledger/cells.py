@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from hx_excel.ledger.schema import Column
+import re
+
+from hx_excel.ledger.schema import MULTIPLE_SEPARATOR, Column
 
 YES, NO = "是", "否"
 
@@ -20,8 +22,8 @@ def to_cell(column: Column, value: Any) -> Any:
         return None
     if column.type == "bool":
         return YES if value else NO
-    if column.key == "risk_type":
-        return value[0]
+    if column.multiple:
+        return MULTIPLE_SEPARATOR.join(value)
     return value
 
 
@@ -38,7 +40,9 @@ def from_cell(column: Column, value: Any) -> Any:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         text = value.strftime("%Y-%m-%d") if isinstance(value, (date, datetime)) else str(value).strip()
-        return [text] if column.key == "risk_type" else text
+        if column.multiple:  # clerks separate several values with 、 , ， ; or ；
+            return [part.strip() for part in re.split(r"[、,，;；]", text) if part.strip()]
+        return text
     if kind in ("number", "integer"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise CellError(f"应为数字，现为文字“{value}”；请只填数字（元），不要带单位、逗号或文字")

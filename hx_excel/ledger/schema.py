@@ -23,6 +23,7 @@ ValueType = Literal["text", "id", "number", "integer", "date", "bool", "list"]
 Level = Literal["row", "household", "member"]
 
 TITLE = "花溪区防贫分级监测预警及动态帮扶台账"
+MULTIPLE_SEPARATOR = "、"
 SHEET = "台账"
 TITLE_ROW, GROUP_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 3, 4
 
@@ -51,11 +52,13 @@ class Column:
     formula: Callable[[f.Refs], str] | None = None  # computed columns: Excel text, "§" standing for the row
     hidden: bool = False
     required: bool = False                        # on the rows of its level
+    multiple: bool = False                        # a list column holding several values joined by MULTIPLE_SEPARATOR
 
 
-def _in(key, header, group, type_, level, width, help_, *, values=None, field=None, required=False) -> Column:
+def _in(key, header, group, type_, level, width, help_, *, values=None, field=None, required=False,
+        multiple=False) -> Column:
     return Column(key, header, group, "input", type_, level, width, help_, values=values, field=field,
-                  required=required)
+                  required=required, multiple=multiple)
 
 
 def _out(key, header, group, type_, level, width, help_, formula, *, hidden=False) -> Column:
@@ -131,8 +134,9 @@ COLUMNS: tuple[Column, ...] = (
         field="household.files_incomplete"),
     _in("low_policy_awareness", "政策知晓率低", HOUSEHOLD, "bool", "household", 7, "“是”即 G4（仅建档立卡户）。",
         field="household.low_policy_awareness"),
-    _in("risk_type", "主要风险类型", HOUSEHOLD, "list", "household", 10, "致贫返贫风险类型（记录原因，不影响分级）。",
-        values="risk_types", field="household.risk_types"),
+    _in("risk_types", "风险类型", HOUSEHOLD, "list", "household", 12,
+        "致贫返贫风险类型，最多 5 项，多项用“、”分隔（记录原因，不影响分级）。", values="risk_types",
+        field="household.risk_types", multiple=True),
 
     # ---- 成员信息（每人一行） ----
     _in("labour", "劳动技能", MEMBER, "list", "member", 11, "全家均为丧失劳动力/无劳动力且无低保 → R7。", values="labour",

@@ -260,8 +260,8 @@ def _validations(ws: Worksheet, policy: Policy, last_row: int) -> None:
             source = "=VILLAGES" if column.values == "villages" else f"=LIST_{column.values}"
             rule = DataValidation(type="list", formula1=source, allow_blank=True)
             rule.error = f"请从下拉列表选择{column.header}。"
-            # Villages may not be listed yet: warn, don't refuse.
-            rule.errorStyle = "warning" if column.values == "villages" else "stop"
+            # Villages may not be listed yet, and a multi-value cell is not one list item: warn, don't refuse.
+            rule.errorStyle = "warning" if column.values == "villages" or column.multiple else "stop"
         elif column.type == "bool":
             rule = DataValidation(type="list", formula1=f'"{",".join(BOOL_VALUES)}"', allow_blank=True)
             rule.error = f"{column.header}：请选择“是”或“否”。"
