@@ -97,7 +97,8 @@ def _profile(policy, township: str, rows: int, path: Path, top: int) -> str:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=DEFAULT_ROWS, help=f"formula rows per ledger (default {DEFAULT_ROWS})")
+    parser.add_argument("--rows", type=int, default=DEFAULT_ROWS,
+                        help=f"formula rows per ledger (default {DEFAULT_ROWS})")
     parser.add_argument("--townships", type=int, default=22, help="how many township workbooks (default 22)")
     parser.add_argument("--policy", type=Path, default=None, help="a user policy TOML (default: the shipped one)")
     parser.add_argument("--keep", type=Path, default=None, help="write the workbooks here instead of a temp folder")

@@ -225,7 +225,8 @@ def main(argv: list[str] | None = None) -> dict:
         "soffice": _soffice_version(),
         "machine": platform.machine(),
     }
-    print(f"formulas workbook {sizes['formulas_kib']:8.0f} KiB -> recalculated {sizes['formulas_recalculated_kib']:8.0f} KiB")
+    print(f"formulas workbook {sizes['formulas_kib']:8.0f} KiB -> recalculated "
+          f"{sizes['formulas_recalculated_kib']:8.0f} KiB")
     print(f"values workbook   {sizes['values_kib']:8.0f} KiB -> converted    {sizes['values_converted_kib']:8.0f} KiB")
     print(f"recalculate: formulas {formulas_s:.2f} s, values {values_s:.2f} s (fastest of {args.repeat}); "
           f"ratio {ratio:.2f} (goal ≤ 3); {replaced:,} formulas replaced by values")

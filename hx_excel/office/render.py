@@ -55,7 +55,8 @@ def build_sample_ledger(path: Path, policy: Policy | None = None, *, spare_rows:
     return path
 
 
-def render_sample_ledger(out_dir: Path, *, dpi: int = DEFAULT_DPI, policy: Policy | None = None) -> tuple[Path, list[Path]]:
+def render_sample_ledger(out_dir: Path, *, dpi: int = DEFAULT_DPI,
+                         policy: Policy | None = None) -> tuple[Path, list[Path]]:
     """Build, recalculate and print the sample ledger into `out_dir`; return (pdf, [png of each page, in order]).
 
     Writes `out_dir/ledger-sample.xlsx` (formulas, no cached values; only the 台账 visible), `out_dir/ledger-sample.pdf`
