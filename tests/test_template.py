@@ -25,7 +25,7 @@ LAST_ROW = FIRST_DATA_ROW + DEFAULT_ROWS - 1
 # The Excel 2010 functions the formulas may use; anything newer needs `_xlfn.` and breaks Excel 2010 and WPS.
 EXCEL_2010 = {
     "AND", "OR", "NOT", "IF", "IFERROR", "ISNUMBER", "ISTEXT", "ISNA", "SUM", "SUMIF", "SUMPRODUCT", "COUNT",
-    "COUNTIF", "COUNTIFS", "MIN", "MAX", "MOD", "INT", "N", "LEN", "MID", "LEFT", "RIGHT", "UPPER", "TRIM",
+    "COUNTA", "COUNTIF", "COUNTIFS", "MIN", "MAX", "MOD", "INT", "N", "LEN", "MID", "LEFT", "RIGHT", "UPPER", "TRIM",
     "SUBSTITUTE", "DATE", "YEAR", "MONTH", "DAY", "TODAY", "EOMONTH", "EDATE", "INDEX", "MATCH", "VLOOKUP", "ROW",
 }
 

@@ -509,13 +509,24 @@ def _notice_problems(r: Refs, clause: str, start_key: str, end_key: str, next_ke
     ]
 
 
+def _has_text(span: str) -> str:
+    """Some cell of an input span holds text (COUNTA counts values, COUNT numbers and dates): cheaper than an array."""
+    return f"COUNTA({span})>COUNT({span})"
+
+
+def _messages(checks: list[tuple[str, str]]) -> str:
+    """Each message whose condition holds, each led by "；". A message is plain text, or an Excel text expression
+    when it starts with a quote."""
+    return "&".join(f'IF({condition},{message if message.startswith(chr(34)) else chr(34) + "；" + message + chr(34)},"")'
+                    for condition, message in checks)
+
+
 def row_check(r: Refs) -> str:
-    """What to fix on this row, in Chinese; blank when nothing was found."""
-    is_head = f'{r("relation")}="户主"'
+    """What to fix on this row, in Chinese; blank when nothing was found. Household checks run on head rows only."""
     ident = r("m_id")
     position = f"(ROW()-{r.first_row - 1})"
     head_sex = f'IFERROR(INDEX({r.whole("sex")},{r("m_head_at")}),"")'
-    checks: list[tuple[str, str]] = [
+    every_row = [
         (f'{r("household_id")}=""', "户编号未填"),
         (f'{r("name")}=""', "姓名未填"),
         (f'{r("relation")}=""', "与户主关系未填"),
@@ -526,35 +537,35 @@ def row_check(r: Refs) -> str:
          f'"；身份证号与第 "&({r("m_dup_at")}+{r.first_row - 1})&" 行重复"'),
         (f'{r("labour")}=""', "劳动技能未填"),
         (f'AND({r("household_id")}<>"",{r("m_head_at")}="")', "本户没有户主行（户信息填在户主行）"),
-        (f'AND({is_head},INT(N({r("hh_people")})/100)>1)', "本户有多名户主"),
         (f'AND({r("sex")}<>"",OR(AND({_in_set(r("relation"), "SET_MALE_RELATIONS")},{r("sex")}="女"),'
          f'AND({_in_set(r("relation"), "SET_FEMALE_RELATIONS")},{r("sex")}="男")))', "与户主关系与身份证性别不符"),
         (f'AND({r("sex")}<>"",{_in_set(r("relation"), "SET_SPOUSE_RELATIONS")},{head_sex}={r("sex")})',
          "配偶与户主性别相同"),
-        (f'AND({is_head},{r("household_type")}="")', "户类型未填"),
-        (f'AND({is_head},{r("annual_net_income")}="")', "家庭年纯收入未填"),
-        (f'SUMPRODUCT(--ISTEXT({r.span("annual_net_income", "rigid_spending_other")}))>0', "收入或刚性支出不是数字"),
-        (f'AND({is_head},OR({r("food_clothing_secured")}="",{r("water_secured")}=""))', "吃穿、饮水是否有保障未填"),
-        (f'OR(ISTEXT({r("measure_decided_on")}),ISTEXT({r("measure_completed_on")}),'
-         f'SUMPRODUCT(--ISTEXT({r.span("clue_on", "closed_on")}))>0)', "日期列中有文字，请按 2022-07-15 的格式输入日期"),
+        # the date columns of 线索与流程 are contiguous, from 措施明确日期 to 绿色销号日期
+        (f'OR({_has_text(r.span("measure_decided_on", "closed_on"))},ISTEXT({r("measure_completed_on")}))',
+         "日期列中有文字，请按 2022-07-15 的格式输入日期"),
         (f'AND({r("measure_text")}<>"",{r("measure_category")}="")', "措施类别未填"),
-        (f'{_out_of_order(r, ["household_check_on", "application_on", "notice_start_on", "township_review_on", "district_approval_on", "entered_on"])}',
-         "D2 识别程序日期顺序有误"),
+    ]
+    head_rows = [
+        (f'INT(N({r("hh_people")})/100)>1', "本户有多名户主"),
+        (f'{r("household_type")}=""', "户类型未填"),
+        (f'{r("annual_net_income")}=""', "家庭年纯收入未填"),
+        (_has_text(r.span("annual_net_income", "rigid_spending_other")), "收入或刚性支出不是数字"),
+        (f'OR({r("food_clothing_secured")}="",{r("water_secured")}="")', "吃穿、饮水是否有保障未填"),
+        (_out_of_order(r, ["household_check_on", "application_on", "notice_start_on", "township_review_on",
+                           "district_approval_on", "entered_on"]), "D2 识别程序日期顺序有误"),
         *_notice_problems(r, "D2", "notice_start_on", "notice_end_on", "township_review_on", P_D2,
                           r("notice_full_end")),
         (_out_of_order(r, ["elimination_nominated_on", "elimination_check_on", "elimination_notice_start_on",
-                           "elimination_township_review_on",
-                           "elimination_county_approval_on", "eliminated_on"], first=r("elimination_earliest")),
-         "D5 风险消除程序日期顺序有误"),
+                           "elimination_township_review_on", "elimination_county_approval_on", "eliminated_on"],
+                       first=r("elimination_earliest")), "D5 风险消除程序日期顺序有误"),
         *_notice_problems(r, "D5", "elimination_notice_start_on", "elimination_notice_end_on",
                           "elimination_township_review_on", P_ENOTICE,
                           _notice_last_day(r("elimination_notice_start_on"), P_ENOTICE)),
     ]
-    # A message is plain text, or an Excel text expression when it starts with a quote.
-    text = "&".join(f'IF({condition},{message if message.startswith(chr(34)) else chr(34) + "；" + message + chr(34)},"")'
-                    for condition, message in checks)
-    used = f'({r("name")}&{r("id_number")}&{r("household_id")}&{r("relation")})=""'
-    return f'=IF({used},"",MID({text},2,999))'
+    text = f'{_messages(every_row)}&IF({r("relation")}="户主",{_messages(head_rows)},"")'
+    unused = f'({r("name")}&{r("id_number")}&{r("household_id")}&{r("relation")})=""'
+    return f'=IF({unused},"",MID({text},2,999))'
 
 
 # ---- the value-list meanings the formulas look up -----------------------------------------------------------------

@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
 from hx_excel.core.clauses import CLAUSES
@@ -42,6 +43,25 @@ THIN = Side(style="thin", color="999999")
 UNLOCKED = Protection(locked=False)
 
 NUMBER_FORMATS = {"id": "@", "text": "@", "date": DATE_FORMAT, "number": MONEY_FORMAT, "integer": "0"}
+
+
+class SharedFormula(ArrayFormula):
+    """An OOXML shared formula (ECMA-376 §18.3.1.40, `<f t="shared" ref=… si=…>`), as Excel itself writes a filled-down
+    column: the text is stored once, on the first cell, and every other cell of `ref` shifts its relative references.
+    A 1,000-row ledger then carries each formula once instead of 1,000 times, which is what makes it quick for
+    LibreOffice and Excel to load. openpyxl writes any ArrayFormula's attributes as given, so only `t` changes."""
+
+    t = "shared"
+
+    def __init__(self, index: int, ref: str | None = None, text: str | None = None):
+        super().__init__(ref, text)
+        self.index = index
+
+    def __iter__(self):
+        yield "t", self.t
+        if self.ref:
+            yield "ref", self.ref
+        yield "si", str(self.index)
 
 
 def refs(last_row: int) -> f.Refs:
@@ -219,13 +239,14 @@ def _write_ledger(wb: Workbook, ws: Worksheet, policy: Policy, last_row: int, *,
                 ws.merge_cells(start_row=GROUP_ROW, start_column=start, end_row=GROUP_ROW, end_column=index)
             start = index + 1
 
-    # Formulas: one text per column, the row number substituted per row.
+    # Formulas: one shared formula per column, written once on the first data row (see SharedFormula).
     r = refs(last_row)
     computed = [(schema.column_index(c.key), c.formula(r), NUMBER_FORMATS.get(c.type)) for c in COLUMNS if c.formula]
-    for row in range(FIRST_DATA_ROW, last_row + 1):
-        number = str(row)
-        for col, text, number_format in computed:
-            cell = ws.cell(row, col, text.replace(f.ROW, number))
+    for index, (col, text, number_format) in enumerate(computed):
+        area = f"{get_column_letter(col)}{FIRST_DATA_ROW}:{get_column_letter(col)}{last_row}"
+        master = SharedFormula(index, area, text.replace(f.ROW, str(FIRST_DATA_ROW)))
+        for row in range(FIRST_DATA_ROW, last_row + 1):
+            cell = ws.cell(row, col, master if row == FIRST_DATA_ROW else SharedFormula(index))
             if number_format in (DATE_FORMAT, MONEY_FORMAT):
                 cell.number_format = number_format
 
