@@ -21,6 +21,7 @@ from openpyxl import Workbook
 
 from hx_excel.ledger.reader import LedgerFileError, check_headers, open_workbook
 from hx_excel.ledger.schema import COLUMNS, HEADER_ROW, SHEET
+from hx_excel.ledger.template import apply_print_area
 
 INPUT_INDEXES = tuple(i for i, c in enumerate(COLUMNS) if c.kind == "input")
 
@@ -33,6 +34,8 @@ def save_workbook(wb: Workbook, path: str | Path, *, keep_previous: bool = True)
     """Save `wb` to `path` atomically. When `path` already exists and `keep_previous` is true, the old file is kept
     as `<name>.bak-YYYYMMDD-HHMMSS.xlsx` next to it (never overwriting another backup); that path is returned."""
     path = Path(path)
+    if SHEET in wb.sheetnames:
+        apply_print_area(wb[SHEET])
     folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)

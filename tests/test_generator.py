@@ -414,7 +414,7 @@ def test_failed_save_leaves_the_old_file_untouched_and_no_temp_or_backup(tmp_pat
     target = tmp_path / "台账.xlsx"
     target.write_bytes(b"old contents")
 
-    class Broken:
+    class Broken(openpyxl.Workbook):
         def save(self, out):
             out.write(b"half a workbook")
             raise OSError(28, "No space left on device")

@@ -12,7 +12,7 @@ import pytest
 
 from hx_excel.core.workflow import plan
 from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, HEADER_ROW, OFFICIAL_HEADERS, SHEET, TITLE, column_letter
-from hx_excel.ledger.template import DEFAULT_ROWS, TEMPLATE_FILE, build_workbook, official_template
+from hx_excel.ledger.template import DEFAULT_ROWS, PRINT_AREA, TEMPLATE_FILE, build_workbook, official_template
 from hx_excel.ledger.writer import RowWriter
 from hx_excel.office.libreoffice import recalculate
 from hx_excel.policy import default_policy
@@ -75,14 +75,20 @@ def test_official_columns_first_in_order_with_exact_headers(wb):
         assert column.help in ws.cell(HEADER_ROW, i).comment.text
 
 
-def test_frozen_header_filter_and_print_setup(wb):
+def test_frozen_header_filter_and_print_setup(wb, template_path):
+    path = template_path
     ws = wb[SHEET]
     assert ws.freeze_panes == f"F{FIRST_DATA_ROW}"
     assert ws.auto_filter.ref == f"A{HEADER_ROW}:{column_letter(COLUMNS[-1].key)}{LAST_ROW}"
     assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) and ws.page_setup.orientation == "landscape"
     assert int(ws.page_setup.fitToWidth) == 1 and int(ws.page_setup.fitToHeight) == 0 and ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_title_rows == "$1:$3"
-    assert ws.print_area == f"'{SHEET}'!$A$1:$N${LAST_ROW}"
+    # the official 14 columns, down to the last row with a 姓名 (a fixed area would print every empty formula row)
+    assert ws.print_options.gridLines
+    with zipfile.ZipFile(path) as z:
+        workbook_xml = z.read("xl/workbook.xml").decode()
+    assert f'<definedName name="_xlnm.Print_Area" localSheetId="1">{PRINT_AREA}</definedName>'.replace("'", "&apos;") \
+        in workbook_xml.replace("'", "&apos;")
 
 
 def test_every_listed_column_has_a_dropdown_with_input_message_and_error_alert(wb):
@@ -180,3 +186,12 @@ def test_statistics_sheet_counts_live_by_village_and_grade(tmp_path):
     assert table["合计"]["户数"] == len(households)
     overdue = sum(1 for h in households if (s := plan(h, policy, as_of).next_step) and s.status == "已逾期")
     assert table["合计"]["已逾期"] == overdue
+
+
+def test_saving_a_loaded_ledger_keeps_its_print_area(template_path, tmp_path):
+    """openpyxl drops a formula print area on load; hx_excel.files.save_workbook puts it back."""
+    from hx_excel.files import save_workbook
+    wb = openpyxl.load_workbook(template_path)
+    save_workbook(wb, tmp_path / "again.xlsx")
+    with zipfile.ZipFile(tmp_path / "again.xlsx") as z:
+        assert "_xlnm.Print_Area" in z.read("xl/workbook.xml").decode()

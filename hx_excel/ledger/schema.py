@@ -53,16 +53,18 @@ class Column:
     hidden: bool = False
     required: bool = False                        # on the rows of its level
     multiple: bool = False                        # a list column holding several values joined by MULTIPLE_SEPARATOR
+    wrap: bool = False                            # long text: wrap within the column's width
 
 
 def _in(key, header, group, type_, level, width, help_, *, values=None, field=None, required=False,
-        multiple=False) -> Column:
+        multiple=False, wrap=False) -> Column:
     return Column(key, header, group, "input", type_, level, width, help_, values=values, field=field,
-                  required=required, multiple=multiple)
+                  required=required, multiple=multiple, wrap=wrap)
 
 
-def _out(key, header, group, type_, level, width, help_, formula, *, hidden=False) -> Column:
-    return Column(key, header, group, "computed", type_, level, width, help_, formula=formula, hidden=hidden)
+def _out(key, header, group, type_, level, width, help_, formula, *, hidden=False, wrap=False) -> Column:
+    return Column(key, header, group, "computed", type_, level, width, help_, formula=formula, hidden=hidden,
+                  wrap=wrap)
 
 
 def _flag(clause_id: str, help_: str) -> Column:
@@ -73,7 +75,7 @@ def _flag(clause_id: str, help_: str) -> Column:
 COLUMNS: tuple[Column, ...] = (
     # ---- 附件台账：文件附件的 14 列，顺序、表头与文件一致 ----
     _out("seq", "序号", OFFICIAL, "integer", "row", 5, "自动编号。", f.seq),
-    _in("township", "乡镇", OFFICIAL, "text", "row", 10, "乡（镇、街道）名称。", field="household.township"),
+    _in("township", "乡镇", OFFICIAL, "text", "row", 12, "乡（镇、街道）名称。", field="household.township"),
     _in("village", "村", OFFICIAL, "list", "row", 10, "村（居）名称，从下拉列表选择（列表在“参数”表维护）。",
         values="villages", field="household.village"),
     _in("group", "组", OFFICIAL, "text", "row", 6, "村民小组。", field="household.group"),
@@ -82,21 +84,21 @@ COLUMNS: tuple[Column, ...] = (
     _in("relation", "与户主关系", OFFICIAL, "list", "member", 9, "户主行填“户主”；其他成员按关系选择。性别与身份证号不符会提示。",
         values="relations", field="member.relation", required=True),
     _in("id_number", "身份证号", OFFICIAL, "id", "member", 20,
-        "18 位公民身份号码，按文本保存（GB 11643 校验码、出生日期自动检查）。打印和上报时脱敏。",
+        "18 位公民身份号码，按文本保存（GB 11643 校验码、出生日期自动检查）。公示名单和上报汇总中脱敏（保留前 6 位和后 4 位）。",
         field="member.id_number", required=True),
-    _in("household_type", "户类型", OFFICIAL, "list", "household", 12, "户主行填写。决定监测范围（S1/S2）和红色户的监测类别。",
+    _in("household_type", "户类型", OFFICIAL, "list", "household", 16, "户主行填写。决定监测范围（S1/S2）和红色户的监测类别。",
         values="household_types", field="household.household_type", required=True),
-    _out("factors", "监测预警因素", OFFICIAL, "text", "household", 30,
-         "自动：成立的条款编号及因素（R1–R7 红、Y1–Y2 黄、G1–G4 绿）。", f.factors),
+    _out("factors", "监测预警因素", OFFICIAL, "text", "household", 36,
+         "自动：成立的条款编号及因素（R1–R7 红、Y1–Y2 黄、G1–G4 绿）。", f.factors, wrap=True),
     _out("grade", "预警分级", OFFICIAL, "text", "household", 7, "自动：红 > 黄 > 绿 > 无（三、监测级别）。", f.grade),
     _in("measure_text", "帮扶措施", OFFICIAL, "text", "row", 24,
-        "帮扶措施内容（五、分类管理及动态帮扶）。一户多项措施可写在本户各行，每行一项。", field="measure.text"),
+        "帮扶措施内容（五、分类管理及动态帮扶）。一户多项措施可写在本户各行，每行一项。", field="measure.text", wrap=True),
     _in("measure_completed_on", "帮扶措施完成时间", OFFICIAL, "date", "row", 11, "该行措施的完成日期。",
         field="measure.completed_on"),
     _in("exit_status", "是否退出监测预警对象", OFFICIAL, "list", "household", 12,
         "户主行填写：红黄户标注风险消除（D5）或绿色户销号（D6）后选择“是”。", values="exit_statuses",
         field="household.exit_status"),
-    _in("note", "备注", OFFICIAL, "text", "household", 14, "户主行填写。", field="household.note"),
+    _in("note", "备注", OFFICIAL, "text", "household", 14, "户主行填写。", field="household.note", wrap=True),
 
     # ---- 户信息（户主行） ----
     _in("household_id", "户编号", HOUSEHOLD, "text", "row", 10,
@@ -204,7 +206,7 @@ COLUMNS: tuple[Column, ...] = (
     _out("category", "监测类别", RESULTS, "text", "household", 13,
          "红：脱贫户→脱贫不稳定户，一般户→边缘易致贫户；黄：突发严重困难户；绿：绿色预警台账。", f.category),
     _out("scope", "监测范围", RESULTS, "text", "household", 8, "S1 建档立卡户 / S2 重点群体；都不是则“不在范围”。", f.scope),
-    _out("next_step", "下一步", RESULTS, "text", "household", 24, "最紧的期限优先（D1–D6）。", f.next_step),
+    _out("next_step", "下一步", RESULTS, "text", "household", 24, "最紧的期限优先（D1–D6）。", f.next_step, wrap=True),
     _out("next_due", "期限", RESULTS, "date", "household", 11, "下一步的期限（文件未定期限的步骤为空）。", f.next_due),
     _out("next_status", "状态", RESULTS, "text", "household", 8, "未到期 / 即将到期 / 已逾期。", f.next_status),
     _out("d1_due", "D1 入户核实期限", RESULTS, "date", "household", 11, "线索（上级反馈为发布日）后 7 日。", f.d1_due),
@@ -213,7 +215,7 @@ COLUMNS: tuple[Column, ...] = (
     _out("visit_due", "本月走访期限", RESULTS, "date", "household", 11, "D4 D6 上次走访次月月底。", f.visit_due),
     _out("elimination_earliest", "D5 最早可提名日", RESULTS, "date", "household", 11, "收入稳定起 6 个月。",
          f.elimination_earliest),
-    _out("row_check", "行检查", RESULTS, "text", "row", 30, "本行需要改正的地方；空白表示没有发现问题。", f.row_check),
+    _out("row_check", "行检查", RESULTS, "text", "row", 30, "本行需要改正的地方；空白表示没有发现问题。", f.row_check, wrap=True),
 
     # ---- 条款判定（户主行；1 = 成立） ----
     _flag("R1", "R1 人均纯收入低于标准线。"),

@@ -41,6 +41,7 @@ INVALID_FILL = PatternFill("solid", fgColor="FFC7CE")
 DUE_SOON_FILL = PatternFill("solid", fgColor="FFE699")
 THIN = Side(style="thin", color="999999")
 UNLOCKED = Protection(locked=False)
+WRAP = Alignment(wrap_text=True, vertical="top")
 
 NUMBER_FORMATS = {"id": "@", "text": "@", "date": DATE_FORMAT, "number": MONEY_FORMAT, "integer": "0"}
 
@@ -172,6 +173,7 @@ def _write_params(wb: Workbook, ws: Worksheet, policy: Policy, *, township: str,
     _name(wb, "VILLAGES", PARAMS, f"$E$3:$E${2 + VILLAGE_SLOTS}")
     for col, width in zip("ABCDE", (26, 14, 44, 3, 16)):
         ws.column_dimensions[col].width = width
+    _fit_width(ws)
     ws.protection.sheet = True
 
 
@@ -207,6 +209,14 @@ def _write_calendar(wb: Workbook, ws: Worksheet) -> None:
 
 # ---- 台账 --------------------------------------------------------------------------------------------------
 
+def _fit_width(ws: Worksheet, landscape: bool = False) -> None:
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
 def _write_ledger(wb: Workbook, ws: Worksheet, policy: Policy, last_row: int, *, township: str) -> None:
     official_last = letter(COLUMNS[13].key)
     ws.merge_cells(f"A{TITLE_ROW}:{official_last}{TITLE_ROW}")
@@ -229,6 +239,8 @@ def _write_ledger(wb: Workbook, ws: Worksheet, policy: Policy, last_row: int, *,
         dim.width = column.width
         dim.hidden = column.hidden
         dim.number_format = NUMBER_FORMATS.get(column.type, "General")
+        if column.wrap:
+            dim.alignment = WRAP
         if column.kind == "input":
             dim.protection = UNLOCKED  # empty input cells take the column's style
         is_last = index == len(COLUMNS) or COLUMNS[index].group != column.group
@@ -241,28 +253,27 @@ def _write_ledger(wb: Workbook, ws: Worksheet, policy: Policy, last_row: int, *,
 
     # Formulas: one shared formula per column, written once on the first data row (see SharedFormula).
     r = refs(last_row)
-    computed = [(schema.column_index(c.key), c.formula(r), NUMBER_FORMATS.get(c.type)) for c in COLUMNS if c.formula]
-    for index, (col, text, number_format) in enumerate(computed):
+    computed = [(schema.column_index(c.key), c) for c in COLUMNS if c.formula]
+    for index, (col, column) in enumerate(computed):
         area = f"{get_column_letter(col)}{FIRST_DATA_ROW}:{get_column_letter(col)}{last_row}"
-        master = SharedFormula(index, area, text.replace(f.ROW, str(FIRST_DATA_ROW)))
+        master = SharedFormula(index, area, column.formula(r).replace(f.ROW, str(FIRST_DATA_ROW)))
+        number_format = NUMBER_FORMATS.get(column.type)
         for row in range(FIRST_DATA_ROW, last_row + 1):
             cell = ws.cell(row, col, master if row == FIRST_DATA_ROW else SharedFormula(index))
             if number_format in (DATE_FORMAT, MONEY_FORMAT):
                 cell.number_format = number_format
+            if column.wrap:
+                cell.alignment = WRAP
 
     _validations(ws, policy, last_row)
     _conditional_formats(ws, last_row)
 
     ws.freeze_panes = ws.cell(FIRST_DATA_ROW, schema.column_index("relation"))
     ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(COLUMNS))}{last_row}"
-    ws.print_title_rows = f"{TITLE_ROW}:{HEADER_ROW}"
-    ws.print_area = f"A{TITLE_ROW}:{official_last}{last_row}"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    apply_print_area(ws)
+    _fit_width(ws, landscape=True)
     ws.print_options.horizontalCentered = True
+    ws.print_options.gridLines = True
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     # Protected without a password: computed cells cannot be typed over; filtering still works.
@@ -270,6 +281,21 @@ def _write_ledger(wb: Workbook, ws: Worksheet, policy: Policy, last_row: int, *,
     ws.protection.autoFilter = False
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
+
+
+# Only the document's 14 columns, down to the last row with a 姓名: formula rows count as content to Excel, so a
+# fixed area would print every empty formula row. openpyxl drops a formula print area when it loads a workbook,
+# hence hx_excel.files.save_workbook re-applies this to any ledger it saves.
+PRINT_AREA = (f"OFFSET({quote_sheetname(SHEET)}!$A${TITLE_ROW},0,0,"
+              f"MAX({HEADER_ROW},COUNTA({quote_sheetname(SHEET)}!${letter('name')}:${letter('name')})"
+              f"+{HEADER_ROW - 1}),14)")
+
+
+def apply_print_area(ws: Worksheet) -> None:
+    """Repeat the title and header rows on every page; print the official columns of the filled rows."""
+    ws.print_title_rows = f"{TITLE_ROW}:{HEADER_ROW}"
+    ws.print_area = None
+    ws.defined_names["_xlnm.Print_Area"] = DefinedName("_xlnm.Print_Area", attr_text=PRINT_AREA)
 
 
 def _validations(ws: Worksheet, policy: Policy, last_row: int) -> None:
@@ -362,6 +388,7 @@ def _write_stats(ws: Worksheet, last_row: int) -> None:
         key, criterion = by_column[head]
         ws.cell(total, col, f"=COUNTIF({rng(key)},{criterion})").font = Font(bold=True)
     ws.column_dimensions["A"].width = 16
+    _fit_width(ws)
     ws.protection.sheet = True
 
 
@@ -404,7 +431,8 @@ def _write_guide(ws: Worksheet, policy: Policy) -> None:
         ws.cell(row, 1, column.header)
         ws.cell(row, 2, f"[{column.group}] {column.help}")
     ws.column_dimensions["A"].width = 22
-    ws.column_dimensions["B"].width = 120
+    ws.column_dimensions["B"].width = 100
+    _fit_width(ws)
     for line in ws.iter_rows(min_col=2, max_col=2):
         line[0].alignment = Alignment(wrap_text=True, vertical="top")
 

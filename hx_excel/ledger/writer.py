@@ -5,7 +5,7 @@ from __future__ import annotations
 from copy import copy
 from typing import Any, Iterable
 
-from openpyxl.styles import Protection
+from openpyxl.styles import Alignment, Protection
 from openpyxl.worksheet.worksheet import Worksheet
 
 from hx_excel.core.models import Household
@@ -55,6 +55,7 @@ class RowWriter:
             dim = ws.column_dimensions[schema.column_letter(column.key)]
             prototype.number_format = dim.number_format or "General"
             prototype.protection = Protection(locked=False)
+            prototype.alignment = copy(dim.alignment) if column.wrap else Alignment()
             self._styles[column.key] = copy(prototype._style)
         ws._cells.pop((prototype.row, prototype.column), None)
         self._columns = [(schema.column_index(c.key), c) for c in INPUT_COLUMNS]

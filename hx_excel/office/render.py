@@ -34,16 +34,18 @@ def build_sample_ledger(path: Path, policy: Policy | None = None, *, spare_rows:
                         ledger_only: bool = False) -> Path:
     """Write the sample township ledger to `path`: one formula row per sample person, plus `spare_rows` empty ones.
 
-    The ledger has only as many rows as there are people, so the printout is the filled ledger and not pages of
-    empty formula rows (the print area runs to the template's last row). `ledger_only` hides every sheet but the
-    台账, for printing.
+    The print area is fixed to the filled rows (see below). `ledger_only` hides every sheet but the 台账, for printing.
     """
     policy = policy or default_policy()
     as_of, households = sample_households(policy)
     villages = tuple(dict.fromkeys(h.village for h in households if h.village))
     wb = build_workbook(policy, township=SAMPLE_TOWNSHIP, villages=villages, as_of=as_of,
                         rows=person_count(households) + spare_rows)
-    RowWriter(wb[SHEET]).write(households)
+    last = RowWriter(wb[SHEET]).write(households) - 1
+    # LibreOffice prints the template's formula print area (sized to the filled rows in Excel and WPS) with an extra
+    # page of the whole header strip: this copy prints its filled rows through a fixed area instead.
+    wb[SHEET].defined_names.pop("_xlnm.Print_Area", None)
+    wb[SHEET].print_area = f"A1:N{last}"
     if ledger_only:
         for ws in wb.worksheets:
             if ws.title != SHEET:
