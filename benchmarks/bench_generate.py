@@ -20,7 +20,6 @@ import cProfile
 import csv
 import gc
 import io
-import json
 import platform
 import pstats
 import sys
@@ -38,6 +37,7 @@ from openpyxl import Workbook  # noqa: E402
 
 from hx_excel.ledger.template import DEFAULT_ROWS, build_workbook  # noqa: E402
 from hx_excel.policy import default_policy, load_policy  # noqa: E402
+from results_io import append_result  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 TOWNSHIPS_CSV = ROOT.parent / "shared" / "reference" / "townships.csv"
 
@@ -181,10 +181,7 @@ def main(argv: list[str] | None = None) -> dict:
     if profile_text:
         print(profile_text)
 
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    with args.output.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(result_row, ensure_ascii=False) + "\n")
-    print(f"appended to {args.output}")
+    append_result(args.output, result_row)
     return result_row
 
 

@@ -20,7 +20,6 @@ those schema keys (e.g. `--profile hh_members,m_head_at,m_dup_at`). About 8 s pe
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import platform
 import subprocess
@@ -42,6 +41,7 @@ from hx_excel.ledger.writer import RowWriter, person_count  # noqa: E402
 from hx_excel.office.libreoffice import find_soffice, recalculate  # noqa: E402
 from hx_excel.policy import default_policy, load_policy  # noqa: E402
 from hx_excel.samples.generate import generate_households  # noqa: E402
+from results_io import append_result  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 SPARE_ROWS = 10
 
@@ -235,10 +235,7 @@ def main(argv: list[str] | None = None) -> dict:
         print("formula columns by their own cost (time with only that column's formulas − values workbook):")
         for row in profile[:15]:
             print(f"  {row['column']:<26} {row['formulas']:6,} formulas  +{row['extra_s']:6.2f} s")
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    with args.output.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(result_row, ensure_ascii=False) + "\n")
-    print(f"appended to {args.output}")
+    append_result(args.output, result_row)
     return result_row
 
 
