@@ -223,6 +223,11 @@ def _scope(household: Household, derived: DerivedFacts, facts: dict[str, bool], 
     return clauses, reasons
 
 
+def _typed_or_derived(typed: bool | None, derived) -> bool:
+    """A member-derivable clause holds when the clerk's summary or the member rows say so (policy.md; D7)."""
+    return bool(typed) or bool(derived)
+
+
 def _measures(clause: str, conditions: dict[str, bool], policy: Policy) -> tuple[str, ...]:
     return tuple(f"{m.category}：{m.text}" for m in policy.measures_for(clause) if conditions[m.when])
 
@@ -243,15 +248,14 @@ def assess(household: Household, policy: Policy, as_of: date) -> Assessment:
 
     house = lists.entry("house_grades", h.house_grade) if h.house_grade else None
     road = lists.entry("access_roads", h.access_road) if h.access_road else None
-    typed_or_derived = lambda typed, derived_flag: bool(typed) or bool(derived_flag)  # noqa: E731
-    no_labour = typed_or_derived(h.reported_no_labour, derived.nobody_can_work)
+    no_labour = _typed_or_derived(h.reported_no_labour, derived.nobody_can_work)
     facts = {
         # R1: strictly below the line, per head (income < line × size ⇔ income / size < line).
         "R1": income_known and income < line * size,
         "R2": h.food_clothing_secured is False,
         "R3": h.water_secured is False,
-        "R4": typed_or_derived(h.reported_dropout, derived.dropouts),
-        "R5": typed_or_derived(h.reported_uninsured_ill, derived.uninsured_ill),
+        "R4": _typed_or_derived(h.reported_dropout, derived.dropouts),
+        "R5": _typed_or_derived(h.reported_uninsured_ill, derived.uninsured_ill),
         "R6": bool(house and house.unsafe),
         "R7": no_labour and not h.has_dibao,
         # Y1: at or above the line per head, below it once the year's rigid spending is deducted.
@@ -286,10 +290,6 @@ def assess(household: Household, policy: Policy, as_of: date) -> Assessment:
         "low_awareness": h.low_policy_awareness, "house_unsafe": facts["R6"], "water_gap": facts["R3"],
         "dropout": facts["R4"],
     }
-    if facts["G1"]:
-        conditions = {k: v and (k not in ("house_unsafe", "water_gap", "dropout", "uninsured_member")
-                                or {"house_unsafe": "R6", "water_gap": "R3", "dropout": "R4",
-                                    "uninsured_member": "R5"}[k] in carved_out) for k, v in conditions.items()}
 
     reasons = _reasons(h, derived, facts, carved_out, policy)
     hits = [
