@@ -135,6 +135,8 @@ def test_conditional_formats_for_grades_overdue_and_invalid_cells(wb):
     for colour_grade in ("红", "黄", "绿"):
         assert any(ref.startswith(grade) and f'="{colour_grade}"' in formula for ref, formula, _ in rules)
     assert any('="已逾期"' in formula for _, formula, _ in rules)
+    for due in ("d1_due", "d3_due", "visit_due"):  # a passed deadline of an open step shows red
+        assert any(ref.startswith(column_letter(due)) and "<P_ASOF" in formula for ref, formula, _ in rules)
     assert any(ref.startswith(column_letter("id_number")) for ref, _, _ in rules)
     assert any(ref.startswith(column_letter("annual_net_income")) and "ISTEXT" in formula for ref, formula, _ in rules)
 

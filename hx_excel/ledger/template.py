@@ -346,6 +346,11 @@ def _conditional_formats(ws: Worksheet, last_row: int) -> None:
                                                              fill=INVALID_FILL))
         ws.conditional_formatting.add(area(key), FormulaRule(formula=[f'{cell("next_status")}="即将到期"'],
                                                              fill=DUE_SOON_FILL))
+    # Each visible deadline turns red once it has passed with its step still open (D1, D3, D4/D6).
+    for due_key, open_keys in (("d1_due", ("due_d1_open",)), ("d3_due", ("due_contact_open", "due_measures_open")),
+                               ("visit_due", ("due_visit_open",))):
+        late = ",".join(f'AND(ISNUMBER({cell(k)}),{cell(k)}<P_ASOF)' for k in open_keys)
+        ws.conditional_formatting.add(area(due_key), FormulaRule(formula=[f"OR({late})"], font=overdue, fill=INVALID_FILL))
     ws.conditional_formatting.add(area("id_number"), FormulaRule(
         formula=[f'AND({cell("id_number")}<>"",{cell("m_id_ok")}=0)'], fill=INVALID_FILL))
     ws.conditional_formatting.add(area("row_check"), FormulaRule(formula=[f'{cell("row_check")}<>""'], fill=INVALID_FILL))
