@@ -19,8 +19,8 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from hx_excel.ledger.reader import LedgerFileError, check_headers, open_workbook
-from hx_excel.ledger.schema import COLUMNS, HEADER_ROW, SHEET
+from hx_excel.ledger.reader import ledger_rows, open_workbook
+from hx_excel.ledger.schema import COLUMNS, SHEET
 from hx_excel.ledger.template import apply_print_area
 
 INPUT_INDEXES = tuple(i for i, c in enumerate(COLUMNS) if c.kind == "input")
@@ -136,12 +136,8 @@ def ledger_inputs(path: str | Path) -> dict[tuple[int, int], Any]:
     path = Path(path)
     wb = open_workbook(path, read_only=True, data_only=False)
     try:
-        if SHEET not in wb.sheetnames:
-            raise LedgerFileError(f"{path.name} 中没有“{SHEET}”工作表，不是防贫监测台账（现有：{'、'.join(wb.sheetnames)}）")
-        rows = wb[SHEET].iter_rows(min_row=HEADER_ROW, max_col=len(COLUMNS), values_only=True)
-        check_headers(list(next(rows, ())), path.name)
         cells: dict[tuple[int, int], Any] = {}
-        for number, values in enumerate(rows, start=HEADER_ROW + 1):
+        for number, values in ledger_rows(wb, path.name):
             for index in INPUT_INDEXES:
                 value = values[index] if index < len(values) else None
                 if value is None or (isinstance(value, str) and not value.strip()):

@@ -82,15 +82,19 @@ def check_headers(headers: list[Any], file_name: str) -> None:
             + "。请用本工具生成的台账模板，或把表头改回原样（第 3 行）。")
 
 
+def ledger_rows(wb, file_name: str):
+    """(row number, cell values) of 台账 below its header, once the sheet and its header row are checked."""
+    if SHEET not in wb.sheetnames:
+        raise LedgerFileError(f"{file_name} 中没有“{SHEET}”工作表，不是防贫监测台账（现有：{'、'.join(wb.sheetnames)}）")
+    rows = wb[SHEET].iter_rows(min_row=HEADER_ROW, max_col=len(COLUMNS), values_only=True)
+    check_headers(list(next(rows, ())), file_name)
+    return enumerate(rows, start=HEADER_ROW + 1)
+
+
 def read_ledger(path: str | Path, policy: Policy) -> LedgerRead:
     wb = open_workbook(path)
     try:
-        if SHEET not in wb.sheetnames:
-            raise LedgerFileError(f"{Path(path).name} 中没有“{SHEET}”工作表，不是防贫监测台账（现有：{'、'.join(wb.sheetnames)}）")
-        ws = wb[SHEET]
-        rows = ws.iter_rows(min_row=HEADER_ROW, max_col=len(COLUMNS), values_only=True)
-        check_headers(list(next(rows, ())), Path(path).name)
-        return read_rows(enumerate(rows, start=HEADER_ROW + 1), policy)
+        return read_rows(ledger_rows(wb, Path(path).name), policy)
     finally:
         wb.close()
 
