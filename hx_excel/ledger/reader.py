@@ -33,7 +33,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"“{self.sheet}”表第 {self.row} 行" + (f"“{self.column}”列" if self.column else "")
+        # a sheet of a workbook, or a file of its own (a roster CSV)
+        place = f"文件 {self.sheet} " if Path(self.sheet).suffix else f"“{self.sheet}”表"
+        where = f"{place}第 {self.row} 行" + (f"“{self.column}”列" if self.column else "")
         return f"{where}：{self.message}"
 
 
