@@ -258,7 +258,7 @@ def test_roster_faults_are_reported_with_file_row_and_column_and_the_rest_import
     expected = [("第 2 行", "家庭年收入(元)", "很多"), ("第 3 行", "证件号码", "存成了数字"), ("第 4 行", "劳动能力", "会飞"),
                 ("第 5 行", "证件号码", "校验码")]
     for row, column, what in expected:
-        assert any(f"“名单.csv”表{row}“{column}”列" in p and what in p for p in problems), (row, problems)
+        assert any(f"文件 名单.csv {row}“{column}”列" in p and what in p for p in problems), (row, problems)
 
     qingyan, _ = read_back(tmp_path / "out" / QINGYAN, policy)
     luo = qingyan["QY-101"]
