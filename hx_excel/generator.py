@@ -21,7 +21,7 @@ import io
 import re
 import tomllib
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -339,10 +339,8 @@ def read_roster(path: str | Path, settings: DistrictSettings, policy: Policy,
         for _, typed in members:
             typed["township"] = township.name
         built_problems: list[Problem] = []
-        built = build_household(household_id, members, policy, built_problems)
-        if built is None:
-            built_problems = [replace(p, message=p.message.replace("本户未计算", "本户已照原样导入，请在台账中改正"))
-                              for p in built_problems]
+        built = build_household(household_id, members, policy, built_problems,
+                                when_unbuilt="本户已照原样导入，请在台账中改正")
         roster.problems += [relabel(p) for p in built_problems]
         village = next((t["village"] for _, t in members if t.get("village")), "")
         roster.households.append(RosterHousehold(household_id, township.name, village, [n for n, _ in members],

@@ -113,6 +113,16 @@ def _who(members: list[Member], indexes: tuple[int, ...]) -> str:
     return "、".join(members[i].name or f"第 {i + 1} 位成员" for i in indexes)
 
 
+def _seriously_ill(member: Member, policy: Policy) -> bool:
+    """R5 重病 and S2 大病患者家庭: a health status the policy marks serious."""
+    return bool(member.health) and policy.lists.entry("health", member.health).serious
+
+
+def _severely_disabled(member: Member, policy: Policy) -> bool:
+    """R5 重残 and S2 重度残疾人家庭: a disability grade the policy marks severe."""
+    return bool(member.disability) and policy.lists.entry("disability", member.disability).severe
+
+
 def derive(household: Household, policy: Policy, as_of: date, findings: list[Finding]) -> DerivedFacts:
     """Facts computed rather than typed: per-head income, and the R4/R5/R7 facts of the member rows."""
     year = household.year or as_of.year
@@ -135,8 +145,7 @@ def derive(household: Household, policy: Policy, as_of: date, findings: list[Fin
     uninsured_ill = tuple(
         i for i, m in enumerate(members)
         if m.insured is False and (
-            (m.health and lists.entry("health", m.health).serious)
-            or (m.disability and lists.entry("disability", m.disability).severe)
+            _seriously_ill(m, policy) or _severely_disabled(m, policy)
         )
     )
     labour = [lists.entry("labour", m.labour).can_work if m.labour else None for m in members]
@@ -210,10 +219,9 @@ def _scope(household: Household, derived: DerivedFacts, facts: dict[str, bool], 
         s2.append("C、D 级危房户")
     if derived.elderly_only:
         s2.append("老人户")
-    lists = policy.lists
-    if any(m.disability and lists.entry("disability", m.disability).severe for m in household.members):
+    if any(_severely_disabled(m, policy) for m in household.members):
         s2.append("重度残疾人家庭")
-    if any(m.health and lists.entry("health", m.health).serious for m in household.members):
+    if any(_seriously_ill(m, policy) for m in household.members):
         s2.append("大病患者家庭")
     if facts["Y1"] or facts["Y2"]:
         s2.append("刚性支出较大或收入大幅缩减导致基本生活严重困难")

@@ -151,12 +151,13 @@ def read_row(number: int, values, positions, policy: Policy, problems: list[Prob
 
 
 def build_household(household_id: str, rows: list[tuple[int, dict[str, Any]]], policy: Policy,
-                    problems: list[Problem]) -> LedgerHousehold | None:
-    """The household of `rows` (typed by read_row), facts from its head row; None, with a Problem, without a head."""
+                    problems: list[Problem], *, when_unbuilt: str = "本户未计算") -> LedgerHousehold | None:
+    """The household of `rows` (typed by read_row), facts from its head row; None, with a Problem, without a head.
+    `when_unbuilt` tells the clerk what became of a household that could not be built."""
     heads = [(n, r) for n, r in rows if r.get("relation") == "户主"]
     if not heads:
         problems.append(Problem(SHEET, rows[0][0], "与户主关系",
-                                f"户编号“{household_id}”没有户主行：户的情况须填在“与户主关系”为“户主”的那一行，本户未计算"))
+                                f"户编号“{household_id}”没有户主行：户的情况须填在“与户主关系”为“户主”的那一行，{when_unbuilt}"))
         return None
     if len(heads) > 1:
         problems.append(Problem(SHEET, heads[1][0], "与户主关系",
