@@ -12,7 +12,8 @@ import openpyxl
 import pytest
 
 from hx_excel.core.workflow import plan
-from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, HEADER_ROW, OFFICIAL_HEADERS, SHEET, TITLE, column_letter
+from hx_excel.ledger.schema import (COLUMNS, FIRST_DATA_ROW, HEADER_ROW, OFFICIAL_HEADERS, SHEET, TITLE, column_index,
+                                    column_letter)
 from hx_excel.ledger.template import DEFAULT_ROWS, PRINT_AREA, TEMPLATE_FILE, build_workbook, official_template
 from hx_excel.ledger.writer import RowWriter
 from hx_excel.office.libreoffice import recalculate
@@ -27,7 +28,8 @@ LAST_ROW = FIRST_DATA_ROW + DEFAULT_ROWS - 1
 EXCEL_2010 = {
     "AND", "OR", "NOT", "IF", "IFERROR", "ISNUMBER", "ISTEXT", "ISNA", "SUM", "SUMIF", "SUMPRODUCT", "COUNT",
     "COUNTA", "COUNTIF", "COUNTIFS", "MIN", "MAX", "MOD", "INT", "N", "LEN", "MID", "LEFT", "RIGHT", "UPPER", "TRIM",
-    "SUBSTITUTE", "DATE", "YEAR", "MONTH", "DAY", "TODAY", "EOMONTH", "EDATE", "INDEX", "MATCH", "VLOOKUP", "ROW",
+    "SUBSTITUTE", "FIND", "CHOOSE", "DATE", "YEAR", "MONTH", "DAY", "TODAY", "EOMONTH", "EDATE", "INDEX", "MATCH",
+    "VLOOKUP", "ROW",
 }
 
 
@@ -152,6 +154,10 @@ def test_formulas_use_the_excel_2010_function_set_only(template_path):
                     used.update(re.findall(r"([A-Z][A-Z0-9.]*)\(", re.sub(r'"[^"]*"', '""', cell.value)))
     for rule in wb[SHEET].data_validations.dataValidation:
         used.update(re.findall(r"([A-Z][A-Z0-9.]*)\(", rule.formula1 or ""))
+    for name in wb.defined_names.values():  # the computed columns' formulas live here (F_<KEY>)
+        assert "_xlfn" not in name.attr_text
+        used.update(re.findall(r"([A-Z][A-Z0-9.]*)\(", re.sub(r'"[^"]*"', '""', name.attr_text)))
+    assert {"IF", "SUMIF", "MATCH", "EOMONTH"} <= set(used)
     assert set(used) <= EXCEL_2010, set(used) - EXCEL_2010
 
 

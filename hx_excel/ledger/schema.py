@@ -32,9 +32,8 @@ HOUSEHOLD = "户信息（户主行填写）"
 MEMBER = "成员信息（每人一行）"
 WORKFLOW = "线索与流程（户主行填写）"
 RESULTS = "计算结果（自动，勿填）"
-CLAUSE_FLAGS = "条款判定（1 = 成立）"
 HELPERS = "辅助列（自动）"
-GROUPS = (OFFICIAL, HOUSEHOLD, MEMBER, WORKFLOW, RESULTS, CLAUSE_FLAGS, HELPERS)
+GROUPS = (OFFICIAL, HOUSEHOLD, MEMBER, WORKFLOW, RESULTS, HELPERS)
 
 
 @dataclass(frozen=True)
@@ -65,11 +64,6 @@ def _in(key, header, group, type_, level, width, help_, *, values=None, field=No
 def _out(key, header, group, type_, level, width, help_, formula, *, hidden=False, wrap=False) -> Column:
     return Column(key, header, group, "computed", type_, level, width, help_, formula=formula, hidden=hidden,
                   wrap=wrap)
-
-
-def _flag(clause_id: str, help_: str) -> Column:
-    return _out(f"flag_{clause_id}", clause_id, CLAUSE_FLAGS, "integer", "household", 4.5, help_,
-                f.clause_flag(clause_id))
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -203,6 +197,8 @@ COLUMNS: tuple[Column, ...] = (
     _out("size", "人口数", RESULTS, "integer", "household", 6, "本户行数（同户编号）。", f.size),
     _out("income_per_head", "人均纯收入", RESULTS, "number", "household", 10, "R1：与标准线比较。", f.income_per_head),
     _out("after_rigid_per_head", "扣除刚性支出后人均", RESULTS, "number", "household", 10, "Y1 G1。", f.after_rigid_per_head),
+    _out("clauses", "成立条款", RESULTS, "text", "household", 12,
+         "成立的条款编号，按 R1–R7、Y1–Y2、G1–G4 排列；G1 成立时 R3–R6 不计（三、监测级别）。可按“包含 R5”筛选。", f.clauses),
     _out("category", "监测类别", RESULTS, "text", "household", 13,
          "红：脱贫户→脱贫不稳定户，一般户→边缘易致贫户；黄：突发严重困难户；绿：绿色预警台账。", f.category),
     _out("scope", "监测范围", RESULTS, "text", "household", 8, "S1 建档立卡户 / S2 重点群体；都不是则“不在范围”。", f.scope),
@@ -215,51 +211,28 @@ COLUMNS: tuple[Column, ...] = (
     _out("visit_due", "本月走访期限", RESULTS, "date", "household", 11, "D4 D6 上次走访次月月底。", f.visit_due),
     _out("elimination_earliest", "D5 最早可提名日", RESULTS, "date", "household", 11, "收入稳定起 6 个月。",
          f.elimination_earliest),
+    _out("e_notice_full_end", "D5 公示期满日", RESULTS, "date", "household", 11, "风险消除公示须至少到此日。",
+         f.e_notice_full_end),
     _out("row_check", "行检查", RESULTS, "text", "row", 30, "本行需要改正的地方；空白表示没有发现问题。", f.row_check, wrap=True),
 
-    # ---- 条款判定（户主行；1 = 成立） ----
-    _flag("R1", "R1 人均纯收入低于标准线。"),
-    _flag("R2", "R2 吃穿不保障。"),
-    _flag("R3", "R3 饮水不保障（G1 转绿时不计）。"),
-    _flag("R4", "R4 义务教育阶段辍学（G1 转绿时不计）。"),
-    _flag("R5", "R5 重病重残未参保（G1 转绿时不计）。"),
-    _flag("R6", "R6 C/D 级危房（G1 转绿时不计）。"),
-    _flag("R7", "R7 均无劳动力且无低保。"),
-    _flag("Y1", "Y1 扣除刚性支出后低于标准线。"),
-    _flag("Y2", "Y2 收入大幅缩减。"),
-    _flag("G1", "G1 三保障或饮水问题可自行解决（R3–R6 转绿）。"),
-    _flag("G2", "G2 人居环境差。"),
-    _flag("G3", "G3 应享资助未落实。"),
-    _flag("G4", "G4 档案不完善或政策知晓率低（建档立卡户）。"),
-
     # ---- 辅助列：成员行的事实和户主行的汇总 ----
+    _out("h_g1", "G1 成立", HELPERS, "integer", "household", 5, "G1：三保障或饮水问题可自行解决（R3–R6 转绿）。", f.h_g1,
+         hidden=True),
     _out("m_id", "规范身份证号", HELPERS, "text", "member", 20, "去空格、x 转大写。", f.m_id, hidden=True),
     _out("m_id_ok", "身份证有效", HELPERS, "integer", "member", 5, "GB 11643。", f.m_id_ok, hidden=True),
-    _out("m_dropout", "成员辍学", HELPERS, "integer", "member", 5, "R4。", f.m_dropout, hidden=True),
-    _out("m_uninsured_ill", "成员重病重残未参保", HELPERS, "integer", "member", 5, "R5。", f.m_uninsured_ill, hidden=True),
-    _out("m_severe", "成员重病或重残", HELPERS, "integer", "member", 5, "S2。", f.m_severe, hidden=True),
-    _out("m_can_work", "成员有劳动力", HELPERS, "integer", "member", 5, "R7。", f.m_can_work, hidden=True),
-    _out("m_labour_blank", "劳动技能未填", HELPERS, "integer", "member", 5, "R7。", f.m_labour_blank, hidden=True),
-    _out("m_elderly", "成员为老人", HELPERS, "integer", "member", 5, "S2 老人户。", f.m_elderly, hidden=True),
-    _out("m_code", "成员事实编码", HELPERS, "number", "member", 8, "以上成员事实各占两位十进制数字。", f.m_code,
-         hidden=True),
-    _out("m_people", "人数编码", HELPERS, "integer", "row", 5, "每人 1，户主另加 100。", f.m_people, hidden=True),
+    _out("m_code", "成员事实编码", HELPERS, "number", "member", 8,
+         "本行成员事实各占两位十进制数字：辍学 R4、重病重残未参保 R5、重病重残 S2、有劳动力或未填 R7、老人 S2、有措施 D3、"
+         "人数、户主。", f.m_code, hidden=True),
     _out("head_key", "户主行户编号", HELPERS, "text", "row", 10, "户主行的户编号。", f.head_key, hidden=True),
     _out("m_head_at", "户主所在位置", HELPERS, "integer", "row", 6, "本户户主行在数据区的位置。", f.m_head_at, hidden=True),
     _out("m_dup_at", "同号首次位置", HELPERS, "integer", "member", 6, "同一身份证号第一次出现的位置。", f.m_dup_at, hidden=True),
-    _out("hh_people", "本户人数编码", HELPERS, "integer", "household", 6, "户主行：人数 + 100 × 户主数。", f.hh_people,
-         hidden=True),
     _out("hh_members", "本户成员事实", HELPERS, "number", "household", 8,
          "户主行：本户各成员事实按位汇总（一次 SUMIF）。", f.hh_members, hidden=True),
     _out("h_clue_start", "D1 起算日", HELPERS, "date", "household", 11, "上级反馈为发布日，其他为收集日。", f.h_clue_start,
          hidden=True),
     _out("h_monitored", "在监测中", HELPERS, "integer", "household", 5, "已纳入监测且未退出（D3–D5）。", f.h_monitored,
          hidden=True),
-    _out("h_chain", "识别程序中", HELPERS, "integer", "household", 5, "D2 识别程序进行中。", f.h_chain, hidden=True),
-    _out("h_notice_done", "公示已满", HELPERS, "integer", "household", 5, "D2。", f.h_notice_done, hidden=True),
     _out("h_elim_started", "风险消除已启动", HELPERS, "integer", "household", 5, "D5。", f.h_elim_started, hidden=True),
-    _out("h_e_notice_done", "风险消除公示已满", HELPERS, "integer", "household", 5, "D5。", f.h_e_notice_done,
-         hidden=True),
     _out("due_d1_open", "D1 未完成期限", HELPERS, "date", "household", 11, "D1 未完成时的期限。", f.due_d1_open, hidden=True),
     _out("due_contact_open", "D3 联系人未定期限", HELPERS, "date", "household", 11, "D3。", f.due_contact_open, hidden=True),
     _out("due_measures_open", "D3 措施未定期限", HELPERS, "date", "household", 11, "D3。", f.due_measures_open, hidden=True),

@@ -34,7 +34,7 @@ BOOL_VALUES = ("是", "否")
 
 GROUP_COLOURS = {
     schema.OFFICIAL: "DDEBF7", schema.HOUSEHOLD: "E2EFDA", schema.MEMBER: "FFF2CC", schema.WORKFLOW: "FCE4D6",
-    schema.RESULTS: "EDEDED", schema.CLAUSE_FLAGS: "EDEDED", schema.HELPERS: "F2F2F2",
+    schema.RESULTS: "EDEDED", schema.HELPERS: "F2F2F2",
 }
 GRADE_FILLS = {"红": "FF7C80", "黄": "FFE699", "绿": "A9D08E"}
 INVALID_FILL = PatternFill("solid", fgColor="FFC7CE")
@@ -65,8 +65,8 @@ class SharedFormula(ArrayFormula):
         yield "si", str(self.index)
 
 
-def refs(last_row: int) -> f.Refs:
-    return f.Refs(letter, FIRST_DATA_ROW, last_row)
+def refs(last_row: int, sheet: str = "") -> f.Refs:
+    return f.Refs(letter, FIRST_DATA_ROW, last_row, sheet)
 
 
 def _name(wb: Workbook, name: str, sheet: str, ref: str) -> None:
@@ -181,8 +181,9 @@ def _write_params(wb: Workbook, ws: Worksheet, policy: Policy, *, township: str,
 
 def _write_lists(wb: Workbook, ws: Worksheet, policy: Policy) -> None:
     names = [(f"LIST_{name}", policy.lists.values(name)) for name in type(policy.lists).model_fields]
-    names += [(set_name, tuple(e.value for e in getattr(policy.lists, list_name) if keep(e)))
-              for set_name, (list_name, keep) in f.SETS.items()]
+    # a subset the policy leaves empty holds f.EMPTY_SET, so that no lookup of a blank cell can match it
+    names += [(set_name, tuple(value(e) for e in getattr(policy.lists, list_name) if keep(e)) or (f.EMPTY_SET,))
+              for set_name, (list_name, keep, value) in f.SETS.items()]
     for col, (name, values) in enumerate(names, start=1):
         ws.cell(1, col, name)
         for row, value in enumerate(values, start=2):
@@ -403,7 +404,7 @@ GUIDE_STEPS = (
     "每人一行：先写户主（与户主关系选“户主”），再写其他成员；同一户每行填相同的“户编号”。",
     "户的情况（收入、刚性支出、吃穿饮水、住房、人居环境、线索与流程日期）只填在户主行；成员情况（劳动技能、健康、残疾、在校、参保）每人填自己那行。",
     "身份证号按文本输入 18 位；年龄、性别由身份证号自动算出。",
-    "灰色“计算结果”“条款判定”列自动计算，已锁定，不用填写：预警分级、监测预警因素、监测类别、下一步、期限、状态、行检查。",
+    "灰色“计算结果”列自动计算，已锁定，不用填写：预警分级、监测预警因素、成立条款、监测类别、下一步、期限、状态、行检查。",
     "“行检查”列有内容时，按提示改正本行；红色底纹的单元格格式有误（如数字格里写了文字）。",
     "“参数”表可改评估日期（默认今天）、核算年度和村名单；标准线按年度从参数表查出，未配置的年度显示 #N/A。",
     "工作表已保护但未设密码；如需排序或改列宽以外的格式，可在“审阅 > 撤销工作表保护”后操作。",
