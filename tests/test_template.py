@@ -12,6 +12,8 @@ import openpyxl
 import pytest
 
 from hx_excel.core.workflow import plan
+from hx_excel.files import save_workbook
+from hx_excel.ledger.formulas import column_name
 from hx_excel.ledger.schema import (COLUMNS, FIRST_DATA_ROW, HEADER_ROW, OFFICIAL_HEADERS, SHEET, TITLE, column_index,
                                     column_letter)
 from hx_excel.ledger.template import DEFAULT_ROWS, PRINT_AREA, TEMPLATE_FILE, build_workbook, official_template
@@ -159,6 +161,34 @@ def test_formulas_use_the_excel_2010_function_set_only(template_path):
         used.update(re.findall(r"([A-Z][A-Z0-9.]*)\(", re.sub(r'"[^"]*"', '""', name.attr_text)))
     assert {"IF", "SUMIF", "MATCH", "EOMONTH"} <= set(used)
     assert set(used) <= EXCEL_2010, set(used) - EXCEL_2010
+
+
+def test_each_computed_column_is_one_named_formula_relative_to_its_row(template_path):
+    """Every cell of a computed column holds =F_<KEY>; the name holds the column's formula once, its references
+    relative to the row using it (stored as row 1, as Excel stores a name's relative references)."""
+    wb = openpyxl.load_workbook(template_path)
+    ws = wb[SHEET]
+    for column in COLUMNS:
+        if not column.formula:
+            continue
+        name = column_name(column.key)
+        for row in (FIRST_DATA_ROW, FIRST_DATA_ROW + 1, ws.max_row):
+            assert ws.cell(row, column_index(column.key)).value == f"={name}", (column.key, row)
+        text = wb.defined_names[name].attr_text
+        assert "§" not in text
+        # every single-cell reference to 台账 is to "this row"; ranges reach over the whole data area
+        rows = re.findall(r"台账'?!\$[A-Z]+(\$?)(\d+)", text)
+        assert all(absolute or number == "1" for absolute, number in rows), (column.key, text)
+
+
+def test_named_formulas_survive_an_openpyxl_round_trip(template_path, tmp_path):
+    """The tools load and re-save ledgers with openpyxl (hx_excel.files.save_workbook): the names must come back."""
+    original = openpyxl.load_workbook(template_path)
+    save_workbook(original, tmp_path / "again.xlsx")
+    again = openpyxl.load_workbook(tmp_path / "again.xlsx")
+    names = {n for n in original.defined_names if n.startswith("F_")}
+    assert len(names) == sum(1 for c in COLUMNS if c.formula)
+    assert {n: again.defined_names[n].attr_text for n in names} == {n: original.defined_names[n].attr_text for n in names}
 
 
 def test_parameters_are_named_cells_from_the_policy(wb):

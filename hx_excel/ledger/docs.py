@@ -15,7 +15,9 @@ def columns_markdown() -> str:
         f"# {TITLE}：各列说明",
         "",
         "由 `hx_excel/ledger/schema.py` 生成（`python scripts/build_template.py`），请勿手改。"
-        "前 14 列即文件附件的台账，顺序和表头与文件一致。",
+        "前 14 列即文件附件的台账，顺序和表头与文件一致。"
+        "自动列的公式各以一个名称保存（`F_` 加列名，如预警分级为 `F_GRADE`，见 Excel 的“公式 > 名称管理器”），"
+        "该列每个单元格都写 `=F_GRADE` 这样的公式；名称中的单元格引用指“本行”。",
     ]
     for group in GROUPS:
         lines += ["", f"## {group}", "", "| 列 | 表头 | 填写/自动 | 类型 | 填在 | 说明 |", "|---|---|---|---|---|---|"]

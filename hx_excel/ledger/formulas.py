@@ -78,6 +78,11 @@ class Refs:
         return ",".join(self(run[0]) if len(run) == 1 else self.span(run[0], run[-1]) for run in runs)
 
 
+def column_name(key: str) -> str:
+    """The defined name holding computed column `key`'s formula (see hx_excel.ledger.template): F_GRADE."""
+    return f"F_{key.upper()}"
+
+
 # ---- small pieces --------------------------------------------------------------------------------------------
 # Formula text is what LibreOffice parses, stores, evaluates and writes back for every row of a large ledger, so the
 # pieces say each thing once: conditions are computed once into a helper cell when several columns need them, and

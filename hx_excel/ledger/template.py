@@ -252,12 +252,19 @@ def _write_ledger(wb: Workbook, ws: Worksheet, policy: Policy, last_row: int, *,
                 ws.merge_cells(start_row=GROUP_ROW, start_column=start, end_row=GROUP_ROW, end_column=index)
             start = index + 1
 
-    # Formulas: one shared formula per column, written once on the first data row (see SharedFormula).
-    r = refs(last_row)
+    # Formulas: each computed column's formula is stored once, as the defined name F_<KEY> (f.column_name), and every
+    # cell of the column holds =F_<KEY>, written as one shared formula (see SharedFormula). A name's references are
+    # relative to the row that uses it: Excel stores a name's relative references as if used from A1, so row 1 of
+    # the text stands for "this row", and its columns are absolute. Spreadsheet engines then parse, keep and save
+    # each rule once instead of once a row: LibreOffice recalculates a large ledger about 40 % faster
+    # (benchmarks/README.md), and sorting rows or inserting columns adjusts the names as it would cell formulas.
+    qualified = refs(last_row, sheet=quote_sheetname(SHEET))
     computed = [(schema.column_index(c.key), c) for c in COLUMNS if c.formula]
     for index, (col, column) in enumerate(computed):
+        name = f.column_name(column.key)
+        wb.defined_names[name] = DefinedName(name, attr_text=column.formula(qualified)[1:].replace(f.ROW, "1"))
         area = f"{get_column_letter(col)}{FIRST_DATA_ROW}:{get_column_letter(col)}{last_row}"
-        master = SharedFormula(index, area, column.formula(r).replace(f.ROW, str(FIRST_DATA_ROW)))
+        master = SharedFormula(index, area, f"={name}")
         number_format = NUMBER_FORMATS.get(column.type)
         for row in range(FIRST_DATA_ROW, last_row + 1):
             cell = ws.cell(row, col, master if row == FIRST_DATA_ROW else SharedFormula(index))
@@ -404,7 +411,8 @@ GUIDE_STEPS = (
     "每人一行：先写户主（与户主关系选“户主”），再写其他成员；同一户每行填相同的“户编号”。",
     "户的情况（收入、刚性支出、吃穿饮水、住房、人居环境、线索与流程日期）只填在户主行；成员情况（劳动技能、健康、残疾、在校、参保）每人填自己那行。",
     "身份证号按文本输入 18 位；年龄、性别由身份证号自动算出。",
-    "灰色“计算结果”列自动计算，已锁定，不用填写：预警分级、监测预警因素、成立条款、监测类别、下一步、期限、状态、行检查。",
+    "灰色“计算结果”列自动计算，已锁定，不用填写：预警分级、监测预警因素、成立条款、监测类别、下一步、期限、状态、行检查。"
+    "各列公式在“公式 > 名称管理器”中以 F_ 开头的名称保存（每列一条）。",
     "“行检查”列有内容时，按提示改正本行；红色底纹的单元格格式有误（如数字格里写了文字）。",
     "“参数”表可改评估日期（默认今天）、核算年度和村名单；标准线按年度从参数表查出，未配置的年度显示 #N/A。",
     "工作表已保护但未设密码；如需排序或改列宽以外的格式，可在“审阅 > 撤销工作表保护”后操作。",
