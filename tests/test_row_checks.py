@@ -39,6 +39,10 @@ ROWS = {
     "missing": {"household_id": "C", "relation": "户主", "annual_net_income": "三万", "clue_on": "七月一日"},
     "no_household": {"name": "成员壬", "relation": "之子", "id_number": make_valid("520111", date(1991, 1, 1), 21),
                      "labour": "普通劳动力"},
+    # household D is typed spouse first: its head is found below, among the head rows (m_head_at's slower path)
+    "spouse_first": {"household_id": "D", "name": "成员癸", "relation": "配偶",
+                     "id_number": make_valid("520111", date(1975, 1, 1), 22), "labour": "普通劳动力"},
+    "late_head": {**HEAD, "household_id": "D", "name": "户主丁", "id_number": make_valid("520111", date(1974, 1, 1), 24)},
 }
 
 
@@ -85,3 +89,8 @@ def test_required_fields_and_text_in_number_and_date_cells(checks):
     for part in ("姓名未填", "身份证号未填", "劳动技能未填", "户类型未填", "收入或刚性支出不是数字",
                  "吃穿、饮水是否有保障未填", "日期列中有文字"):
         assert part in message, (part, message)
+
+
+def test_a_head_typed_below_its_members_is_found(checks):
+    assert checks["late_head"] == ""
+    assert checks["spouse_first"] == "配偶与户主性别相同"

@@ -308,9 +308,13 @@ def head_key(r: Refs) -> str:
 
 
 def m_head_at(r: Refs) -> str:
-    """Position of this row's household head in the data range (an exact MATCH: cheap, unlike a scan per fact)."""
-    return (f'=IF({r("household_id")}="","",IF({r("relation")}="户主",ROW()-{r.first_row - 1},'
-            f'IFERROR(MATCH({r("household_id")},{r.whole("head_key")},0),"")))')
+    """Position of this row's household head in the data range. Usually the household's first row is its head, and
+    that row is found among the typed 户编号 (quick to search); only otherwise are the computed head keys searched."""
+    hid = r("household_id")
+    first = f'MATCH({hid},{r.whole("household_id")},0)'
+    return (f'=IF({hid}="","",IF({r("relation")}="户主",ROW()-{r.first_row - 1},'
+            f'IFERROR(IF(INDEX({r.whole("relation")},{first})="户主",{first},'
+            f'MATCH({hid},{r.whole("head_key")},0)),"")))')
 
 
 def m_dup_at(r: Refs) -> str:
