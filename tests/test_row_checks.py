@@ -94,3 +94,19 @@ def test_required_fields_and_text_in_number_and_date_cells(checks):
 def test_a_head_typed_below_its_members_is_found(checks):
     assert checks["late_head"] == ""
     assert checks["spouse_first"] == "配偶与户主性别相同"
+
+
+def test_an_id_typed_with_spaces_is_still_found_as_a_duplicate(tmp_path):
+    """One untidy ID (P_ID_UNTIDY > 0) makes the sheet compare normalised numbers; the tidy case is the fixture's.
+    The spaced number comes first, so only the normalised comparison can find the second row's duplicate."""
+    wb = build_workbook(default_policy(), as_of=date(2022, 7, 15), rows=5)
+    ws = wb[SHEET]
+    spaced = f"{HEAD_ID[:6]} {HEAD_ID[6:14]} {HEAD_ID[14:]}"
+    for offset, values in enumerate(({**HEAD, "id_number": spaced}, ROWS["duplicate"])):
+        for key, value in values.items():
+            ws.cell(FIRST_DATA_ROW + offset, column_index(key), value)
+    wb.save(tmp_path / "spaced.xlsx")
+    [out] = recalculate([tmp_path / "spaced.xlsx"], tmp_path / "out")
+    ws = openpyxl.load_workbook(out, data_only=True)[SHEET]
+    assert ws.cell(FIRST_DATA_ROW, column_index("row_check")).value in (None, "")
+    assert ws.cell(FIRST_DATA_ROW + 1, column_index("row_check")).value == f"身份证号与第 {FIRST_DATA_ROW} 行重复"

@@ -87,7 +87,8 @@ def build_workbook(policy: Policy, *, township: str = "", county: str = "花溪�
     calendar = wb.create_sheet(CALENDAR)
     last_row = FIRST_DATA_ROW + rows - 1
 
-    _write_params(wb, params, policy, township=township, county=county, villages=villages, year=year, as_of=as_of)
+    _write_params(wb, params, policy, township=township, county=county, villages=villages, year=year, as_of=as_of,
+                  last_row=last_row)
     _write_lists(wb, lists, policy)
     _write_calendar(wb, calendar)
     _write_ledger(wb, ledger, policy, last_row, township=township)
@@ -125,11 +126,13 @@ PARAM_ROWS = (  # name, label, clause/help
     ("P_ENOTICE", "风险消除公示天数", "D5"),
     ("P_SOON", "即将到期提示天数", ""),
     ("P_WORKING", "按工作日计", "由“天数口径”自动得出"),
+    ("P_ID_UNTIDY", "身份证号带空格、连字符的行数", "自动；为 0 时查找重复身份证号只比对所填原文，大台账算得更快"),
 )
+COMPUTED_PARAMS = ("P_LINE", "P_WORKING", "P_ID_UNTIDY")
 
 
 def _write_params(wb: Workbook, ws: Worksheet, policy: Policy, *, township: str, county: str,
-                  villages: tuple[str, ...], year: int, as_of: date | None) -> None:
+                  villages: tuple[str, ...], year: int, as_of: date | None, last_row: int) -> None:
     g, d = policy.grading, policy.deadlines
     lines = sorted(policy.income_lines[policy.document.province].items())
     lines_first = len(PARAM_ROWS) + 6
@@ -142,6 +145,7 @@ def _write_params(wb: Workbook, ws: Worksheet, policy: Policy, *, township: str,
         "P_D1": d.household_check_days, "P_D2": d.public_notice_days, "P_D3": d.contact_and_measures_days,
         "P_MONTHS": d.visit_interval_months, "P_STABLE": d.stable_income_months, "P_ENOTICE": d.elimination_notice_days,
         "P_SOON": d.due_soon_days, "P_WORKING": '=P_MODE="工作日"',
+        "P_ID_UNTIDY": f.id_untidy(refs(last_row, quote_sheetname(SHEET))),
     }
     ws["A1"] = f"参数（{policy.document.number}）"
     ws["A1"].font = Font(bold=True, size=13)
@@ -154,7 +158,7 @@ def _write_params(wb: Workbook, ws: Worksheet, policy: Policy, *, township: str,
         cell = ws.cell(row, 2, values[name])
         ws.cell(row, 3, help_text)
         _name(wb, name, PARAMS, f"$B${row}")
-        computed = name in ("P_LINE", "P_WORKING")
+        computed = name in COMPUTED_PARAMS
         cell.protection = Protection(locked=computed)
         if name == "P_ASOF":
             cell.number_format = DATE_FORMAT
