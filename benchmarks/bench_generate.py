@@ -34,6 +34,7 @@ if str(ROOT) not in sys.path:
 
 import openpyxl  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
+from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402  (shared formulas are written as ArrayFormula subclasses)
 
 from hx_excel.ledger.template import DEFAULT_ROWS, build_workbook  # noqa: E402
 from hx_excel.policy import default_policy, load_policy  # noqa: E402
@@ -138,7 +139,8 @@ def main(argv: list[str] | None = None) -> dict:
             template_bytes += size_a
             plain_bytes += size_b
             cells = sum(len(c) for _, c in sheets)
-            formulas = sum(1 for _, c in sheets for *_, v in c if isinstance(v, str) and v.startswith("="))
+            formulas = sum(1 for _, c in sheets for *_, v in c
+                           if isinstance(v, ArrayFormula) or (isinstance(v, str) and v.startswith("=")))
             cell_count, formula_count = cells, formulas  # the same for every township
             per_township.append({"township": name, "template_s": round(t1 - t0, 3), "plain_s": round(t3 - t2, 3),
                                  "template_bytes": size_a, "plain_bytes": size_b})
