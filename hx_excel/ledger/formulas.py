@@ -480,29 +480,37 @@ def _step(clause: str, key: str) -> str:
     return f'"{clause} {STEP_TITLES[key]}"'
 
 
+def _first_open(clause: str, steps: list[tuple[str, str]], otherwise: str) -> str:
+    """The title of the first of `steps` (step key, condition holding while it is open) still open, else `otherwise`."""
+    return _if_chain([(condition, _step(clause, key)) for key, condition in steps], otherwise)
+
+
 def next_step(r: Refs) -> str:
     """core.workflow.Plan.next_step: the open step with the earliest deadline, else the first open step in order."""
+    def blank(key: str) -> str:
+        return f'{r(key)}=""'
+
+    def notice_done(end_key: str, full_end_key: str) -> str:
+        return f"AND(ISNUMBER({r(end_key)}),{r(end_key)}>={r(full_end_key)})"
+
     # D2: the identification chain is under way (red or yellow, or begun) and the household not yet entered.
     chain = (f'AND(OR({r("grade")}="红",{r("grade")}="黄",COUNT({r.span("application_on", "entered_on")})>0),'
-             f'{r("entered_on")}="")')
-    notice_done = f'AND(ISNUMBER({r("notice_end_on")}),{r("notice_end_on")}>={r("notice_full_end")})'
-    e_notice_done = (f'AND(ISNUMBER({r("elimination_notice_end_on")}),'
-                     f'{r("elimination_notice_end_on")}>={r("e_notice_full_end")})')
-    identification = _if_chain([
-        (f'AND({r("household_check_on")}="",{r("h_clue_start")}="")', _step("D2", "household_check")),
-        (f'{r("application_on")}=""', _step("D2", "application")),
-        (f"NOT({notice_done})", _step("D2", "village_notice")),
-        (f'{r("township_review_on")}=""', _step("D2", "township_review")),
-        (f'{r("district_approval_on")}=""', _step("D2", "district_approval")),
+             f'{blank("entered_on")})')
+    identification = _first_open("D2", [
+        ("household_check", f'AND({blank("household_check_on")},{blank("h_clue_start")})'),
+        ("application", blank("application_on")),
+        ("village_notice", f'NOT({notice_done("notice_end_on", "notice_full_end")})'),
+        ("township_review", blank("township_review_on")),
+        ("district_approval", blank("district_approval_on")),
     ], _step("D2", "entry"))
-    close = (f'IF(AND({r("entered_on")}="",{_not_exited(r)},{r("grade")}="无",'
-             f'OR({r("household_check_on")}<>"",{r("last_visit_on")}<>""),{r("closed_on")}=""),{_step("D6", "close")},"")')
-    elimination = _if_chain([
-        (f'{r("elimination_check_on")}=""', _step("D5", "elimination_check")),
-        (f"NOT({e_notice_done})", _step("D5", "elimination_notice")),
-        (f'{r("elimination_township_review_on")}=""', _step("D5", "elimination_township_review")),
-        (f'{r("elimination_county_approval_on")}=""', _step("D5", "elimination_county_approval")),
-        (f'{r("eliminated_on")}=""', _step("D5", "eliminated")),
+    close = (f'IF(AND({blank("entered_on")},{_not_exited(r)},{r("grade")}="无",'
+             f'OR({r("household_check_on")}<>"",{r("last_visit_on")}<>""),{blank("closed_on")}),{_step("D6", "close")},"")')
+    elimination = _first_open("D5", [
+        ("elimination_check", blank("elimination_check_on")),
+        ("elimination_notice", f'NOT({notice_done("elimination_notice_end_on", "e_notice_full_end")})'),
+        ("elimination_township_review", blank("elimination_township_review_on")),
+        ("elimination_county_approval", blank("elimination_county_approval_on")),
+        ("eliminated", blank("eliminated_on")),
     ], close)
     undated = _if_chain([
         (chain, identification),
