@@ -1,6 +1,7 @@
 """The ledger's in-cell formulas: the rulebook of `hx_excel.core` restated in Excel's language.
 
-Every builder returns formula text for one column with "§" standing for the row number. Only the Excel 2010
+Every builder returns formula text for one column with "§" standing for the row number; the template stores it once,
+as the defined name `column_name(key)` (F_GRADE …), and each cell of the column holds =F_GRADE. Only the Excel 2010
 function set is used (no IFS, TEXTJOIN, MAXIFS …, nothing needing `_xlfn.`), so Excel 2010+, WPS and LibreOffice
 compute them. Policy numbers come from named cells on the 参数 sheet (P_LINE, P_D1 …) and value-list meanings from
 named subsets on the hidden 值列表 sheet (SET_CAN_WORK …), so editing the workbook's parameters needs no new formulas.
