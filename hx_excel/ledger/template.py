@@ -378,10 +378,7 @@ STATS_COLUMNS = ("村（居）", "红", "黄", "绿", "无", "户数", "人数",
 
 
 def _write_stats(ws: Worksheet, last_row: int) -> None:
-    r = refs(last_row)
-
-    def rng(key: str) -> str:
-        return f"{quote_sheetname(SHEET)}!{r.whole(key)}"
+    rng = refs(last_row, quote_sheetname(SHEET)).whole
 
     ws["A1"] = "统计（按村、分级，自动计算）"
     ws["A1"].font = Font(bold=True, size=13)

@@ -54,6 +54,11 @@ _SIBLING = "之兄弟姐妹"
 _OTHER = "其他"
 
 
+def _split(entries, has: Callable[[Any], bool]) -> tuple[list[str], list[str]]:
+    """The values of a policy value list without and with a meaning flag."""
+    return [e.value for e in entries if not has(e)], [e.value for e in entries if has(e)]
+
+
 class _Lists:
     """The policy's value lists split by their semantics, looked up once per policy."""
 
@@ -61,22 +66,14 @@ class _Lists:
         lists = policy.lists
         self.policy = policy
         self.relations = {e.value: e.sex for e in lists.relations}
-        self.can_work = [e.value for e in lists.labour if e.can_work]
-        self.cannot_work = [e.value for e in lists.labour if not e.can_work]
-        self.healthy = [e.value for e in lists.health if not e.serious]
-        self.serious = [e.value for e in lists.health if e.serious]
-        self.mild_disability = [e.value for e in lists.disability if not e.severe]
-        self.severe_disability = [e.value for e in lists.disability if e.severe]
-        self.in_school = [e.value for e in lists.school if not e.out_of_school]
-        self.out_of_school = [e.value for e in lists.school if e.out_of_school]
-        self.safe_house = [e.value for e in lists.house_grades if not e.unsafe]
-        self.unsafe_house = [e.value for e in lists.house_grades if e.unsafe]
-        self.good_road = [e.value for e in lists.access_roads if not e.poor]
-        self.poor_road = [e.value for e in lists.access_roads if e.poor]
-        self.unpublished_channels = [e.value for e in lists.clue_channels if not e.published]
-        self.published_channels = [e.value for e in lists.clue_channels if e.published]
-        self.s1_types = [e.value for e in lists.household_types if e.scope == "S1"]
-        self.other_types = [e.value for e in lists.household_types if e.scope != "S1"]
+        self.cannot_work, self.can_work = _split(lists.labour, lambda e: e.can_work)
+        self.healthy, self.serious = _split(lists.health, lambda e: e.serious)
+        self.mild_disability, self.severe_disability = _split(lists.disability, lambda e: e.severe)
+        self.in_school, self.out_of_school = _split(lists.school, lambda e: e.out_of_school)
+        self.safe_house, self.unsafe_house = _split(lists.house_grades, lambda e: e.unsafe)
+        self.good_road, self.poor_road = _split(lists.access_roads, lambda e: e.poor)
+        self.unpublished_channels, self.published_channels = _split(lists.clue_channels, lambda e: e.published)
+        self.other_types, self.s1_types = _split(lists.household_types, lambda e: e.scope == "S1")
         self.all_types = [e.value for e in lists.household_types]
         self.exit = {e.exit: e.value for e in lists.exit_statuses}
         self.risk_types = list(lists.risk_types)
