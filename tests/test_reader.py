@@ -117,7 +117,7 @@ def test_unrelated_files(tmp_path, policy):
     openpyxl.Workbook().save(other)
     with pytest.raises(LedgerFileError, match="没有“台账”工作表"):
         read_ledger(other, policy)
-    with pytest.raises(LedgerFileError, match="找不到文件"):
+    with pytest.raises(LedgerFileError, match="找不到台账文件"):
         read_ledger(tmp_path / "none.xlsx", policy)
 
 

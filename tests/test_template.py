@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from hx_excel.core.workflow import plan
-from hx_excel.files import save_workbook
+from hx_excel.files.save import save_workbook
 from hx_excel.ledger.formulas import column_name
 from hx_excel.ledger.schema import (COLUMNS, FIRST_DATA_ROW, HEADER_ROW, OFFICIAL_HEADERS, SHEET, TITLE, column_index,
                                     column_letter)
@@ -182,7 +182,7 @@ def test_each_computed_column_is_one_named_formula_relative_to_its_row(template_
 
 
 def test_named_formulas_survive_an_openpyxl_round_trip(template_path, tmp_path):
-    """The tools load and re-save ledgers with openpyxl (hx_excel.files.save_workbook): the names must come back."""
+    """The tools load and re-save ledgers with openpyxl (hx_excel.files.save.save_workbook): the names must come back."""
     original = openpyxl.load_workbook(template_path)
     save_workbook(original, tmp_path / "again.xlsx")
     again = openpyxl.load_workbook(tmp_path / "again.xlsx")
@@ -232,8 +232,8 @@ def test_statistics_sheet_counts_live_by_village_and_grade(tmp_path):
 
 
 def test_saving_a_loaded_ledger_keeps_its_print_area(template_path, tmp_path):
-    """openpyxl drops a formula print area on load; hx_excel.files.save_workbook puts it back."""
-    from hx_excel.files import save_workbook
+    """openpyxl drops a formula print area on load; hx_excel.files.save.save_workbook puts it back."""
+    from hx_excel.files.save import save_workbook
     wb = openpyxl.load_workbook(template_path)
     save_workbook(wb, tmp_path / "again.xlsx")
     with zipfile.ZipFile(tmp_path / "again.xlsx") as z:

@@ -253,6 +253,10 @@ def assess(household: Household, policy: Policy, as_of: date) -> Assessment:
         findings.append(Finding(level="错误", clause="R1", message="R1 Y1 G1 未填写家庭年纯收入，无法判断收入条款"))
     elif not size:
         findings.append(Finding(level="错误", clause="R1", message="R1 无成员行也未填家庭人口数，无法计算人均收入"))
+    if income is not None and income < 0:
+        # Graded as typed (below any line, so R1), but never silently: a minus sign is far more often a slip.
+        findings.append(Finding(level="错误", clause="R1",
+                                message=f"R1 家庭年纯收入为负数（{yuan(income)} 元），请核对是否填错；确为经营亏损请在备注中说明"))
 
     house = lists.entry("house_grades", h.house_grade) if h.house_grade else None
     road = lists.entry("access_roads", h.access_road) if h.access_road else None

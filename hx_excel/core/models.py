@@ -8,7 +8,7 @@ as validation context (`Household.model_validate(data, context={"policy": p})`),
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from hx_excel.policy import Policy, default_policy
+from hx_excel.pydantic_messages import message
 
 
 class HouseholdDataError(ValueError):
@@ -116,7 +117,8 @@ class Member(_Model):
         return _listed("school", v, info)
 
 
-Money = float
+# NaN and infinity are not amounts: refused with the field named, never graded (json reads "NaN" as a number).
+Money = Annotated[float, Field(allow_inf_nan=False)]
 
 
 class Household(_Model):
@@ -240,26 +242,9 @@ class Household(_Model):
             raise HouseholdDataError(explain(exc, cls)) from None
 
 
-_TYPE_MESSAGES = {
-    "float_parsing": "应为数字（元），不能含文字或单位",
-    "float_type": "应为数字",
-    "int_parsing": "应为整数",
-    "int_type": "应为整数",
-    "int_from_float": "应为整数",
-    "bool_parsing": "应为“是”或“否”",
-    "bool_type": "应为“是”或“否”",
-    "date_from_datetime_parsing": "应为日期（如 2022-04-14），不能是文字",
-    "date_parsing": "应为日期（如 2022-04-14），不能是文字",
-    "date_type": "应为日期",
-    "greater_than_equal": "不能小于 {ge}",
-    "less_than_equal": "不能大于 {le}",
-    "greater_than": "必须大于 {gt}",
-    "too_long": "最多填写 {max_length} 项",
-    "extra_forbidden": "不是可识别的字段",
-    "missing": "必须填写",
-    "string_type": "应为文字",
-    "list_type": "应为列表",
-}
+# The household's own wording where it differs from the shared one.
+_MESSAGES = {"float_parsing": "应为数字（元），不能含文字或单位", "finite_number": "应为实际金额（不能是 NaN 或无穷大）",
+             "extra_forbidden": "不是可识别的字段"}
 
 
 def _field_title(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
@@ -282,10 +267,6 @@ def explain(exc: ValidationError, model: type[BaseModel]) -> list[str]:
     sentences = []
     for error in exc.errors():
         where = _field_title(model, error["loc"])
-        if error["type"] == "value_error":
-            what = str(error["ctx"]["error"])
-        else:
-            template = _TYPE_MESSAGES.get(error["type"], "取值有误")
-            what = template.format(**error.get("ctx", {}))
+        what = message(error, _MESSAGES)
         sentences.append(f"{where}：{what}（现填：{error.get('input')!r}）" if "input" in error else f"{where}：{what}")
     return sentences

@@ -25,7 +25,6 @@ import csv
 import io
 import re
 import string
-import tomllib
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -33,12 +32,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from hx_excel.files.inputs import InputFileError, read_toml
+from hx_excel.files.text import clean
 from hx_excel.ledger.template import VILLAGE_SLOTS
+from hx_excel.pydantic_messages import message
 
 TOWNSHIPS_FILE = "townships.csv"
 DEFAULT_DISTRICT = "花溪区"
 DEFAULT_FILE_NAME = "{area}-{township}-防贫监测台账-{year}.xlsx"
 DEFAULT_ROWS = 1000
+MAX_VILLAGE_NAME = 50
 PLACEHOLDERS = {
     "district": "区名", "area": "所属片区（花溪区或贵安新区）", "county": "所在区县", "township": "乡镇名称",
     "code": "乡镇区划代码", "year": "核算年度",
@@ -78,6 +81,9 @@ class Township(_Model):
         cleaned = [v.strip() for v in values]
         if any(not v for v in cleaned):
             raise ValueError("村名不能为空")
+        unclean = [v for v in cleaned if clean(v, single_line=True).removed or len(v) > MAX_VILLAGE_NAME]
+        if unclean:
+            raise ValueError(f"村名“{unclean[0][:MAX_VILLAGE_NAME]}”含有控制字符或不可见字符，或超过 {MAX_VILLAGE_NAME} 个字，请重新输入")
         repeated = sorted({v for v in cleaned if cleaned.count(v) > 1})
         if repeated:
             raise ValueError(f"村名重复：{'、'.join(repeated)}")
@@ -152,16 +158,9 @@ def load_settings(path: str | Path | None = None) -> DistrictSettings:
         return default_settings()
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise SettingsError(f"找不到区设置文件：{path}。请检查路径，或不写 --settings 使用内置的 22 个乡镇。") from None
-    except IsADirectoryError:
-        raise SettingsError(f"区设置文件 {path} 是一个文件夹，请指定 .toml 文件。") from None
-    except UnicodeDecodeError:
-        raise SettingsError(f"区设置文件 {path} 不是 UTF-8 编码：请用记事本“另存为”UTF-8 编码后重试。") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"区设置文件 {path} 的 TOML 格式有误：{exc}。"
-                            "请检查引号、等号和方括号（示例见 README“生成乡镇台账”一节）。") from None
+        data = read_toml(path, "区设置文件", "请检查引号、等号和方括号（示例见 README“生成乡镇台账”一节）。")
+    except InputFileError as exc:
+        raise SettingsError(f"{exc}" + ("请检查路径，或不写 --settings 使用内置的 22 个乡镇。" if "找不到" in str(exc) else "")) from None
     return settings_from_data(data, source=path.name)
 
 
@@ -214,13 +213,9 @@ def _with_villages(townships: list[Any], villages: Any, source: str) -> list[Any
     return result
 
 
-_MESSAGES = {
-    "extra_forbidden": "不是可识别的设置项（请检查拼写）",
-    "missing": "必须填写",
-    "int_parsing": "应为整数", "int_type": "应为整数", "int_from_float": "应为整数",
-    "string_type": "应为文字（加英文引号）", "list_type": "应为列表，如 [\"龙井村\", \"北街社区\"]",
-    "string_too_short": "不能为空", "too_short": "至少要有一项",
-    "greater_than_equal": "不能小于 {ge}", "less_than_equal": "不能大于 {le}",
+_MESSAGES = {   # the settings file's own wording where it differs from the shared one
+    "extra_forbidden": "不是可识别的设置项（请检查拼写）", "string_type": "应为文字（加英文引号）",
+    "list_type": "应为列表，如 [\"龙井村\", \"北街社区\"]", "too_short": "至少要有一项",
 }
 
 
@@ -241,10 +236,7 @@ def _explain(exc: ValidationError, data: dict[str, Any]) -> list[str]:
             field = model.model_fields.get(str(part)) if model else None
             names.append(f"{field.title}（{part}）" if field and field.title else str(part))
             model = Township if part == "townships" else None
-        if error["type"] == "value_error":
-            what = str(error["ctx"]["error"])
-        else:
-            what = _MESSAGES.get(error["type"], error["msg"]).format(**error.get("ctx", {}))
+        what = message(error, _MESSAGES)
         where = " › ".join(names) or "设置"
         value = error.get("input")
         shown = f"（现填：{value!r}）" if isinstance(value, (str, int, float)) and error["type"] != "extra_forbidden" else ""

@@ -1,15 +1,22 @@
-"""Moving one value between a model field and a ledger cell, by the column's declared type (schema.ValueType)."""
+"""Moving one value between a model field and a ledger cell, by the column's declared type (schema.ValueType), and
+writing values that come from files (`put`): text always as text, never as a formula."""
 
 from __future__ import annotations
 
+import math
+import re
 from datetime import date, datetime
 from typing import Any
 
-import re
+from openpyxl.cell import Cell
+from openpyxl.worksheet.worksheet import Worksheet
 
+from hx_excel.files.text import clean, formula_risk
 from hx_excel.ledger.schema import MULTIPLE_SEPARATOR, Column
 
 YES, NO = "是", "否"
+LARGEST_NUMBER = 1e15            # Excel keeps 15 significant digits: larger amounts cannot be stored exactly
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2100   # Excel has no dates before 1900; the template's validation ends in 2100
 
 
 class CellError(ValueError):
@@ -46,12 +53,16 @@ def from_cell(column: Column, value: Any) -> Any:
     if kind in ("number", "integer"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise CellError(f"应为数字，现为文字“{value}”；请只填数字（元），不要带单位、逗号或文字")
+        if not math.isfinite(value):
+            raise CellError(f"“{value}”不是有效的数字；请填写实际金额")
+        if abs(value) >= LARGEST_NUMBER:
+            raise CellError(f"数字 {value:.15g} 太大（超过 15 位），Excel 无法准确保存；请核对是否多输了数字")
         return value
     if kind == "date":
-        if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
+        if isinstance(value, (date, datetime)):
+            if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+                raise CellError(f"日期 {value.isoformat()[:10]} 的年份不合理（应在 {EARLIEST_YEAR}–{LATEST_YEAR} 年之间）；请核对后重填")
+            return value.date() if isinstance(value, datetime) else value
         raise CellError(f"应为日期，现为{'文字' if isinstance(value, str) else '数字'}“{value}”；请按 2022-07-15 的格式重新输入")
     if kind == "bool":
         text = str(value).strip()
@@ -59,3 +70,22 @@ def from_cell(column: Column, value: Any) -> Any:
             return text == YES
         raise CellError(f"应为“是”或“否”，现为“{value}”")
     raise AssertionError(f"unknown column type {kind}")
+
+
+def put(ws: Worksheet, row: int, column: int, value: Any, style=None) -> Cell:
+    """Write a value that came from a file (a roster, the settings, the policy). openpyxl makes any string starting
+    with "=" a live formula: here text is always stored as text, and text that Excel would run as a formula when
+    the cell is re-typed also gets the quote prefix (the apostrophe Excel shows), so editing it keeps it text.
+    Characters a cell cannot hold are dropped as a last defence; callers clean and report them first."""
+    cell = ws.cell(row, column)
+    if style is not None:
+        cell._style = style
+    if isinstance(value, str):
+        value = clean(value).text
+        cell.value = value
+        cell.data_type = "s"
+        if formula_risk(value):
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+    return cell

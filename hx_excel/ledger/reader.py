@@ -5,14 +5,12 @@ names the sheet, row and column and says what to fix. A faulty cell is left out;
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-
+from hx_excel.files import inputs
+from hx_excel.files.inputs import InputFileError
 from hx_excel.core.models import Household, HouseholdDataError
 from hx_excel.ledger.cells import CellError, from_cell
 from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, HEADER_ROW, SHEET, column_letter
@@ -21,7 +19,7 @@ from hx_excel.policy import Policy
 INPUT_COLUMNS = tuple(c for c in COLUMNS if c.kind == "input")
 
 
-class LedgerFileError(ValueError):
+class LedgerFileError(InputFileError):
     """The file is not a ledger this tool can read (not a workbook, no 台账 sheet, columns renamed or missing)."""
 
 
@@ -53,14 +51,11 @@ class LedgerRead:
 
 
 def open_workbook(path: str | Path, *, read_only: bool = True, data_only: bool = True):
-    """Open a workbook, turning "not a workbook" into one clear Chinese message."""
-    path = Path(path)
-    if not path.exists():
-        raise LedgerFileError(f"找不到文件：{path}")
+    """Open a ledger workbook, turning every way it can be unusable into one clear Chinese message."""
     try:
-        return load_workbook(path, read_only=read_only, data_only=data_only)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise LedgerFileError(f"{path.name} 不是 Excel 工作簿（.xlsx），无法读取：{exc.__class__.__name__}") from None
+        return inputs.open_workbook(path, "台账文件", read_only=read_only, data_only=data_only)
+    except InputFileError as exc:
+        raise LedgerFileError(str(exc)) from None
 
 
 def check_headers(headers: list[Any], file_name: str) -> None:
@@ -88,8 +83,12 @@ def ledger_rows(wb, file_name: str):
     """(row number, cell values) of 台账 below its header, once the sheet and its header row are checked."""
     if SHEET not in wb.sheetnames:
         raise LedgerFileError(f"{file_name} 中没有“{SHEET}”工作表，不是防贫监测台账（现有：{'、'.join(wb.sheetnames)}）")
-    rows = wb[SHEET].iter_rows(min_row=HEADER_ROW, max_col=len(COLUMNS), values_only=True)
-    check_headers(list(next(rows, ())), file_name)
+    rows = inputs.rows(wb[SHEET], Path(file_name), "台账文件", min_row=HEADER_ROW, max_col=len(COLUMNS), values_only=True)
+    try:
+        headers = next(rows, ())
+    except InputFileError as exc:
+        raise LedgerFileError(str(exc)) from None
+    check_headers(list(headers), file_name)
     return enumerate(rows, start=HEADER_ROW + 1)
 
 

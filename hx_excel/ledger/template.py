@@ -6,6 +6,7 @@ Everything a sheet shows comes from `schema.COLUMNS`, `core.clauses.CLAUSES` and
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -20,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from hx_excel.core.clauses import CLAUSES
 from hx_excel.core.days import covered_years, is_working_day
 from hx_excel.ledger import formulas as f
+from hx_excel.ledger.cells import put
 from hx_excel.ledger import schema
 from hx_excel.ledger.schema import column_letter as letter
 from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, GROUP_ROW, HEADER_ROW, SHEET, TITLE, TITLE_ROW
@@ -152,10 +154,11 @@ def _write_params(wb: Workbook, ws: Worksheet, policy: Policy, *, township: str,
     for col, head in zip("ABC", ("项目", "值", "说明（条款）")):
         ws[f"{col}2"] = head
         ws[f"{col}2"].font = Font(bold=True)
+    from_settings = ("P_TOWNSHIP", "P_COUNTY")   # text from the district's settings file: written as text, always
     for offset, (name, label_text, help_text) in enumerate(PARAM_ROWS):
         row = 3 + offset
         ws.cell(row, 1, label_text)
-        cell = ws.cell(row, 2, values[name])
+        cell = put(ws, row, 2, values[name]) if name in from_settings else ws.cell(row, 2, values[name])
         ws.cell(row, 3, help_text)
         _name(wb, name, PARAMS, f"$B${row}")
         computed = name in COMPUTED_PARAMS
@@ -172,7 +175,7 @@ def _write_params(wb: Workbook, ws: Worksheet, policy: Policy, *, township: str,
             ws.cell(lines_first + offset, col, value).protection = UNLOCKED
     ws.cell(2, 5, "村（居）名单").font = Font(bold=True)
     for offset in range(VILLAGE_SLOTS):
-        cell = ws.cell(3 + offset, 5, villages[offset] if offset < len(villages) else None)
+        cell = put(ws, 3 + offset, 5, villages[offset] if offset < len(villages) else None)
         cell.protection = UNLOCKED
     _name(wb, "VILLAGES", PARAMS, f"$E$3:$E${2 + VILLAGE_SLOTS}")
     for col, width in zip("ABCDE", (26, 14, 44, 3, 16)):
@@ -191,25 +194,33 @@ def _write_lists(wb: Workbook, ws: Worksheet, policy: Policy) -> None:
     for col, (name, values) in enumerate(names, start=1):
         ws.cell(1, col, name)
         for row, value in enumerate(values, start=2):
-            ws.cell(row, col, value)
+            put(ws, row, col, value)   # a policy file's value: text, never a formula
         column = get_column_letter(col)
         _name(wb, name, LISTS, f"${column}$2:${column}${max(2, len(values) + 1)}")
 
 
 def _write_calendar(wb: Workbook, ws: Worksheet) -> None:
     """Every day of the years the statutory calendar covers, with a running count of working days (core.days)."""
-    years = covered_years()
-    first, last = date(max(years.start, 2018), 1, 1), date(years.stop - 1, 12, 31)
     ws.append(("日期", "工作日", "累计工作日"))
-    running, day = 0, first
-    while day <= last:
-        working = is_working_day(day)
-        running += working
-        ws.append((day, int(working), running))
-        day += timedelta(days=1)
+    for row in _calendar_rows():
+        ws.append(row)
     end = ws.max_row
     _name(wb, f.CAL_DATES, CALENDAR, f"$A$2:$A${end}")
     _name(wb, f.CAL_INDEX, CALENDAR, f"$C$2:$C${end}")
+
+
+@lru_cache(maxsize=1)
+def _calendar_rows() -> tuple[tuple[date, int, int], ...]:
+    """(day, working 1/0, working days so far): the same for every workbook of a run, so worked out once."""
+    years = covered_years()
+    first, last = date(max(years.start, 2018), 1, 1), date(years.stop - 1, 12, 31)
+    rows, running, day = [], 0, first
+    while day <= last:
+        working = is_working_day(day)
+        running += working
+        rows.append((day, int(working), running))
+        day += timedelta(days=1)
+    return tuple(rows)
 
 
 # ---- 台账 --------------------------------------------------------------------------------------------------
@@ -297,7 +308,7 @@ def _write_ledger(wb: Workbook, ws: Worksheet, policy: Policy, last_row: int, *,
 
 # Only the document's 14 columns, down to the last row with a 姓名: formula rows count as content to Excel, so a
 # fixed area would print every empty formula row. openpyxl drops a formula print area when it loads a workbook,
-# hence hx_excel.files.save_workbook re-applies this to any ledger it saves.
+# hence hx_excel.files.save.save_workbook re-applies this to any ledger it saves.
 PRINT_AREA = (f"OFFSET({quote_sheetname(SHEET)}!$A${TITLE_ROW},0,0,"
               f"MAX({HEADER_ROW},COUNTA({quote_sheetname(SHEET)}!${letter('name')}:${letter('name')})"
               f"+{HEADER_ROW - 1}),14)")

@@ -1,4 +1,5 @@
-"""Writing households into 台账 rows: input cells only, never a computed cell (those hold the formulas)."""
+"""Writing households into 台账 rows: input cells only, never a computed cell (those hold the formulas), and text
+only ever as text (`cells.put`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from hx_excel.core.models import Household
 from hx_excel.ledger import schema
-from hx_excel.ledger.cells import to_cell
+from hx_excel.ledger.cells import put, to_cell
 from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW
 
 INPUT_COLUMNS = tuple(c for c in COLUMNS if c.kind == "input")
@@ -74,8 +75,7 @@ class RowWriter:
         for index, column in self._columns:
             value = to_cell(column, values.get(column.key))
             if value is not None:
-                cell = self.ws.cell(row, index, value)
-                cell._style = copy(self._styles[column.key])
+                put(self.ws, row, index, value, style=copy(self._styles[column.key]))
 
 
 def person_count(households: Iterable[Household]) -> int:

@@ -14,6 +14,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from hx_excel.files.inputs import InputFileError, read_toml
+from hx_excel.pydantic_messages import message
+
 DEFAULT_POLICY_FILE = "default.toml"
 
 
@@ -210,6 +213,8 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 def _normalise_years(data: dict[str, Any]) -> dict[str, Any]:
     # TOML keys are strings; a year key must be a whole number.
     lines = data.get("income_lines", {})
+    if not isinstance(lines, dict) or not all(isinstance(v, dict) for v in lines.values()):
+        raise PolicyError("income_lines 应写成 [income_lines.\"贵州\"] 表，其下每行 2022 = 6700（年份 = 标准线）。")
     for province, by_year in lines.items():
         fixed = {}
         for year, line in by_year.items():
@@ -228,21 +233,18 @@ def default_policy_data() -> dict[str, Any]:
 def load_policy(user_file: str | Path | None = None) -> Policy:
     """The shipped policy, overridden by `user_file` when given."""
     data = default_policy_data()
+    where = f"政策参数文件 {user_file}" if user_file else "内置政策参数"
     if user_file is not None:
-        path = Path(user_file)
         try:
-            override = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise PolicyError(f"找不到政策参数文件：{path}") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise PolicyError(f"政策参数文件 {path} 格式有误（需为 UTF-8 编码的 TOML）：{exc}") from None
+            override = read_toml(user_file, "政策参数文件")
+        except InputFileError as exc:
+            raise PolicyError(str(exc)) from None
         data = _merge(data, override)
     try:
         return Policy.model_validate(_normalise_years(data))
     except ValidationError as exc:
-        where = f"政策参数文件 {user_file}" if user_file else "内置政策参数"
-        problems = "；".join(f"{'.'.join(str(p) for p in e['loc'])}：{e['msg']}" for e in exc.errors())
-        raise PolicyError(f"{where}有误：{problems}") from None
+        problems = "；".join(f"{'.'.join(str(p) for p in e['loc'])}：{message(e)}" for e in exc.errors())
+        raise PolicyError(f"{where} 有误：{problems}") from None
 
 
 @lru_cache(maxsize=1)

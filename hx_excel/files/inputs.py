@@ -1,0 +1,118 @@
+"""Opening the files users hand us — rosters, ledgers, settings, mappings, policies, household JSON — with one
+Chinese message for each way a file can be unusable, so that no input ends in a traceback.
+
+Every function takes `what` (名单, 区设置文件 …), which names the file in its message. A file we cannot use raises
+`InputFileError`; the command line turns it into "错误：…" and exit code 2.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tomllib
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+
+CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"         # OLE compound file: .xls, or an encrypted .xlsx
+ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")  # the stream Office puts a password-protected file in
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+class InputFileError(ValueError):
+    """A file the tool cannot use at all; the message is Chinese, names the file and says what to do."""
+
+
+def read_bytes(path: str | Path, what: str) -> bytes:
+    path = Path(path)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputFileError(f"找不到{what}：{path}。请检查路径和文件名。") from None
+    except IsADirectoryError:
+        raise InputFileError(f"{what} {path} 是一个文件夹，请指定其中的文件。") from None
+    except PermissionError:
+        raise InputFileError(f"没有权限读取{what} {path}。请检查文件权限，或把文件复制到自己的文件夹后重试。") from None
+    except OSError as exc:
+        raise InputFileError(f"无法读取{what} {path}：{exc.strerror or exc}。") from None
+
+
+def read_text(path: str | Path, what: str) -> str:
+    """A UTF-8 text file (a BOM is allowed), e.g. TOML or JSON."""
+    path = Path(path)
+    data = read_bytes(path, what)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = None
+    if text is None or "\x00" in text:
+        raise InputFileError(f"{what} {path} 不是 UTF-8 编码的文本文件。请用记事本打开，“另存为”时编码选 UTF-8 后重试。")
+    return text
+
+
+def read_toml(path: str | Path, what: str, hint: str = "") -> dict[str, Any]:
+    path = Path(path)
+    try:
+        return tomllib.loads(read_text(path, what))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputFileError(f"{what} {path} 的 TOML 格式有误：{exc}。"
+                             + (hint or "请检查引号、等号和方括号；文字两边要加英文引号。")) from None
+
+
+def read_json(path: str | Path, what: str) -> Any:
+    path = Path(path)
+    try:
+        return json.loads(read_text(path, what))
+    except json.JSONDecodeError as exc:
+        raise InputFileError(f"{what} {path} 不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列附近有误（{exc.msg}）。") from None
+    except RecursionError:
+        raise InputFileError(f"{what} {path} 嵌套层数过多，不是户数据文件。") from None
+
+
+def workbook_problem(data: bytes, path: Path, what: str) -> str | None:
+    """Why these bytes are not an .xlsx workbook we can open, or None when they look like one."""
+    if data.startswith(CFB_MAGIC):
+        if ENCRYPTED_STREAM in data:
+            return (f"{what} {path.name} 设置了打开密码（已加密），无法读取。"
+                    "请在 Excel 中打开，“文件 > 信息 > 保护工作簿 > 用密码进行加密”清空密码并保存后重试。")
+        return f"{what} {path.name} 是旧版 Excel 97-2003（.xls）文件。请在 Excel 或 WPS 中“另存为”.xlsx 后重试。"
+    if not data.startswith(ZIP_MAGIC):
+        return f"{what} {path.name} 不是 Excel 工作簿（.xlsx）。"
+    return None
+
+
+def open_workbook(path: str | Path, what: str, *, read_only: bool = True, data_only: bool = True):
+    """An openpyxl workbook, or InputFileError saying why the file is not one we can read. With read_only the sheets
+    are parsed while they are read: iterate them through `rows`, which reports a damaged sheet the same way."""
+    path = Path(path)
+    data = read_bytes(path, what)
+    problem = workbook_problem(data, path, what)
+    if problem:
+        raise InputFileError(problem)
+    try:
+        # from the bytes already read: one consistent snapshot, whatever the file's name ends with
+        return load_workbook(io.BytesIO(data), read_only=read_only, data_only=data_only)
+    except Exception as exc:  # noqa: BLE001 — any fault inside a file we did not write means "damaged"
+        raise damaged(path, what, exc) from None
+
+
+def damaged(path: Path, what: str, exc: BaseException) -> InputFileError:
+    detail = "压缩包损坏" if isinstance(exc, zipfile.BadZipFile) else exc.__class__.__name__
+    return InputFileError(f"{what} {path.name} 已损坏，无法读取（{detail}）。"
+                          "请在 Excel 或 WPS 中打开它（会提示修复），另存为新的 .xlsx 后重试。")
+
+
+def rows(ws, path: Path, what: str, **options) -> Iterator[tuple]:
+    """`ws.iter_rows(**options)`, with a damaged sheet reported as InputFileError instead of a parser exception."""
+    iterator = ws.iter_rows(**options)
+    while True:
+        try:
+            row = next(iterator)
+        except StopIteration:
+            return
+        except Exception as exc:  # noqa: BLE001 — see open_workbook
+            raise damaged(path, what, exc) from None
+        yield row

@@ -1,0 +1,201 @@
+"""Writing workbooks without ever losing what was there.
+
+A workbook is written in two steps. `write_temp` saves it to a temporary file in the target's own folder and flushes
+it to disk; `commit` then moves it over the target in one step (`os.replace`), so a crash, a full disk or a power cut
+leaves either the old file or the new one, never half of one. Before the move, `commit` can keep the previous file
+as a backup beside it and can make sure the target is still exactly the file that was checked (its `fingerprint`):
+a file changed since, say by a clerk saving it in Excel during a long run, is left alone (`FileChanged`).
+`save_workbook` does both steps at once; `save_csv` does the same for a CSV file.
+
+Temporary files are named `.hx-excel-<name>.<random>.tmp`; `clean_leftovers` removes those a killed run left behind.
+Call it only while holding the folder's lock (`lock.FolderLock`), when no other run can be writing one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any, BinaryIO, Callable, Iterable
+
+from openpyxl import Workbook
+
+from hx_excel.files.text import csv_text
+from hx_excel.ledger.schema import SHEET
+from hx_excel.ledger.template import apply_print_area
+
+TEMP_PREFIX = ".hx-excel-"
+TEMP_SUFFIX = ".tmp"
+UNCHECKED = object()   # commit(expected=…) default: replace whatever is there
+
+
+class SaveError(ValueError):
+    """A workbook could not be written; the message is Chinese, names the file and says what to do."""
+
+
+class FileChanged(SaveError):
+    """The target is no longer the file that was checked; it was left as it is."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        super().__init__(f"{path} 在本次运行期间被改动过（可能有人在 Excel 或 WPS 中保存了它），为免丢失其中的内容，没有替换它。")
+
+
+def fingerprint(path: str | Path) -> str | None:
+    """SHA-256 of the file's bytes; None when nothing is there."""
+    try:
+        with open(path, "rb") as source:
+            return hashlib.file_digest(source, "sha256").hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+def save_workbook(wb: Workbook, path: str | Path, *, keep_previous: bool = True) -> Path | None:
+    """Save `wb` to `path` atomically. When `path` already exists and `keep_previous` is true, the old file is kept
+    as `<name>.bak-YYYYMMDD-HHMMSS.xlsx` next to it (never overwriting another backup); that path is returned."""
+    return commit(write_temp(wb, path), Path(path), keep_previous=keep_previous)
+
+
+def write_temp(wb: Workbook, path: str | Path) -> Path:
+    """Save `wb` into a new temporary file beside `path`, flushed to disk and with the mode `path` has (or would
+    have). The caller commits or removes it."""
+    path = Path(path)
+    if SHEET in wb.sheetnames:
+        apply_print_area(wb[SHEET])
+    return _write_temp(path, wb.save)
+
+
+def save_csv(path: str | Path, header: Iterable[Any], rows: Iterable[Iterable[Any]]) -> Path | None:
+    """Write a CSV that Excel and WPS open correctly (UTF-8 with BOM) and safely (`text.csv_cell`), atomically and
+    keeping the previous file as a backup (returned)."""
+    path = Path(path)
+    data = csv_text(header, rows).encode("utf-8-sig")
+    return commit(_write_temp(path, lambda out: out.write(data)), path, keep_previous=True)
+
+
+def _write_temp(path: Path, write: Callable[[BinaryIO], Any]) -> Path:
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SaveError(f"无法创建输出文件夹 {folder}：{exc.strerror or exc}。请检查路径和权限，或用 --out 换一个文件夹。") from None
+    try:
+        handle, temp_name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.stem}.", suffix=TEMP_SUFFIX, dir=folder)
+    except OSError as exc:
+        raise SaveError(f"无法在 {folder} 中写文件：{exc.strerror or exc}。请检查权限，或用 --out 换一个文件夹。") from None
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            write(out)
+            out.flush()
+            os.fsync(out.fileno())
+        _set_mode(temp, path)
+    except BaseException as exc:
+        temp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise SaveError(f"无法写入 {path}：{exc.strerror or exc}。原文件未改动。") from None
+        raise
+    return temp
+
+
+def commit(temp: Path, path: Path, *, keep_previous: bool, expected: str | None | object = UNCHECKED) -> Path | None:
+    """Move `temp` over `path`. With `keep_previous`, an existing file is first copied to a backup, whose path is
+    returned. With `expected` (a `fingerprint`, None for "there was no file"), the target must still be that file,
+    else FileChanged; the check is made on the backup copy itself when there is one, so the backup is exactly the
+    file that was checked. On any failure the temporary file is removed and the target is left untouched."""
+    backup: Path | None = None
+    try:
+        if keep_previous and path.is_file():
+            backup, digest = _backup(path)
+            if expected is not UNCHECKED and digest != expected:
+                raise FileChanged(path)
+        elif expected is not UNCHECKED and fingerprint(path) != expected:
+            raise FileChanged(path)
+        os.replace(temp, path)
+    except BaseException as exc:
+        temp.unlink(missing_ok=True)
+        if backup is not None:  # the target was not replaced: its backup is a needless copy
+            backup.unlink(missing_ok=True)
+        if isinstance(exc, PermissionError):
+            raise SaveError(f"无法写入 {path}：没有权限，或文件正在 Excel、WPS 中打开。请关闭该文件后重试。") from None
+        if isinstance(exc, IsADirectoryError):
+            raise SaveError(f"无法写入 {path}：同名的文件夹已存在。请改名或用 --out 换一个文件夹。") from None
+        if isinstance(exc, OSError):
+            raise SaveError(f"无法写入 {path}：{exc.strerror or exc}。原文件未改动。") from None
+        raise
+    _sync_folder(path.parent)
+    return backup
+
+
+def clean_leftovers(folder: str | Path) -> list[Path]:
+    """Remove the temporary files a killed run left in `folder`; the caller holds the folder's lock."""
+    removed = []
+    for temp in Path(folder).glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
+        try:
+            temp.unlink()
+            removed.append(temp)
+        except OSError:
+            pass
+    return removed
+
+
+def backup_path(path: Path, when: datetime | None = None) -> Path:
+    """`name.bak-YYYYMMDD-HHMMSS.xlsx` beside `path`, with -2, -3 … added if that name is taken."""
+    stamp = f"{when or datetime.now():%Y%m%d-%H%M%S}"
+    candidate = path.with_name(f"{path.stem}.bak-{stamp}{path.suffix}")
+    number = 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.stem}.bak-{stamp}-{number}{path.suffix}")
+    return candidate
+
+
+def _backup(path: Path) -> tuple[Path, str]:
+    """Copy `path` to a fresh backup name; the copy's path and the SHA-256 of the bytes copied."""
+    while True:
+        target = backup_path(path)
+        digest = hashlib.sha256()
+        try:
+            with open(path, "rb") as source, open(target, "xb") as copy:  # "x": never overwrite another backup
+                while chunk := source.read(1 << 20):
+                    digest.update(chunk)
+                    copy.write(chunk)
+                copy.flush()
+                os.fsync(copy.fileno())
+        except FileExistsError:  # taken between the check and the open: pick the next name
+            continue
+        shutil.copystat(path, target)
+        return target, digest.hexdigest()
+
+
+def _set_mode(temp: Path, path: Path) -> None:
+    """mkstemp creates the file readable by its owner only; give it the old file's mode or the usual one."""
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    try:
+        os.chmod(temp, mode)
+    except OSError:
+        pass
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); Windows has no directory handles to flush."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
