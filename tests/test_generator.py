@@ -14,8 +14,9 @@ import pytest
 
 from hx_excel.core.id_number import make_valid
 from hx_excel.districts import DistrictSettings, SettingsError, load_settings
-from hx_excel.files import SaveError, save_workbook, workbook_has_data
-from hx_excel.generator import GenerateError, RosterError, generate, read_roster
+from hx_excel.files.save import SaveError, save_workbook
+from hx_excel.generator import GenerateError, generate
+from hx_excel.roster import RosterError, read_roster
 from hx_excel.ledger.reader import read_ledger
 from hx_excel.ledger.schema import SHEET, column_index
 from hx_excel.policy import PolicyError
@@ -91,6 +92,11 @@ def write_xlsx(path: Path, rows: list[tuple], headers=ROSTER_HEADERS) -> Path:
         ws.append(values)
     wb.save(path)
     return path
+
+
+def workbooks(*args, **kwargs):
+    """The workbooks a `generate` run wrote or skipped."""
+    return generate(*args, **kwargs).workbooks
 
 
 def small(tmp_path: Path) -> DistrictSettings:
@@ -192,7 +198,7 @@ def test_missing_settings_file_is_named(tmp_path):
 # ---- generating and roster import ------------------------------------------------------------------------
 
 def test_workbook_carries_its_township_in_title_and_parameters(tmp_path, policy):
-    results = generate(small(tmp_path), policy, tmp_path / "out")
+    results = workbooks(small(tmp_path), policy, tmp_path / "out")
     assert [r.path.name for r in results] == [QINGYAN, SHIBAN]
     path = tmp_path / "out" / QINGYAN
     assert "青岩镇" in title(path)
@@ -210,7 +216,7 @@ def test_roster_imports_with_a_mapping_into_each_townships_workbook(tmp_path, po
     mapping.write_text(MAPPING, encoding="utf-8")
     roster = (write_xlsx(tmp_path / "名单.xlsx", roster_rows()) if kind == "xlsx"
               else write_csv(tmp_path / "名单.csv", roster_rows(), kind))
-    results = generate(small(tmp_path), policy, tmp_path / "out", roster=roster, mapping=mapping)
+    results = workbooks(small(tmp_path), policy, tmp_path / "out", roster=roster, mapping=mapping)
     by_name = {r.path.name: r for r in results}
     assert (by_name[QINGYAN].households, by_name[QINGYAN].persons) == (2, 4)
     assert (by_name[SHIBAN].households, by_name[SHIBAN].persons) == (1, 1)
@@ -231,7 +237,7 @@ def test_roster_imports_with_a_mapping_into_each_townships_workbook(tmp_path, po
     shiban, _ = read_back(tmp_path / "out" / SHIBAN, policy)
     assert set(shiban) == {"SB-201"} and shiban["SB-201"].household_check_on == date(2022, 7, 3)
     # the unmapped column is reported, not silently dropped
-    notes = [str(p) for r in [read_roster(roster, small(tmp_path), policy, mapping)] for p in r.problems]
+    notes = [str(p) for r in [read_roster(roster, small(tmp_path), policy, mapping)] for p in r.notes]
     assert any("联系电话" in n and "未导入" in n for n in notes)
 
 
@@ -239,7 +245,7 @@ def test_roster_with_ledger_headers_needs_no_mapping(tmp_path, policy):
     headers = ("户编号", "乡镇", "村", "姓名", "与户主关系", "身份证号", "户类型", "家庭年纯收入（元）", "劳动技能", "吃穿有保障",
                "入户核实日期", "序号")
     roster = write_csv(tmp_path / "名单.csv", [r[:-1] + ("1",) for r in roster_rows()], "utf-8", headers)
-    results = generate(small(tmp_path), policy, tmp_path / "out", roster=roster)
+    results = workbooks(small(tmp_path), policy, tmp_path / "out", roster=roster)
     assert sum(r.households for r in results) == 3
     assert all(r.problems == [] for r in results)  # 序号 is a computed column: left out without a note
 
@@ -253,7 +259,7 @@ def test_roster_faults_are_reported_with_file_row_and_column_and_the_rest_import
     mapping = tmp_path / "对照.toml"
     mapping.write_text(MAPPING, encoding="utf-8")
     roster = write_csv(tmp_path / "名单.csv", rows, "gbk")
-    results = generate(small(tmp_path), policy, tmp_path / "out", roster=roster, mapping=mapping)
+    results = workbooks(small(tmp_path), policy, tmp_path / "out", roster=roster, mapping=mapping)
     problems = {str(p) for r in results for p in r.problems}
     expected = [("第 2 行", "家庭年收入(元)", "很多"), ("第 3 行", "证件号码", "存成了数字"), ("第 4 行", "劳动能力", "会飞"),
                 ("第 5 行", "证件号码", "校验码")]
@@ -274,7 +280,7 @@ def test_household_that_does_not_validate_is_written_as_typed(tmp_path, policy):
     rows[0] = rows[0][:4] + ("之子",) + rows[0][5:]   # no head row
     mapping = tmp_path / "对照.toml"
     mapping.write_text(MAPPING, encoding="utf-8")
-    results = generate(small(tmp_path), policy, tmp_path / "out", roster=write_csv(tmp_path / "名单.csv", rows, "utf-8"),
+    results = workbooks(small(tmp_path), policy, tmp_path / "out", roster=write_csv(tmp_path / "名单.csv", rows, "utf-8"),
                        mapping=mapping)
     assert any("没有户主行" in str(p) and "照原样导入" in str(p) for p in results[0].problems)
     ws = openpyxl.load_workbook(tmp_path / "out" / QINGYAN, read_only=True)[SHEET]
@@ -306,7 +312,7 @@ def test_bad_mapping_file_is_explained(tmp_path, policy):
 
 
 def test_sample_workbook_holds_the_sample_households_at_their_date(tmp_path, policy):
-    results = generate(small(tmp_path), policy, tmp_path / "out", samples=True)
+    results = workbooks(small(tmp_path), policy, tmp_path / "out", samples=True)
     sample = results[-1]
     as_of, households = sample_households(policy)
     assert sample.sample and sample.path.name == SAMPLE_NAME and sample.households == len(households)
@@ -335,16 +341,16 @@ def test_force_keeps_a_backup_identical_to_the_old_file(tmp_path, policy):
     generate(settings, policy, out)
     fill_like_a_clerk(out / SHIBAN)
     old = (out / SHIBAN).read_bytes()
-    results = generate(settings, policy, out, force=True)
+    results = workbooks(settings, policy, out, force=True)
     by_name = {r.path.name: r for r in results}
     backup = by_name[SHIBAN].backup
     assert backup is not None and backup.parent == out and backup.name.startswith("花溪区-石板镇-防贫监测台账-2022.bak-")
     assert backup.suffix == ".xlsx" and backup.read_bytes() == old
-    assert not workbook_has_data(out / SHIBAN)
-    assert by_name[QINGYAN].backup is None and by_name[QINGYAN].replaced   # nothing to lose there: no backup
+    assert read_back(out / SHIBAN, policy) == ({}, [])   # the new file: a blank ledger
+    assert by_name[QINGYAN].backup is not None   # --force always keeps the previous file, even an empty template
     # a second forced run keeps the first backup and adds another
     fill_like_a_clerk(out / SHIBAN, "又填的人")
-    second = generate(settings, policy, out, force=True)[1].backup
+    second = workbooks(settings, policy, out, force=True)[1].backup
     assert second != backup and backup.read_bytes() == old
 
 
@@ -354,7 +360,7 @@ def test_regenerating_an_empty_template_or_unchanged_import_is_allowed(tmp_path,
     mapping.write_text(MAPPING, encoding="utf-8")
     roster = write_csv(tmp_path / "名单.csv", roster_rows(), "utf-8")
     generate(settings, policy, out, roster=roster, mapping=mapping)
-    again = generate(settings, policy, out, roster=roster, mapping=mapping)   # same roster: nothing would be lost
+    again = workbooks(settings, policy, out, roster=roster, mapping=mapping)   # same roster: nothing would be lost
     assert all(r.replaced and r.backup is None for r in again)
     with pytest.raises(GenerateError, match=QINGYAN):
         generate(settings, policy, out)   # empty templates over imported households would lose them
@@ -378,21 +384,14 @@ def test_unrelated_file_at_the_target_is_never_overwritten_without_force(tmp_pat
         wb[SHEET].cell(3, column_index("name"), "名字")   # a clerk renamed a header: we can no longer read it
         wb.save(target)
     old = target.read_bytes()
-    assert workbook_has_data(target)
     with pytest.raises(GenerateError) as caught:
         generate(settings, policy, out)
-    assert QINGYAN in str(caught.value) and "无法确认" in str(caught.value)
+    expected = {"text": ["无法确认"], "other-xlsx": ["不是本工具生成的台账", "Sheet"],
+                "renamed-column": ["“台账”表E3为“名字”（本次生成为“姓名”）"]}[content]
+    assert QINGYAN in str(caught.value) and all(part in str(caught.value) for part in expected), caught.value
     assert target.read_bytes() == old
-    backup = generate(settings, policy, out, force=True)[0].backup
-    assert backup.read_bytes() == old and not workbook_has_data(target)
-
-
-def test_workbook_has_data(tmp_path, policy):
-    generate(small(tmp_path), policy, tmp_path / "out", samples=True)
-    assert not workbook_has_data(tmp_path / "nothing.xlsx")
-    assert not workbook_has_data(tmp_path / "out" / QINGYAN)
-    assert workbook_has_data(tmp_path / "out" / SAMPLE_NAME)
-    assert workbook_has_data(tmp_path / "out")   # a folder is not ours to replace
+    backup = workbooks(settings, policy, out, force=True)[0].backup
+    assert backup.read_bytes() == old and read_back(target, policy) == ({}, [])
 
 
 # ---- atomic save ------------------------------------------------------------------------------------------

@@ -1,0 +1,104 @@
+"""`hx-excel`: the headless face of the rulebook, for the district office and for tests.
+
+Every command answers bad input with a Chinese message and an exit code that means the same everywhere
+(`output`: 0 done, 1 done with problems in the data, 2 refused, 130 interrupted), never with a traceback.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import signal
+import sys
+from pathlib import Path
+
+from hx_excel.cli.args import ArgumentParser, iso_date, seconds
+from hx_excel.cli.assess import cmd_assess
+from hx_excel.cli.generate import cmd_demo, cmd_generate
+from hx_excel.cli.output import DONE, INTERRUPTED, REFUSED, end_status, error
+from hx_excel.core.days import CalendarNotAvailable
+from hx_excel.core.models import HouseholdDataError
+from hx_excel.districts import SettingsError
+from hx_excel.files.inputs import InputFileError
+from hx_excel.files.lock import LockError
+from hx_excel.files.save import SaveError
+from hx_excel.generator import GenerateError
+from hx_excel.policy import PolicyError
+from hx_excel.roster import RosterError
+
+# Everything a command refuses with a message of its own; anything else is a fault of ours (see main).
+REFUSALS = (InputFileError, PolicyError, SettingsError, CalendarNotAvailable, HouseholdDataError, RosterError,
+            GenerateError, SaveError, LockError)
+DEBUG = "HX_EXCEL_DEBUG"   # set to show the traceback of an internal fault
+
+
+def build_parser() -> ArgumentParser:
+    parser = ArgumentParser(prog="hx-excel", description="花溪区、贵安新区防返贫“红黄绿”三色分级监测预警台账工具")
+    parser.add_argument("--policy", type=Path, help="覆盖内置政策参数的 TOML 文件")
+    sub = parser.add_subparsers(dest="command", required=True, title="命令", metavar="命令")
+    assess = sub.add_parser("assess", help="评估各户分级、条款和下一步（默认用内置示例户）")
+    assess.add_argument("households", type=Path, nargs="?", help="户数据 JSON（默认：内置虚构示例户）")
+    assess.add_argument("--as-of", type=iso_date, help="评估日期 YYYY-MM-DD（默认：示例日期或今天）")
+    assess.add_argument("--brief", action="store_true", help="只打印汇总表")
+    assess.set_defaults(run=cmd_assess)
+    wait = dict(type=seconds, default=0, metavar="秒数",
+                help="输出文件夹正被另一个 hx-excel 使用时，最多等待的秒数（默认不等，直接停止并说明）")
+    generate_ = sub.add_parser("generate", help="按区设置为每个乡镇生成一本台账（可从名单预填）")
+    generate_.add_argument("--settings", type=Path, help="区设置 TOML 文件（默认：内置花溪区 19 个、贵安新区 3 个乡镇）")
+    generate_.add_argument("--roster", type=Path, help="名单：每人一行的 CSV（UTF-8 或 GBK）或 .xlsx，按“乡镇”分到各台账")
+    generate_.add_argument("--mapping", type=Path, help="名单列名对照表 TOML（表头与台账相同的列不用写）")
+    generate_.add_argument("--out", type=Path, default=Path("out"), help="输出文件夹（默认：out）")
+    generate_.add_argument("--force", action="store_true", help="覆盖已有内容的台账（旧文件另存为 .bak-日期时间.xlsx 备份）")
+    generate_.add_argument("--samples", action="store_true", help="另生成一本填好内置虚构示例户的青岩镇台账")
+    generate_.add_argument("--wait", **wait)
+    generate_.set_defaults(run=cmd_generate)
+    demo = sub.add_parser("demo", help="主流程：在 out/ 生成各乡镇台账和示例台账，再用示例户评估并列出下一步")
+    demo.add_argument("--out", type=Path, default=Path("out"), help="输出文件夹（默认：out）")
+    demo.add_argument("--settings", type=Path, help="区设置 TOML 文件（默认：内置 22 个乡镇）")
+    demo.add_argument("--wait", **wait)
+    demo.set_defaults(run=cmd_demo, households=None, as_of=None, brief=False, roster=None, mapping=None)
+    return parser
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:   # -h, or a mistyped command (already explained): the same exit codes, returned
+        return exc.code if isinstance(exc.code, int) else REFUSED
+    args.command_line = " ".join(["hx-excel", *argv])
+    previous = signal.signal(signal.SIGTERM, _interrupt)   # a kill cleans up like Ctrl-C does
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        # A save cut short leaves its zip writer to be collected later, complaining about its closed file: the
+        # temporary file is already gone, so that complaint is noise, not something for the clerk to read.
+        sys.unraisablehook = lambda unraisable: None
+        gc.collect()
+        end_status()
+        print("已中断：按要求停止。已写好的文件都是完整的，没有留下写了一半的文件。", file=sys.stderr)
+        return INTERRUPTED
+    except REFUSALS as exc:
+        end_status()
+        error(str(exc))
+        return REFUSED
+    except BrokenPipeError:   # the output went to a program that stopped reading (| head): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return DONE
+    except Exception as exc:  # noqa: BLE001 — a fault of ours: say so in one line, never a traceback
+        if os.environ.get(DEBUG):
+            raise
+        end_status()
+        error(f"hx-excel 内部出错（{exc.__class__.__name__}：{exc}）。输入文件未被改动。请把所用的命令和文件发给维护人员；"
+              f"设置环境变量 {DEBUG}=1 后重新运行可看到详细信息。")
+        return REFUSED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

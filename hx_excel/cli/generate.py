@@ -1,0 +1,78 @@
+"""`hx-excel generate` and `hx-excel demo`: township workbooks, with reporting as each file is written."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from hx_excel.cli.assess import cmd_assess
+from hx_excel.cli.output import DONE, PROBLEMS, REFUSED, end_status, error, list_problems, notice, status
+from hx_excel.districts import load_settings
+from hx_excel.generator import GenerateError, GeneratedWorkbook, generate
+from hx_excel.policy import load_policy
+from hx_excel.roster import read_roster
+
+
+def _report(r: GeneratedWorkbook) -> None:
+    """One line per workbook written (with the backup kept, if any), or skipped; refusals are listed at the end."""
+    end_status()
+    if r.refused:
+        return
+    if r.skipped:
+        print(f"跳过 {r.path}：{r.skipped}。demo 不覆盖有内容的文件；"
+              "确需重新生成请用 hx-excel generate --force（旧文件会另存为备份）。")
+        return
+    if r.sample:
+        what = f"内置虚构示例 {r.households} 户 {r.persons} 人，评估日期 {r.as_of:%Y-%m-%d}"
+    elif r.households:
+        what = f"导入 {r.households} 户 {r.persons} 人，共 {r.rows} 行"
+    else:
+        what = f"空白台账 {r.rows} 行"
+    print(f"已生成 {r.path}（{r.township}，{what}）" + ("（已重新生成）" if r.replaced else ""), flush=True)
+    if r.backup:
+        print(f"  旧文件已备份为 {r.backup}")
+
+
+def _generate(args: argparse.Namespace, *, samples: bool, skip_filled: bool) -> int:
+    policy = load_policy(args.policy)
+    settings = load_settings(args.settings)
+    roster = None
+    if getattr(args, "roster", None) is not None:
+        roster = read_roster(args.roster, settings, policy, args.mapping)
+        print(roster.describe(), flush=True)
+        for note in roster.notes:
+            print(f"  {note}")
+    run = generate(settings, policy, args.out, roster=roster, force=getattr(args, "force", False), samples=samples,
+                   skip_filled=skip_filled, wait_seconds=args.wait, command=args.command_line, progress=_report,
+                   status=status, waiting=lambda message: print(message, file=sys.stderr, flush=True))
+    end_status()
+    written = sum(1 for r in run.workbooks if not (r.skipped or r.refused))
+    skipped = sum(1 for r in run.workbooks if r.skipped)
+    print(f"共生成 {written} 本台账，在文件夹 {args.out}" + (f"；跳过 {skipped} 本" if skipped else "") + "。")
+    code = DONE
+    if roster is not None and roster.problems:
+        print()
+        notice(f"名单 {roster.name} 有 {len(roster.problems)} 处需要核对（其余内容已导入）：")
+        list_problems(roster.problems, all_in=str(run.problems_file) if run.problems_file else None)
+        code = PROBLEMS
+    if run.refused:
+        listed = "\n".join(f"  {r.refused}" for r in run.refused)
+        error(f"以下 {len(run.refused)} 本台账没有替换（其余已写好）：\n{listed}\n"
+              "请核对这些文件中新的内容后重新运行；确需重新生成时加 --force（旧文件会另存为备份）。")
+        code = REFUSED
+    return code
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Write one ledger workbook per township (refusing to overwrite anything a clerk typed unless --force)."""
+    if args.mapping is not None and args.roster is None:
+        raise GenerateError("--mapping 是名单的列名对照表，须与 --roster 一起使用。")
+    return _generate(args, samples=args.samples, skip_filled=False)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The main job: every township's workbook plus the sample-filled one into --out, then the sample assessment.
+    A workbook someone has filled in is skipped with a message, never overwritten (demo has no --force)."""
+    code = _generate(args, samples=True, skip_filled=True)
+    print()
+    return max(code, cmd_assess(args))
