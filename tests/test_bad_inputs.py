@@ -132,6 +132,12 @@ def _encrypted(path: Path) -> None:
         OOXMLFile(plain).encrypt("123456", out)
 
 
+def _word(path: Path) -> None:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+
+
 def _damaged_sheet(path: Path) -> None:
     source = write_xlsx(path.with_suffix(".orig.xlsx"), good_rows())
     with zipfile.ZipFile(source) as old, zipfile.ZipFile(path, "w") as new:
@@ -157,8 +163,9 @@ REFUSED = {
     # roster files
     "missing roster": (lambda f: None, generate_args("无.csv"), ["找不到名单文件", "无.csv"]),
     "roster is a folder": (lambda f: (f / "名单").mkdir(), generate_args("名单"), ["名单文件 名单 是一个文件夹"]),
-    "old .xls": (lambda f: (f / "名单.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)),
-                 generate_args("名单.xls"), ["旧版 Excel 97-2003（.xls）", "另存为"]),
+    "damaged .xls": (lambda f: (f / "名单.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)),
+                     generate_args("名单.xls"), ["名单.xls 已损坏", "CSV"]),
+    "a Word document": (lambda f: _word(f / "名单.xlsx"), generate_args("名单.xlsx"), ["是 Word 文档，不是 Excel 工作簿"]),
     "password-protected": (lambda f: _encrypted(f / "名单.xlsx"), generate_args("名单.xlsx"),
                            ["设置了打开密码（已加密）", "名单.xlsx"]),
     "damaged sheet XML": (lambda f: _damaged_sheet(f / "名单.xlsx"), generate_args("名单.xlsx"), ["已损坏", "名单.xlsx"]),
@@ -344,6 +351,22 @@ def test_problems_on_screen_are_capped_and_all_of_them_are_in_the_file(folder, c
     assert report["A1"].value == "名单 名单.csv 导入问题（共 80 处）" and report.max_row == 3 + 80
 
 
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("kind", ["xls", "ods"])
+def test_the_legacy_xls_the_national_system_exports_is_read(folder, cli, kind):
+    """A real .xls (and .ods) written by LibreOffice from a roster whose IDs are text cells."""
+    write_xlsx(folder / "源.xlsx", good_rows())
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{folder}/profile", "--convert-to", kind,
+                    "--outdir", str(folder), str(folder / "源.xlsx")], capture_output=True, timeout=120)
+    (folder / f"源.{kind}").rename(folder / f"名单.{kind}")
+    result = cli(*generate_args(f"名单.{kind}"))
+    assert result.code == 0, result.text
+    assert f"名单 名单.{kind}：读取“名单”表，表头在第 1 行，数据 3 行，共 2 户。" in result.out
+    rows = ledger_rows(folder / "out" / QINGYAN)
+    assert [r["身份证号"].value for r in rows] == [pid(1970, 11), pid(1972, 12)]
+    assert rows[0]["入户核实日期"].value == datetime(2022, 7, 1) and rows[0]["家庭年纯收入（元）"].value == 4800
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "utf-16"])
 def test_every_encoding_excel_writes_is_read(folder, cli, encoding):
     write_csv(folder / "名单.csv", good_rows(), encoding=encoding)
@@ -470,6 +493,24 @@ def test_a_workbook_saved_again_by_excel_unchanged_is_regenerated(folder, cli):
     copy.replace(path)
     again = cli(*generate_args())
     assert again.code == 0 and f"已生成 out/{QINGYAN}（青岩镇，空白台账 200 行）（已重新生成）" in again.out
+
+
+@pytest.mark.libreoffice
+def test_a_workbook_saved_by_another_spreadsheet_program_is_compared_by_what_it_holds(folder, cli):
+    """Opened and saved in LibreOffice (as WPS or Excel would: every part rewritten, numbers and TRUE/FALSE spelt
+    their way): regenerated when nothing was typed, refused when a village was typed on 参数."""
+    from hx_excel.office.libreoffice import recalculate
+    assert cli(*generate_args()).code == 0
+    _typed(lambda wb: wb["参数"].cell(4, 5, "北街社区"))(folder / "out" / SHIBAN)
+    for name in (QINGYAN, SHIBAN):
+        [saved] = recalculate([folder / "out" / name], folder / "存过")
+        shutil.move(saved, folder / "out" / name)
+    shutil.rmtree(folder / "存过")
+    refused = cli(*generate_args())
+    assert refused.code == 2 and SHIBAN in refused.err and QINGYAN not in refused.err, refused.err
+    assert "“参数”表E4填有“北街社区”" in refused.err
+    demo = cli("demo", "--settings", "区设置.toml")
+    assert f"已生成 out/{QINGYAN}（青岩镇，空白台账 200 行）（已重新生成）" in demo.out and f"跳过 out/{SHIBAN}" in demo.out
 
 
 def test_an_excel_owner_file_stops_even_a_forced_run(folder, cli):

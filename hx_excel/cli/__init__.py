@@ -10,6 +10,7 @@ import gc
 import os
 import signal
 import sys
+import warnings
 from pathlib import Path
 
 from hx_excel.cli.args import ArgumentParser, iso_date, seconds
@@ -66,6 +67,8 @@ def _interrupt(signum, frame):
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    # openpyxl warns in English about parts of workbooks it does not keep (a formula print area): not for clerks
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl\.")
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:   # -h, or a mistyped command (already explained): the same exit codes, returned

@@ -14,13 +14,15 @@ adds `_xlfn.`); a formula we wrote that a clerk cleared is not counted, since re
 from __future__ import annotations
 
 import posixpath
+import re
 import zipfile
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.xml.functions import fromstring
 
@@ -51,25 +53,43 @@ class Formula:
 @dataclass(frozen=True)
 class WorkbookContent:
     sheets: tuple[str, ...]
-    cells: dict[tuple[str, str], Any]          # (sheet, "B3") → value, or Formula
-    comments: dict[tuple[str, str], str]       # (sheet, "B3") → comment text
+    cells: dict[tuple[str, int, int], Any]     # (sheet, row, column) → value, or Formula
+    comments: dict[tuple[str, int, int], str]  # (sheet, row, column) → comment text
     names: dict[tuple[str, str], str]          # (sheet or "" for the workbook, name) → canonical text
     extras: frozenset[str]                     # EXTRA_PARTS labels present
 
 
+_NUMBER = re.compile(r"(?<![A-Za-z0-9_$.\]])((?:\d+\.?\d*|\.\d+)(?:E[+-]?\d+)?)")
+_LOGICAL = re.compile(r"\b(TRUE|FALSE)\(\)")
+
+
+@lru_cache(maxsize=8192)   # a ledger repeats each column's formula on every row
 def canonical_formula(text: str) -> str:
     """Formula text without what spreadsheet software rewrites on save: quotes around sheet names, `_xlfn.`/`_xlws.`
-    prefixes, spaces and letter case outside string literals."""
-    out, in_string = [], False
+    prefixes, spaces and letter case outside string literals, the way a number is written (LibreOffice writes 1E12
+    as 1000000000000) and TRUE()/FALSE() for TRUE/FALSE."""
+    parts, current, in_string = [], [], False
     for char in text.removeprefix("="):
         if char == '"':
+            if not in_string:
+                parts.append(_canonical_code("".join(current)))
+                current = []
             in_string = not in_string
-        elif not in_string:
-            if char in " '\n\r\t":
-                continue
-            char = char.upper()
-        out.append(char)
-    return "".join(out).replace("_XLFN.", "").replace("_XLWS.", "")
+            current.append(char)
+            if not in_string:
+                parts.append("".join(current))
+                current = []
+            continue
+        current.append(char)
+    parts.append("".join(current) if in_string else _canonical_code("".join(current)))
+    return "".join(parts)
+
+
+def _canonical_code(code: str) -> str:
+    """One stretch of formula text outside string literals."""
+    code = "".join(c for c in code if c not in " '\n\r\t").upper().replace("_XLFN.", "").replace("_XLWS.", "")
+    code = _LOGICAL.sub(r"\1", code)
+    return _NUMBER.sub(lambda m: repr(float(m.group(1))), code)
 
 
 def comparable(value: Any) -> Any:
@@ -104,7 +124,7 @@ def read_content(path: str | Path, what: str = "文件") -> WorkbookContent:
                         value = Formula(canonical_formula(str(value)))
                     else:
                         value = comparable(value)
-                    cells[(ws.title, cell.coordinate)] = value
+                    cells[(ws.title, cell.row, cell.column)] = value
         sheets = tuple(wb.sheetnames)
     finally:
         wb.close()
@@ -112,7 +132,7 @@ def read_content(path: str | Path, what: str = "文件") -> WorkbookContent:
         with zipfile.ZipFile(path) as archive:
             comments = _comments(archive)
             extras = frozenset(label for part in archive.namelist() for prefix, label in EXTRA_PARTS.items()
-                               if part.startswith(prefix))
+                               if part.startswith(prefix) and not _empty_drawing(archive, part))
     except InputFileError:
         raise
     except Exception as exc:  # noqa: BLE001 — a damaged part of a file we did not write
@@ -131,7 +151,14 @@ def same_parts(first: str | Path, second: str | Path) -> bool:
         return False
 
 
-def _comments(archive: zipfile.ZipFile) -> dict[tuple[str, str], str]:
+def _empty_drawing(archive: zipfile.ZipFile, part: str) -> bool:
+    """A drawing part holding nothing (LibreOffice writes one beside comments): no shape, picture or chart in it."""
+    if not (part.startswith("xl/drawings/drawing") and part.endswith(".xml")):
+        return False
+    return len(fromstring(archive.read(part))) == 0
+
+
+def _comments(archive: zipfile.ZipFile) -> dict[tuple[str, int, int], str]:
     """(sheet, cell) → text of every legacy cell comment, found through the workbook's and the sheets' relationships."""
     names = set(archive.namelist())
 
@@ -150,7 +177,7 @@ def _comments(archive: zipfile.ZipFile) -> dict[tuple[str, str], str]:
     if "xl/workbook.xml" not in names:
         return {}
     workbook_rels = relationships("xl/workbook.xml")
-    comments: dict[tuple[str, str], str] = {}
+    comments: dict[tuple[str, int, int], str] = {}
     for sheet in fromstring(archive.read("xl/workbook.xml")).iter(f"{MAIN_NS}sheet"):
         _, sheet_part = workbook_rels.get(sheet.get(f"{REL_NS}id"), ("", ""))
         for kind, target in relationships(sheet_part).values():
@@ -158,7 +185,8 @@ def _comments(archive: zipfile.ZipFile) -> dict[tuple[str, str], str]:
                 continue
             for comment in fromstring(archive.read(target)).iter(f"{MAIN_NS}comment"):
                 text = "".join(t.text or "" for t in comment.iter(f"{MAIN_NS}t"))
-                comments[(sheet.get("name"), comment.get("ref"))] = text
+                row, column = coordinate_to_tuple(comment.get("ref"))
+                comments[(sheet.get("name"), row, column)] = text
     return comments
 
 
@@ -213,19 +241,12 @@ def summary(listed: list[str], shown: int = 3) -> str:
 
 def _cell_order(*sheet_lists):
     order = {name: i for sheets in sheet_lists for i, name in enumerate(sheets)}
-
-    def key(item: tuple[str, str]):
-        sheet, coordinate = item
-        letters, row = coordinate_from_string(coordinate)
-        return order.get(sheet, len(order)), row, column_index_from_string(letters)
-    return key
+    return lambda key: (order.get(key[0], len(order)), key[1], key[2])
 
 
-def _where(key: tuple[str, str], place) -> str:
-    sheet, coordinate = key
-    letters, row = coordinate_from_string(coordinate)
-    named = place(sheet, row, column_index_from_string(letters))
-    return f"“{sheet}”表{named or coordinate}"
+def _where(key: tuple[str, int, int], place) -> str:
+    sheet, row, column = key
+    return f"“{sheet}”表{place(sheet, row, column) or get_column_letter(column) + str(row)}"
 
 
 def _short(text: str, limit: int = 20) -> str:

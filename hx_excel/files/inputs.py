@@ -81,7 +81,21 @@ def workbook_problem(data: bytes, path: Path, what: str) -> str | None:
         return f"{what} {path.name} 是旧版 Excel 97-2003（.xls）文件。请在 Excel 或 WPS 中“另存为”.xlsx 后重试。"
     if not data.startswith(ZIP_MAGIC):
         return f"{what} {path.name} 不是 Excel 工作簿（.xlsx）。"
-    return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = set(archive.namelist())
+            mimetype = archive.read("mimetype").decode("ascii", "replace") if "mimetype" in parts else ""
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None   # a damaged zip: open_workbook says so
+    if "xl/workbook.xml" in parts:
+        return None
+    if "opendocument.spreadsheet" in mimetype:
+        return f"{what} {path.name} 是 OpenDocument 表格（.ods）。请在 WPS 或 LibreOffice 中“另存为”Excel 工作簿（.xlsx）后重试。"
+    if "xl/workbook.bin" in parts:
+        return f"{what} {path.name} 是 Excel 二进制工作簿（.xlsb）。请在 Excel 中“另存为”Excel 工作簿（.xlsx）后重试。"
+    if "word/document.xml" in parts:
+        return f"{what} {path.name} 是 Word 文档，不是 Excel 工作簿。请提供 .xlsx 或 CSV 文件。"
+    return f"{what} {path.name} 不是 Excel 工作簿（.xlsx）。"
 
 
 def open_workbook(path: str | Path, what: str, *, read_only: bool = True, data_only: bool = True):

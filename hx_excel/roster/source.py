@@ -1,16 +1,21 @@
 """The rows of a roster file as they stand: CSV (UTF-8, UTF-8 with BOM, UTF-16 with BOM, or the GBK that Excel's
-"CSV (逗号分隔)" writes on a Chinese Windows; comma or tab separated) or an .xlsx sheet."""
+"CSV (逗号分隔)" writes on a Chinese Windows; comma or tab separated), an .xlsx sheet (openpyxl), or a sheet of the
+legacy .xls that the national monitoring system exports, an .ods or an .xlsb (python-calamine)."""
 
 from __future__ import annotations
 
 import codecs
 import csv
 import io
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hx_excel.files.inputs import InputFileError, open_workbook, read_bytes, rows, workbook_problem
+import python_calamine
+
+from hx_excel.files.inputs import (CFB_MAGIC, ENCRYPTED_STREAM, ZIP_MAGIC, InputFileError, damaged, open_workbook,
+                                   read_bytes, rows, workbook_problem)
 from hx_excel.files.text import MAX_CELL_CHARS
 from hx_excel.ledger.schema import SHEET
 from hx_excel.roster.mapping import RosterError
@@ -23,41 +28,59 @@ csv.field_size_limit(max(csv.field_size_limit(), 4 * MAX_CELL_CHARS))
 @dataclass
 class RosterSource:
     name: str
-    sheet: str | None                          # the sheet read, for .xlsx
+    sheet: str | None                          # the sheet read, for a workbook
     rows: list[tuple[int, tuple[Any, ...]]]    # (row number, cell values) of the non-blank rows
 
 
 def read_source(path: str | Path, sheet: str | None = None) -> RosterSource:
     path = Path(path)
     data = read_bytes(path, WHAT)
-    if data.startswith(b"PK\x03\x04") or path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        chosen, numbered = _xlsx_rows(path, sheet)
-    else:
-        problem = workbook_problem(data, path, WHAT)
-        if problem and data.startswith(b"\xd0\xcf\x11\xe0"):   # .xls or encrypted, whatever its name says
-            raise RosterError(problem)
+    kind = _workbook_kind(data, path)
+    if kind is None:
         if sheet is not None:
             raise RosterError(f"对照表写了 sheet = “{sheet}”，但名单 {path.name} 是 CSV 文本文件，没有工作表。请删去 sheet 一行。")
         chosen, numbered = None, _csv_rows(data, path.name)
+    elif kind == "xlsx":
+        chosen, numbered = _xlsx_rows(path, sheet)
+    else:
+        chosen, numbered = _calamine_rows(path, data, sheet)
     kept = [(n, r) for n, r in numbered if any(v is not None and str(v).strip() for v in r)]
     return RosterSource(path.name, chosen, kept)
+
+
+def _workbook_kind(data: bytes, path: Path) -> str | None:
+    """"xlsx" (openpyxl), "legacy" (.xls, .ods, .xlsb: python-calamine) or None (text: CSV)."""
+    if data.startswith(CFB_MAGIC):
+        if ENCRYPTED_STREAM in data:
+            raise RosterError(workbook_problem(data, path, WHAT))
+        return "legacy"   # the national system exports .xls
+    if data.startswith(ZIP_MAGIC):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                parts = set(archive.namelist())
+                mimetype = archive.read("mimetype") if "mimetype" in parts else b""
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return "xlsx"   # damaged: open_workbook says so
+        return "legacy" if b"opendocument.spreadsheet" in mimetype or "xl/workbook.bin" in parts else "xlsx"
+    return "xlsx" if path.suffix.lower() in (".xlsx", ".xlsm") else None
+
+
+def _choose_sheet(names: list[str], sheet: str | None, path: Path) -> str:
+    if sheet is not None:
+        if sheet not in names:
+            raise RosterError(f"名单 {path.name} 中没有名为“{sheet}”的工作表（现有：{'、'.join(names)}），"
+                              "请改正对照表中的 sheet。")
+        return sheet
+    return SHEET if SHEET in names else names[0]   # a ledger handed in as a roster: its 台账 sheet
 
 
 def _xlsx_rows(path: Path, sheet: str | None) -> tuple[str, list[tuple[int, tuple[Any, ...]]]]:
     try:
         wb = open_workbook(path, WHAT)
     except InputFileError as exc:
-        raise RosterError(f"{exc} 也可把名单另存为 CSV 文件。") from None
+        raise RosterError(f"{exc}也可把名单另存为 CSV 文件。") from None
     try:
-        if sheet is not None:
-            if sheet not in wb.sheetnames:
-                raise RosterError(f"名单 {path.name} 中没有名为“{sheet}”的工作表（现有：{'、'.join(wb.sheetnames)}），"
-                                  "请改正对照表中的 sheet。")
-            ws = wb[sheet]
-        elif SHEET in wb.sheetnames:
-            ws = wb[SHEET]  # a ledger handed in as a roster
-        else:
-            ws = wb.worksheets[0]
+        ws = wb[_choose_sheet(wb.sheetnames, sheet, path)]
         try:
             numbered = [(n, tuple(r)) for n, r in enumerate(rows(ws, path, WHAT, values_only=True), start=1)]
         except InputFileError as exc:
@@ -65,6 +88,19 @@ def _xlsx_rows(path: Path, sheet: str | None) -> tuple[str, list[tuple[int, tupl
         return ws.title, numbered
     finally:
         wb.close()
+
+
+def _calamine_rows(path: Path, data: bytes, sheet: str | None) -> tuple[str, list[tuple[int, tuple[Any, ...]]]]:
+    """An .xls, .ods or .xlsb sheet through python-calamine, from A1 (so row numbers are the sheet's own)."""
+    try:
+        wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        chosen = _choose_sheet(wb.sheet_names, sheet, path)
+        values = wb.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+    except RosterError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — calamine's errors for a file it cannot read: damaged, whatever the cause
+        raise RosterError(f"{damaged(path, WHAT, exc)}也可把名单另存为 CSV 文件。") from None
+    return chosen, [(n, tuple(None if v == "" else v for v in r)) for n, r in enumerate(values, start=1)]
 
 
 def _decode(data: bytes, name: str) -> str:
