@@ -30,7 +30,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from hx_excel.core.models import Household
 from hx_excel.districts import DistrictSettings, Township, default_townships
 from hx_excel.files.content import differences, read_content, same_parts, summary
-from hx_excel.files.inputs import InputFileError
+from hx_excel.files.inputs import InputFileError, reason
 from hx_excel.files.lock import FolderLock
 from hx_excel.files.save import FileChanged, SaveError, clean_leftovers, commit, fingerprint, write_temp
 from hx_excel.ledger.reader import Problem
@@ -155,7 +155,7 @@ def _make_folder(out_dir: Path) -> bool:
     try:
         out_dir.mkdir(parents=True)
     except OSError as exc:
-        raise GenerateError(f"无法创建输出文件夹 {out_dir}：{exc.strerror or exc}。请检查路径和权限，或用 --out 换一个文件夹。") from None
+        raise GenerateError(f"无法创建输出文件夹 {out_dir}：{reason(exc)}。请检查路径和权限，或用 --out 换一个文件夹。") from None
     return True
 
 

@@ -7,6 +7,7 @@ Every function takes `what` (名单, 区设置文件 …), which names the file 
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import tomllib
@@ -26,6 +27,18 @@ class InputFileError(ValueError):
     """A file the tool cannot use at all; the message is Chinese, names the file and says what to do."""
 
 
+_REASONS = {
+    errno.ENOENT: "路径不存在", errno.EACCES: "没有权限", errno.EPERM: "没有权限", errno.ENOTDIR: "路径中有一段不是文件夹",
+    errno.EISDIR: "是一个文件夹", errno.EEXIST: "已有同名的文件", errno.ENOSPC: "磁盘已满", errno.EROFS: "磁盘是只读的",
+    errno.ENAMETOOLONG: "路径太长", errno.EMFILE: "打开的文件太多",
+}
+
+
+def reason(exc: OSError) -> str:
+    """Why an operating-system call failed, in Chinese where we know the error."""
+    return _REASONS.get(exc.errno, exc.strerror or str(exc))
+
+
 def read_bytes(path: str | Path, what: str) -> bytes:
     path = Path(path)
     try:
@@ -37,7 +50,7 @@ def read_bytes(path: str | Path, what: str) -> bytes:
     except PermissionError:
         raise InputFileError(f"没有权限读取{what} {path}。请检查文件权限，或把文件复制到自己的文件夹后重试。") from None
     except OSError as exc:
-        raise InputFileError(f"无法读取{what} {path}：{exc.strerror or exc}。") from None
+        raise InputFileError(f"无法读取{what} {path}：{reason(exc)}。") from None
 
 
 def read_text(path: str | Path, what: str) -> str:

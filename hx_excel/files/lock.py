@@ -22,6 +22,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
+from hx_excel.files.inputs import reason
+
 LOCK_NAME = ".hx-excel.lock"
 POLL_SECONDS = 0.5
 _WINDOWS_LOCK_OFFSET = 1 << 30   # lock a byte far past the text, so that others can still read who holds the lock
@@ -64,7 +66,7 @@ class FolderLock:
             try:
                 holder = self._try()
             except OSError as exc:
-                raise LockError(f"无法在文件夹 {self.folder} 中建立锁定文件 {LOCK_NAME}：{exc.strerror or exc}。"
+                raise LockError(f"无法在文件夹 {self.folder} 中建立锁定文件 {LOCK_NAME}：{reason(exc)}。"
                                 "请检查该文件夹的写入权限，或用 --out 换一个文件夹。") from None
             if holder is None:
                 return

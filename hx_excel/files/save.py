@@ -23,6 +23,7 @@ from typing import Any, BinaryIO, Callable, Iterable
 
 from openpyxl import Workbook
 
+from hx_excel.files.inputs import reason
 from hx_excel.files.text import csv_text
 from hx_excel.ledger.schema import SHEET
 from hx_excel.ledger.template import apply_print_area
@@ -81,11 +82,11 @@ def _write_temp(path: Path, write: Callable[[BinaryIO], Any]) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise SaveError(f"无法创建输出文件夹 {folder}：{exc.strerror or exc}。请检查路径和权限，或用 --out 换一个文件夹。") from None
+        raise SaveError(f"无法创建输出文件夹 {folder}：{reason(exc)}。请检查路径和权限，或用 --out 换一个文件夹。") from None
     try:
         handle, temp_name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.stem}.", suffix=TEMP_SUFFIX, dir=folder)
     except OSError as exc:
-        raise SaveError(f"无法在 {folder} 中写文件：{exc.strerror or exc}。请检查权限，或用 --out 换一个文件夹。") from None
+        raise SaveError(f"无法在 {folder} 中写文件：{reason(exc)}。请检查权限，或用 --out 换一个文件夹。") from None
     temp = Path(temp_name)
     try:
         with os.fdopen(handle, "wb") as out:
@@ -96,7 +97,7 @@ def _write_temp(path: Path, write: Callable[[BinaryIO], Any]) -> Path:
     except BaseException as exc:
         temp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise SaveError(f"无法写入 {path}：{exc.strerror or exc}。原文件未改动。") from None
+            raise SaveError(f"无法写入 {path}：{reason(exc)}。原文件未改动。") from None
         raise
     return temp
 
@@ -124,7 +125,7 @@ def commit(temp: Path, path: Path, *, keep_previous: bool, expected: str | None 
         if isinstance(exc, IsADirectoryError):
             raise SaveError(f"无法写入 {path}：同名的文件夹已存在。请改名或用 --out 换一个文件夹。") from None
         if isinstance(exc, OSError):
-            raise SaveError(f"无法写入 {path}：{exc.strerror or exc}。原文件未改动。") from None
+            raise SaveError(f"无法写入 {path}：{reason(exc)}。原文件未改动。") from None
         raise
     _sync_folder(path.parent)
     return backup

@@ -17,7 +17,6 @@ headers working.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -35,8 +34,12 @@ class RosterError(ValueError):
 
 
 def norm(header: Any) -> str:
-    """Headers compare without spaces and with full-width forms folded: 家庭年纯收入(元) = 家庭年纯收入（元）."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(header))) if header is not None else ""
+    """Headers compare without spaces or invisible characters and with full-width forms folded:
+    家庭年纯收入(元) = 家庭年纯收入（元）, and a zero-width space pasted into a header changes nothing."""
+    if header is None:
+        return ""
+    text = unicodedata.normalize("NFKC", str(header))
+    return "".join(c for c in text if not c.isspace() and unicodedata.category(c) not in ("Cc", "Cf"))
 
 
 def ledger_column(value: Any) -> Column | None:

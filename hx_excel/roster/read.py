@@ -63,8 +63,8 @@ class Roster:
 
     def describe(self) -> str:
         """Where the data was read from, for the clerk to check at a glance."""
-        sheet = f"“{self.sheet}”表，" if self.sheet else ""
-        return f"名单 {self.name}：读取{sheet}表头在{self.header.describe()}，数据 {self.data_rows} 行，共 {len(self.households)} 户。"
+        sheet = f"读取“{self.sheet}”表，" if self.sheet else ""
+        return f"名单 {self.name}：{sheet}表头在{self.header.describe()}，数据 {self.data_rows} 行，共 {len(self.households)} 户。"
 
     def for_township(self, township: str) -> list[RosterHousehold]:
         return [h for h in self.households if h.township == township]
