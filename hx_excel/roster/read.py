@@ -11,6 +11,7 @@ validate is written as typed so the ledger's row check shows what to fix.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -179,8 +180,18 @@ def _note_columns(roster: Roster, mapping: RosterMapping, rows) -> None:
             roster.problems.append(Problem(name, row, declared, "对照表中写了这一列，但名单中没有，该项未导入"))
 
 
+# The ledger finds a household's rows with SUMIF and MATCH, which read * ? ~ as wildcards and a leading = < > as a
+# comparison: such a 户编号 would gather the wrong rows, and the household's size and grade would come out wrong.
+_UNSAFE_HOUSEHOLD_ID = re.compile(r"^[=<>]|[*?~]")
+
+
 def _check_row(typed: dict[str, Any], number: int, name: str, label: dict[str, str], problems: list[Problem]) -> None:
     """What the ledger's row check would say of one row's values that the cell reading lets through."""
+    household_id = str(typed.get("household_id") or "")
+    if _UNSAFE_HOUSEHOLD_ID.search(household_id):
+        problems.append(Problem(name, number, label["household_id"],
+                                f"户编号“{household_id}”含有 * ? ~ 或以 = < > 开头：台账公式会把它当作通配符或比较条件，"
+                                "本户的人数和分级会算错。已照原样导入，请改用字母、数字和连字符"))
     if typed.get("id_number"):
         try:
             id_number.validate(typed["id_number"])
