@@ -32,7 +32,8 @@ from hx_excel.districts import DistrictSettings, Township, default_townships
 from hx_excel.files.content import differences, read_content, same_parts, summary
 from hx_excel.files.inputs import InputFileError, reason
 from hx_excel.files.lock import FolderLock
-from hx_excel.files.save import FileChanged, SaveError, clean_leftovers, commit, fingerprint, write_temp
+from hx_excel.files.save import (UNCHECKED, FileChanged, SaveError, clean_leftovers, commit, fingerprint,
+                                 write_temp)
 from hx_excel.ledger.reader import Problem
 from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, SHEET
 from hx_excel.ledger.template import VILLAGE_SLOTS, build_workbook, policy_year
@@ -178,9 +179,9 @@ def _stage(targets: list[_Target], policy: Policy, year: int, *, force: bool,
         except SaveError as exc:
             raise GenerateError(f"{exc}（本次没有替换任何文件）") from None
         if target.path.exists() or target.path.is_symlink():
-            target.conflict = _in_use(target.path)
-            target.in_use = target.conflict is not None
-            target.conflict = target.conflict or _conflict(target.path, target.temp)
+            busy = _in_use(target.path)
+            target.in_use = busy is not None
+            target.conflict = busy or _conflict(target.path, target.temp)
             target.found = None if target.path.is_dir() else fingerprint(target.path)
     _refuse_conflicts(targets, force=force, skip_filled=skip_filled)
 
@@ -210,7 +211,7 @@ def _commit(targets: list[_Target], roster: Roster | None, out_dir: Path, *,
             try:
                 # with force the previous file, whatever it is now, is kept; without, it must be what was examined
                 result.backup = commit(target.temp, target.path, keep_previous=force and existed,
-                                       **({} if force else {"expected": target.found}))
+                                       expected=UNCHECKED if force else target.found)
                 result.replaced = existed and result.backup is None
             except FileChanged as exc:
                 result.refused = str(exc)
