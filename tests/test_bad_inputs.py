@@ -205,6 +205,9 @@ REFUSED = {
                               generate_args("名单.xlsx", "--mapping", "对照.toml"), ["没有名为“花名册”的工作表", "名单"]),
     "mapping without roster": (lambda f: (f / "对照.toml").write_text('sheet = "x"', encoding="utf-8"),
                                ["generate", "--mapping", "对照.toml"], ["须与 --roster 一起使用"]),
+    "mapping is a folder": (lambda f: (write_csv(f / "名单.csv", good_rows()), (f / "对照").mkdir()),
+                            generate_args("名单.csv", "--mapping", "对照"), ["列名对照表 对照 是一个文件夹"]),
+    "policy is a folder": (lambda f: (f / "参数").mkdir(), ["--policy", "参数", "assess"], ["政策参数文件 参数 是一个文件夹"]),
     "broken policy TOML": (lambda f: (f / "参数.toml").write_text("[grading\n", encoding="utf-8"),
                            ["--policy", "参数.toml", "generate", "--settings", "区设置.toml"], ["政策参数文件", "TOML 格式有误"]),
     "policy value out of range": (lambda f: (f / "参数.toml").write_text("[grading]\ng1_margin_multiple = 0.5\n",
@@ -326,6 +329,16 @@ def test_roster_problems_are_named_and_the_rest_imports(folder, cli, case):
     assert any(message in str(r[3].value) for r in report.iter_rows(min_row=4))
     for typed in ledger_rows(folder / "out" / QINGYAN) + ledger_rows(folder / "out" / SHIBAN):
         assert all(cell.data_type != "f" for cell in typed.values())
+
+
+def test_an_id_that_excel_turned_into_a_number_is_named(folder, cli):
+    rows = good_rows()
+    rows[1][5] = float(rows[1][5])   # what Excel does to an 18-digit ID typed into a General cell
+    write_xlsx(folder / "名单.xlsx", rows)
+    result = cli(*generate_args("名单.xlsx"))
+    assert result.code == 1
+    assert "文件 名单.xlsx 第 3 行“身份证号”列：身份证号存成了数字" in result.out
+    assert [r["姓名"].value for r in ledger_rows(folder / "out" / QINGYAN)] == ["罗大山", "罗小花"]
 
 
 def test_formula_text_stays_text_in_every_cell_we_write(folder, cli):
