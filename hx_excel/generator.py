@@ -179,10 +179,11 @@ def _stage(targets: list[_Target], policy: Policy, year: int, *, force: bool,
         except SaveError as exc:
             raise GenerateError(f"{exc}（本次没有替换任何文件）") from None
         if target.path.exists() or target.path.is_symlink():
+            # fingerprint first: a save landing during the comparison then shows as a change at commit time
+            target.found = None if target.path.is_dir() else fingerprint(target.path)
             busy = _in_use(target.path)
             target.in_use = busy is not None
             target.conflict = busy or _conflict(target.path, target.temp)
-            target.found = None if target.path.is_dir() else fingerprint(target.path)
     _refuse_conflicts(targets, force=force, skip_filled=skip_filled)
 
 
