@@ -180,7 +180,11 @@ def _stage(targets: list[_Target], policy: Policy, year: int, *, force: bool,
             raise GenerateError(f"{exc}（本次没有替换任何文件）") from None
         if target.path.exists() or target.path.is_symlink():
             # fingerprint first: a save landing during the comparison then shows as a change at commit time
-            target.found = None if target.path.is_dir() else fingerprint(target.path)
+            try:
+                target.found = None if target.path.is_dir() else fingerprint(target.path)
+            except OSError as exc:
+                target.conflict = f"无法读取（{reason(exc)}），无法确认其中没有需要保留的内容"
+                continue
             busy = _in_use(target.path)
             target.in_use = busy is not None
             target.conflict = busy or _conflict(target.path, target.temp)
