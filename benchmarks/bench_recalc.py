@@ -36,7 +36,7 @@ if str(ROOT) not in sys.path:
 import openpyxl  # noqa: E402
 
 from hx_excel.ledger.schema import SHEET  # noqa: E402
-from hx_excel.ledger.template import build_workbook  # noqa: E402
+from hx_excel.ledger.template import VILLAGE_SLOTS, build_workbook  # noqa: E402
 from hx_excel.ledger.writer import RowWriter, person_count  # noqa: E402
 from hx_excel.office.libreoffice import find_soffice, recalculate  # noqa: E402
 from hx_excel.policy import default_policy, load_policy  # noqa: E402
@@ -60,7 +60,9 @@ def households_for(persons: int, seed: int, policy, as_of: date) -> list:
 
 
 def build_ledger(policy, households, as_of: date, rows: int):
-    wb = build_workbook(policy, township="青岩镇", as_of=as_of, rows=rows)
+    """The households' ledger, its village list filled from them as a township's would be (so 统计 computes)."""
+    villages = tuple(dict.fromkeys(h.village for h in households if h.village))[:VILLAGE_SLOTS]
+    wb = build_workbook(policy, township="青岩镇", villages=villages, as_of=as_of, rows=rows)
     RowWriter(wb[SHEET]).write(households)
     return wb
 

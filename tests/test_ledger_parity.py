@@ -17,9 +17,11 @@ from hx_excel.core import id_number
 from hx_excel.core.clauses import GRADING_CLAUSES, factor_text
 from hx_excel.core.days import notice_last_day
 from hx_excel.core.workflow import plan
+from hx_excel.core.models import Household
+from hx_excel.ledger import formulas as f
 from hx_excel.ledger.reader import read_ledger
-from hx_excel.ledger.schema import SHEET, column_index
-from hx_excel.ledger.template import build_workbook
+from hx_excel.ledger.schema import FIRST_DATA_ROW, SHEET, column_index
+from hx_excel.ledger.template import build_workbook, refs
 from hx_excel.ledger.writer import RowWriter, person_count
 from hx_excel.office.libreoffice import recalculate
 from hx_excel.policy import default_policy, load_policy
@@ -41,6 +43,47 @@ due_soon_days = 5
 """
 
 
+DUPLICATE_COLUMN = 200   # a spare column where each row evaluates the duplicate-number format rule as a formula
+FAULTS = ("wrong_sex", "same_sex_spouse", "duplicate_in_household", "duplicate_across", "two_heads", "no_head")
+
+
+def faulty_households(households: list, policy) -> list:
+    """Households of three or more people with one fault each, of every kind the row checks look for."""
+    sexes = {e.value: e.sex for e in policy.lists.relations}
+    opposite = {"男": next(v for v, s in sexes.items() if s == "女"), "女": next(v for v, s in sexes.items() if s == "男")}
+    made, donor = [], None
+    for number, household in enumerate(h for h in households if len(h.members) >= 3):
+        kind = FAULTS[number % len(FAULTS)]
+        data = household.model_dump()
+        data["household_id"] = f"FAULT-{number:03d}"
+        members = data["members"]
+        head = next(i for i, m in enumerate(members) if m["relation"] == "户主")
+        others = [i for i in range(len(members)) if i != head]
+        sex_of = {i: id_number.sex(m["id_number"]) for i, m in enumerate(members) if id_number.is_valid(m["id_number"])}
+        if kind == "wrong_sex" and others[0] in sex_of:
+            members[others[0]]["relation"] = opposite[sex_of[others[0]]]
+        elif kind == "same_sex_spouse":
+            same = [i for i in others if sex_of.get(i) and sex_of.get(i) == sex_of.get(head)]
+            if not same:
+                continue
+            members[same[0]]["relation"] = "配偶"
+        elif kind == "duplicate_in_household":
+            members[others[1]]["id_number"] = members[others[0]]["id_number"]
+        elif kind == "duplicate_across" and donor is not None:
+            members[others[0]]["id_number"] = donor
+        elif kind == "two_heads":
+            members[others[0]]["relation"] = "户主"
+        elif kind == "no_head":
+            members[head]["relation"] = "之子" if sex_of.get(head) == "男" else "之女"
+        else:
+            continue
+        donor = members[others[-1]]["id_number"]
+        made.append(Household.parse(data, policy))
+        if len(made) >= 60:
+            break
+    return made
+
+
 @pytest.fixture(scope="module")
 def ledgers(tmp_path_factory):
     """[(policy, input file, recalculated file)] for both policies, recalculated in one LibreOffice run."""
@@ -52,9 +95,15 @@ def ledgers(tmp_path_factory):
     ]
     built = []
     for number, (policy, count, seed) in enumerate(cases):
-        households = [h for _, h in scenario_households(policy, AS_OF)] + generate_households(count, seed, policy, AS_OF)
-        wb = build_workbook(policy, township="青岩镇", as_of=AS_OF, rows=person_count(households) + 5)
+        generated = generate_households(count, seed, policy, AS_OF)
+        households = ([h for _, h in scenario_households(policy, AS_OF)] + generated
+                      + faulty_households(generated, policy))
+        last_row = FIRST_DATA_ROW + person_count(households) + 4
+        wb = build_workbook(policy, township="青岩镇", as_of=AS_OF, rows=last_row - FIRST_DATA_ROW + 1)
         RowWriter(wb[SHEET]).write(households)
+        rule = f.duplicate_id(refs(last_row))
+        for row in range(FIRST_DATA_ROW, last_row + 1):
+            wb[SHEET].cell(row, DUPLICATE_COLUMN, f"={f.at_row(rule, row)}")
         path = folder / f"ledger-{number}.xlsx"
         wb.save(path)
         built.append((policy, path, len(households)))
@@ -132,6 +181,56 @@ def test_formulas_agree_with_the_core_on_every_household(ledgers):
     for policy, source, recalculated, count in ledgers:
         mismatches = _compare(policy, source, recalculated, count)
         assert not mismatches, f"{len(mismatches)} mismatches, first: " + "\n".join(mismatches[:15])
+
+
+BELOW_HEAD = "不在本户户主行之下"
+
+
+def test_the_row_checks_agree_with_the_core_on_every_household(ledgers):
+    """Head count, relation against sex and a member without a head, as the row checks show them next to the row,
+    agree with what the core finds in each household; the duplicate-number rule marks exactly the rows whose typed
+    number stands on another row, every duplicate the core finds within a household among them."""
+    for policy, source, recalculated, _ in ledgers:
+        read = read_ledger(source, policy)
+        ws = openpyxl.load_workbook(recalculated, data_only=True)[SHEET]
+        check = {r[0].row: r[column_index("row_check") - 1].value or "" for r in ws.iter_rows(min_row=FIRST_DATA_ROW)}
+        typed = {r[0].row: r[column_index("id_number") - 1].value for r in ws.iter_rows(min_row=FIRST_DATA_ROW)}
+        marked = {cell.row for (cell,) in ws.iter_rows(min_row=FIRST_DATA_ROW, min_col=DUPLICATE_COLUMN,
+                                                       max_col=DUPLICATE_COLUMN) if cell.value is True}
+        seen: dict[str, int] = {}
+        for row, number in typed.items():
+            if number:
+                seen[number.upper()] = seen.get(number.upper(), 0) + 1
+        assert marked == {row for row, number in typed.items() if number and seen[number.upper()] > 1}
+        mismatches, exercised = [], set()
+        for entry in read.households:
+            findings = [x.message for x in plan(entry.household, policy, AS_OF).assessment.findings]
+            rows, head = entry.rows, entry.head_row
+            core = {
+                "heads": any("一户应有且只有 1 名户主" in m for m in findings),
+                "sex": any("与户主关系为" in m for m in findings),
+                "duplicate": any("身份证号与第" in m for m in findings),
+            }
+            sheet = {
+                "heads": "本户有多名户主" in check[head],
+                "sex": "配偶与户主性别相同" in check[head] or any("与户主关系与身份证性别不符" in check[r] for r in rows),
+                "duplicate": any(r in marked for r in rows),
+            }
+            exercised |= {k for k, v in core.items() if v}
+            for key in ("heads", "sex"):
+                if core[key] != sheet[key]:
+                    mismatches.append(f"{entry.household.household_id} {key}: core {core[key]}, sheet {sheet[key]}: "
+                                      f"{[check[r] for r in rows]}")
+            if core["duplicate"] and not sheet["duplicate"]:
+                mismatches.append(f"{entry.household.household_id}: core finds a duplicate number, the sheet marks none")
+        # a household without a head is not read (the reader names its first row); the sheet marks that row
+        headless = {p.row for p in read.problems if "没有户主行" in p.message}
+        exercised |= {"no_head"} if headless else set()
+        if {row for row, text in check.items() if BELOW_HEAD in text} != headless:
+            mismatches.append(f"member rows without a head: sheet {sorted(r for r, t in check.items() if BELOW_HEAD in t)}"
+                              f", reader {sorted(headless)}")
+        assert exercised >= {"heads", "sex", "duplicate", "no_head"}, exercised
+        assert not mismatches, f"{len(mismatches)} mismatches, first: " + "\n".join(mismatches[:10])
 
 
 def test_every_clause_and_step_status_was_exercised(ledgers):

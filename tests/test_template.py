@@ -13,7 +13,7 @@ import pytest
 
 from hx_excel.core.workflow import plan
 from hx_excel.files.save import save_workbook
-from hx_excel.ledger.formulas import column_name
+from hx_excel.ledger.formulas import HOUSEHOLD_ROWS, column_name
 from hx_excel.ledger.schema import (COLUMNS, FIRST_DATA_ROW, HEADER_ROW, OFFICIAL_HEADERS, SHEET, TITLE, column_index,
                                     column_letter)
 from hx_excel.ledger.template import DEFAULT_ROWS, PRINT_AREA, TEMPLATE_FILE, build_workbook, official_template
@@ -31,7 +31,7 @@ EXCEL_2010 = {
     "AND", "OR", "NOT", "IF", "IFERROR", "ISNUMBER", "ISTEXT", "ISNA", "SUM", "SUMIF", "SUMPRODUCT", "COUNT",
     "COUNTA", "COUNTIF", "COUNTIFS", "MIN", "MAX", "MOD", "INT", "N", "LEN", "MID", "LEFT", "RIGHT", "UPPER", "TRIM",
     "SUBSTITUTE", "FIND", "CHOOSE", "DATE", "YEAR", "MONTH", "DAY", "TODAY", "EOMONTH", "EDATE", "INDEX", "MATCH",
-    "VLOOKUP", "ROW",
+    "VLOOKUP", "ROW", "FREQUENCY",
 }
 
 
@@ -152,8 +152,9 @@ def test_formulas_use_the_excel_2010_function_set_only(template_path):
         for row in ws.iter_rows():
             for cell in row:
                 if cell.data_type == "f":
-                    assert "_xlfn" not in cell.value
-                    used.update(re.findall(r"([A-Z][A-Z0-9.]*)\(", re.sub(r'"[^"]*"', '""', cell.value)))
+                    text = getattr(cell.value, "text", cell.value)   # an array formula (统计's FREQUENCY) or text
+                    assert "_xlfn" not in text
+                    used.update(re.findall(r"([A-Z][A-Z0-9.]*)\(", re.sub(r'"[^"]*"', '""', text)))
     for rule in wb[SHEET].data_validations.dataValidation:
         used.update(re.findall(r"([A-Z][A-Z0-9.]*)\(", rule.formula1 or ""))
     for name in wb.defined_names.values():  # the computed columns' formulas live here (F_<KEY>)
@@ -165,20 +166,26 @@ def test_formulas_use_the_excel_2010_function_set_only(template_path):
 
 def test_each_computed_column_is_one_named_formula_relative_to_its_row(template_path):
     """Every cell of a computed column holds =F_<KEY>; the name holds the column's formula once, its references
-    relative to the row using it (stored as row 1, as Excel stores a name's relative references)."""
+    relative to the row using it (stored as row 1, as Excel stores a name's relative references). They reach this row,
+    the household's window below it (formulas.HOUSEHOLD_ROWS) and one row past it, or the whole data range; never a
+    row above, which a name cannot express: the one column that reads the row above holds its formula in each cell."""
     wb = openpyxl.load_workbook(template_path)
     ws = wb[SHEET]
     for column in COLUMNS:
         if not column.formula:
+            continue
+        if column.in_cell:
+            for row in (FIRST_DATA_ROW, FIRST_DATA_ROW + 1, ws.max_row):
+                text = ws.cell(row, column_index(column.key)).value
+                assert set(re.findall(r"\$[A-Z]+(\d+)", text)) == {str(row), str(row - 1)}, (column.key, text)
             continue
         name = column_name(column.key)
         for row in (FIRST_DATA_ROW, FIRST_DATA_ROW + 1, ws.max_row):
             assert ws.cell(row, column_index(column.key)).value == f"={name}", (column.key, row)
         text = wb.defined_names[name].attr_text
         assert "§" not in text
-        # every single-cell reference to 台账 is to "this row"; ranges reach over the whole data area
         rows = re.findall(r"台账'?!\$[A-Z]+(\$?)(\d+)", text)
-        assert all(absolute or number == "1" for absolute, number in rows), (column.key, text)
+        assert all(absolute or 1 <= int(number) <= HOUSEHOLD_ROWS + 1 for absolute, number in rows), (column.key, text)
 
 
 def test_named_formulas_survive_an_openpyxl_round_trip(template_path, tmp_path):
@@ -187,7 +194,7 @@ def test_named_formulas_survive_an_openpyxl_round_trip(template_path, tmp_path):
     save_workbook(original, tmp_path / "again.xlsx")
     again = openpyxl.load_workbook(tmp_path / "again.xlsx")
     names = {n for n in original.defined_names if n.startswith("F_")}
-    assert len(names) == sum(1 for c in COLUMNS if c.formula)
+    assert len(names) == sum(1 for c in COLUMNS if c.formula and not c.in_cell)
     assert {n: again.defined_names[n].attr_text for n in names} == {n: original.defined_names[n].attr_text for n in names}
 
 
@@ -229,6 +236,19 @@ def test_statistics_sheet_counts_live_by_village_and_grade(tmp_path):
     assert table["合计"]["户数"] == len(households)
     overdue = sum(1 for h in households if (s := plan(h, policy, as_of).next_step) and s.status == "已逾期")
     assert table["合计"]["已逾期"] == overdue
+
+
+@pytest.mark.libreoffice
+def test_a_blank_ledger_shows_no_error_value(template_path, tmp_path):
+    """Before anything is typed every computed cell is blank or a count of 0 (LibreOffice's FREQUENCY, for one, is
+    #VALUE! over a column without numbers)."""
+    [out] = recalculate([template_path], tmp_path / "out")
+    wb = openpyxl.load_workbook(out, data_only=True)
+    errors = [f"{ws.title}!{c.coordinate}={c.value}" for ws in wb for row in ws.iter_rows()
+              for c in row if isinstance(c.value, str) and c.value.startswith("#")]
+    assert not errors, errors[:10]
+    totals = [c.value for c in wb["统计"][3 + 40]]
+    assert totals[0] == "合计" and totals[1:9] == [0] * 8
 
 
 def test_saving_a_loaded_ledger_keeps_its_print_area(template_path, tmp_path):

@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
+from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter, range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.xml.functions import fromstring
 
@@ -113,18 +113,27 @@ def read_content(path: str | Path, what: str = "文件") -> WorkbookContent:
         for ws in wb.worksheets:
             names.update({(ws.title, n): canonical_formula(d.attr_text or "")
                           for n, d in getattr(ws, "defined_names", {}).items() if not n.startswith(BUILT_IN_NAME)})
+            arrays: list[tuple[int, int, int, int]] = []   # ranges an array formula fills
             for row in rows(ws, path, what):
                 for cell in row:
                     value = getattr(cell, "value", None)
                     if value is None or value == "":
                         continue
                     if isinstance(value, ArrayFormula):
+                        arrays.append(range_boundaries(value.ref or cell.coordinate))
                         value = Formula(canonical_formula(value.text or ""))
                     elif cell.data_type == "f":
                         value = Formula(canonical_formula(str(value)))
                     else:
                         value = comparable(value)
                     cells[(ws.title, cell.row, cell.column)] = value
+            # The other cells of an array formula's range hold its results once a spreadsheet program saved the file;
+            # they are the formula's, not typed.
+            for left, top, right, bottom in arrays:
+                for r in range(top, bottom + 1):
+                    for c in range(left, right + 1):
+                        if (r, c) != (top, left):
+                            cells.pop((ws.title, r, c), None)
         sheets = tuple(wb.sheetnames)
     finally:
         wb.close()

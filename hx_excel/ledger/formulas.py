@@ -17,6 +17,7 @@ cost LibreOffice; its README says why they are written the way they are.
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from openpyxl.utils import column_index_from_string as column_number
@@ -32,7 +33,6 @@ P_AGE_MIN, P_AGE_MAX, P_ELDERLY = "P_AGE_MIN", "P_AGE_MAX", "P_ELDERLY"
 P_D1, P_D2, P_D3, P_MONTHS, P_STABLE, P_ENOTICE, P_SOON = (
     "P_D1", "P_D2", "P_D3", "P_MONTHS", "P_STABLE", "P_ENOTICE", "P_SOON")
 P_WORKING = "P_WORKING"
-P_ID_UNTIDY = "P_ID_UNTIDY"
 CAL_DATES, CAL_INDEX = "CAL_DATES", "CAL_INDEX"
 
 # Member facts packed into one number per row (see `m_code`), in this order, two decimal digits each; the number of
@@ -40,6 +40,12 @@ CAL_DATES, CAL_INDEX = "CAL_DATES", "CAL_INDEX"
 # (99 of every fact, 90 heads) stays below 2**53, so the doubles Excel and LibreOffice compute with hold it exactly.
 PACKED_FACTS = ("m_dropout", "m_uninsured_ill", "m_severe", "m_labour_or_blank", "m_elderly", "m_measure",
                 "m_person", "m_head")
+
+# A household's rows stand together with its head first (as 填表说明 asks), and it has at most this many rows: the head
+# row reads its household through a window of this many rows below it instead of scanning the whole sheet, so that
+# typing one cell recalculates a few dozen cells, not every household (benchmarks/bench_edit.py). A household running
+# past the window, a member row away from its household and a head row below its members are row-check messages.
+HOUSEHOLD_ROWS = 20
 
 # Filled into a named subset on 值列表 that the policy leaves empty, so `_in_set` needs no blank test: a value list's
 # data validation never lets a clerk type it.
@@ -55,9 +61,18 @@ class Refs:
         self.first_row, self.last_row = first_row, last_row
         self._sheet = f"{sheet}!" if sheet else ""
 
-    def __call__(self, key: str) -> str:
-        """This row's cell of column `key`: `$AB§`."""
-        return f"{self._sheet}${self._column_of(key)}{ROW}"
+    def __call__(self, key: str, offset: int = 0) -> str:
+        """This row's cell of column `key`: `$AB§`; with `offset`, the cell that many rows below (or above):
+        `$AB§[+3]` (brackets, so that "§-1" stays arithmetic on this row's value)."""
+        return f"{self._sheet}${self._column_of(key)}{ROW}" + (f"[{offset:+d}]" if offset else "")
+
+    def window(self, key: str) -> str:
+        """Column `key` from this row down through HOUSEHOLD_ROWS rows: a household read from its head row."""
+        return f"{self(key)}:{self(key, HOUSEHOLD_ROWS - 1).removeprefix(self._sheet)}"
+
+    def below(self, key: str) -> str:
+        """Column `key` from the next row to the end of the data range."""
+        return f"{self(key, 1)}:${self._column_of(key)}${self.last_row + 1}"
 
     def span(self, first_key: str, last_key: str) -> str:
         """This row's cells from `first_key` to `last_key`."""
@@ -78,6 +93,14 @@ class Refs:
             else:
                 runs.append([key])
         return ",".join(self(run[0]) if len(run) == 1 else self.span(run[0], run[-1]) for run in runs)
+
+
+_ROW_AT = re.compile(f"{ROW}(?:\\[([+-]\\d+)\\])?")
+
+
+def at_row(text: str, row: int) -> str:
+    """Formula text with "§" (and "§[+n]", "§[-n]") made row `row` (and n rows below or above)."""
+    return _ROW_AT.sub(lambda m: str(row + int(m.group(1) or 0)), text)
 
 
 def column_name(key: str) -> str:
@@ -301,36 +324,26 @@ def m_code(r: Refs) -> str:
 
 
 def hh_members(r: Refs) -> str:
-    """One SUMIF per household of the packed member facts (see PACKED_FACTS)."""
-    return _head(r, f'SUMIF({r.whole("household_id")},{r("household_id")},{r.whole("m_code")})')
+    """The packed member facts of the household (see PACKED_FACTS), summed over the rows under its head that carry
+    its 户编号: one SUMIF over HOUSEHOLD_ROWS rows."""
+    return _head(r, f'SUMIF({r.window("household_id")},{r("household_id")},{r.window("m_code")})')
 
 
-def head_key(r: Refs) -> str:
-    return f'=IF({r("relation")}="户主",{r("household_id")},"")'
+def block_start(r: Refs) -> str:
+    """1 where a household's rows begin (the row above holds another 户编号), written in each cell rather than as a name:
+    a defined name cannot reach the row above its first row. A member row that begins a block stands away from its
+    household's head; a head row that does not begin one has its own members above it."""
+    return f'=IF({r("household_id")}="","",({r("household_id")}<>{r("household_id", -1)})*1)'
 
 
-def m_head_at(r: Refs) -> str:
-    """Position of this row's household head in the data range. Usually the household's first row is its head, and
-    that row is found among the typed 户编号 (quick to search); only otherwise are the computed head keys searched."""
-    hid = r("household_id")
-    first = f'MATCH({hid},{r.whole("household_id")},0)'
-    return (f'=IF({hid}="","",IF({r("relation")}="户主",ROW()-{r.first_row - 1},'
-            f'IFERROR(IF(INDEX({r.whole("relation")},{first})="户主",{first},'
-            f'MATCH({hid},{r.whole("head_key")},0)),"")))')
-
-
-def id_untidy(r: Refs) -> str:
-    """参数: how many rows hold an ID number typed otherwise than m_id writes it (spaces, hyphens, a number)."""
-    return f'=SUMPRODUCT(--({r.whole("id_number")}<>{r.whole("m_id")}))'
-
-
-def m_dup_at(r: Refs) -> str:
-    """Position of the first row with this ID number. MATCH compares the text exactly: no COUNTIF 15-digit trap.
-    While every ID is typed the way m_id writes it (P_ID_UNTIDY = 0), the typed column is searched instead of the
-    computed one, which is several times quicker for a spreadsheet engine and finds the same rows."""
-    i = r("m_id")
-    return (f'=IF({i}="","",IF({P_ID_UNTIDY}=0,MATCH({i},{r.whole("id_number")},0),'
-            f'MATCH({i},{r.whole("m_id")},0)))')
+def duplicate_id(r: Refs) -> str:
+    """Conditional format of 身份证号: the typed number stands on another row too. A format rule, not a cell formula,
+    because spreadsheet programs evaluate it only for the rows on screen, while a formula would search the sheet again
+    for every row whenever any number is typed. MATCH compares the text exactly (COUNTIF reads 18 digits as a number
+    and confuses numbers sharing 15). `hx-excel check` finds every duplicate, across files too."""
+    i = r("id_number")
+    return (f'IF({i}="",FALSE,OR(MATCH({i},{r.whole("id_number")},0)<ROW()-{r.first_row - 1},'
+            f'ISNUMBER(MATCH({i},{r.below("id_number")},0))))')
 
 
 # ---- household results (head rows) ---------------------------------------------------------------------------
@@ -575,31 +588,34 @@ def _messages(checks: list[tuple[str, str]]) -> str:
 
 
 def row_check(r: Refs) -> str:
-    """What to fix on this row, in Chinese; blank when nothing was found. Household checks run on head rows only."""
-    ident = r("m_id")
-    position = f"(ROW()-{r.first_row - 1})"
-    head_sex = f'IFERROR(INDEX({r.whole("sex")},{r("m_head_at")}),"")'
+    """What to fix on this row, in Chinese; blank when nothing was found. Household checks run on head rows only, and
+    read the household through its window (HOUSEHOLD_ROWS). Duplicate ID numbers are a conditional format
+    (`duplicate_id`), not a message: finding them means searching the sheet."""
+    ident, hid = r("m_id"), r("household_id")
     bad_id = (f'IF(AND({ident}<>"",{r("m_id_ok")}=0),IF(LEN({ident})=15,{_message("身份证号为旧 15 位，请换成 18 位")},'
               f'{_message("身份证号有误（位数、出生日期或校验码）")}),"")')
+    same_sex_spouse = (f'AND({r("sex")}<>"",SUMPRODUCT(({r.window("household_id")}={hid})'
+                       f'*ISNUMBER(MATCH({r.window("relation")},SET_SPOUSE_RELATIONS,0))*({r.window("sex")}={r("sex")}))>0)')
     every_row = [
-        (f'{r("household_id")}=""', "户编号未填"),
+        (f'{hid}=""', "户编号未填"),
         (f'{r("name")}=""', "姓名未填"),
         (f'{r("relation")}=""', "与户主关系未填"),
         (f'{r("id_number")}=""', "身份证号未填"),
-        # m_dup_at is blank (text, which compares above any number) or the first row holding the same number
-        (f'{r("m_dup_at")}<{position}', f'"；身份证号与第 "&({r("m_dup_at")}+{r.first_row - 1})&" 行重复"'),
         (f'{r("labour")}=""', "劳动技能未填"),
-        (f'AND({r("household_id")}<>"",{r("m_head_at")}="")', "本户没有户主行（户信息填在户主行）"),
+        (f'AND({r("relation")}<>"户主",{r("block_start")}=1)',
+         "不在本户户主行之下：同户各行须相连、户主行在最前（按户编号排序，再把户主行移到本户第一行）"),
         (_in_set(f'{r("relation")}&"|"&{r("sex")}', "SET_RELATION_SEX_CONFLICTS"), "与户主关系与身份证性别不符"),
-        (f'AND({r("sex")}<>"",{_in_set(r("relation"), "SET_SPOUSE_RELATIONS")},{head_sex}={r("sex")})',
-         "配偶与户主性别相同"),
         # the date columns of 线索与流程 are contiguous, from 措施明确日期 to 绿色销号日期
         (f'OR({_has_text(r.span("measure_decided_on", "closed_on"))},ISTEXT({r("measure_completed_on")}))',
          "日期列中有文字，请按 2022-07-15 的格式输入日期"),
         (f'AND({r("measure_text")}<>"",{r("measure_category")}="")', "措施类别未填"),
     ]
     head_rows = [
+        (f'{r("block_start")}=0', "户主行之上还有本户的行：户主行须在本户第一行"),
         (f'{_member_count(r, "m_head")}>1', "本户有多名户主"),
+        (f'{r("household_id", HOUSEHOLD_ROWS)}={hid}',
+         f"本户超过 {HOUSEHOLD_ROWS} 行，第 {HOUSEHOLD_ROWS + 1} 行起未计入本户（请核对户编号）"),
+        (same_sex_spouse, "配偶与户主性别相同"),
         (f'{r("household_type")}=""', "户类型未填"),
         (f'{r("annual_net_income")}=""', "家庭年纯收入未填"),
         (_has_text(r.span("annual_net_income", "rigid_spending_other")), "收入或刚性支出不是数字"),
@@ -614,8 +630,41 @@ def row_check(r: Refs) -> str:
                           "elimination_township_review_on", P_ENOTICE, "e_notice_full_end"),
     ]
     text = f'{_messages(every_row[:4])}&{bad_id}&{_messages(every_row[4:])}&IF({r("relation")}="户主",{_messages(head_rows)},"")'
-    unused = f'({r("name")}&{r("id_number")}&{r("household_id")}&{r("relation")})=""'
+    unused = f'({r("name")}&{r("id_number")}&{hid}&{r("relation")})=""'
     return f'=IF({unused},"",MID({text},2,999))'
+
+
+# ---- what 统计 counts ---------------------------------------------------------------------------------------------
+# 统计 counts every village's households by grade, its people, its overdue and its out-of-scope households with one
+# FREQUENCY over each of these columns (see template._write_stats), a single pass over the sheet, instead of one
+# COUNTIFS scan of the whole sheet per village and figure after every edit. Each holds a small whole number per row.
+STAT_GRADES = "红黄绿无"
+
+
+def s_village(r: Refs) -> str:
+    """The row's village by its place in 参数's village list (1–40); 0 for a village not listed, or none."""
+    village = r("village")
+    return f'=IF({village}="",0,IFERROR(MATCH({village},VILLAGES,0),0))'
+
+
+def s_grade(r: Refs) -> str:
+    """Head rows: village × 4 + the grade's place in 红黄绿无 (0–3)."""
+    return _head(r, f'{r("s_village")}*{len(STAT_GRADES)}+FIND({r("grade")},"{STAT_GRADES}")-1')
+
+
+def s_person(r: Refs) -> str:
+    """Rows with a 姓名: the village."""
+    return f'=IF({r("name")}="","",{r("s_village")})'
+
+
+def s_overdue(r: Refs) -> str:
+    """Households whose next step is overdue: the village."""
+    return f'=IF({r("next_status")}="已逾期",{r("s_village")},"")'
+
+
+def s_out_of_scope(r: Refs) -> str:
+    """Households outside S1 and S2: the village."""
+    return f'=IF({r("scope")}="不在范围",{r("s_village")},"")'
 
 
 # ---- the value-list meanings the formulas look up -----------------------------------------------------------------

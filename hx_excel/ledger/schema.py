@@ -53,6 +53,7 @@ class Column:
     required: bool = False                        # on the rows of its level
     multiple: bool = False                        # a list column holding several values joined by MULTIPLE_SEPARATOR
     wrap: bool = False                            # long text: wrap within the column's width
+    in_cell: bool = False                         # formula written in each cell, not as a defined name (see template)
 
 
 def _in(key, header, group, type_, level, width, help_, *, values=None, field=None, required=False,
@@ -61,9 +62,9 @@ def _in(key, header, group, type_, level, width, help_, *, values=None, field=No
                   required=required, multiple=multiple, wrap=wrap)
 
 
-def _out(key, header, group, type_, level, width, help_, formula, *, hidden=False, wrap=False) -> Column:
+def _out(key, header, group, type_, level, width, help_, formula, *, hidden=False, wrap=False, in_cell=False) -> Column:
     return Column(key, header, group, "computed", type_, level, width, help_, formula=formula, hidden=hidden,
-                  wrap=wrap)
+                  wrap=wrap, in_cell=in_cell)
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -223,11 +224,11 @@ COLUMNS: tuple[Column, ...] = (
     _out("m_code", "成员事实编码", HELPERS, "number", "member", 8,
          "本行成员事实各占两位十进制数字：辍学 R4、重病重残未参保 R5、重病重残 S2、有劳动力或未填 R7、老人 S2、有措施 D3、"
          "人数、户主。", f.m_code, hidden=True),
-    _out("head_key", "户主行户编号", HELPERS, "text", "row", 10, "户主行的户编号。", f.head_key, hidden=True),
-    _out("m_head_at", "户主所在位置", HELPERS, "integer", "row", 6, "本户户主行在数据区的位置。", f.m_head_at, hidden=True),
-    _out("m_dup_at", "同号首次位置", HELPERS, "integer", "member", 6, "同一身份证号第一次出现的位置。", f.m_dup_at, hidden=True),
+    _out("block_start", "本户起始行", HELPERS, "integer", "row", 5,
+         "1：本行的户编号与上一行不同，是一户的第一行（应为户主行）。", f.block_start, hidden=True, in_cell=True),
     _out("hh_members", "本户成员事实", HELPERS, "number", "household", 8,
-         "户主行：本户各成员事实按位汇总（一次 SUMIF）。", f.hh_members, hidden=True),
+         f"户主行：本户各成员事实按位汇总（户主行起 {f.HOUSEHOLD_ROWS} 行内同户编号的行，一次 SUMIF）。", f.hh_members,
+         hidden=True),
     _out("h_clue_start", "D1 起算日", HELPERS, "date", "household", 11, "上级反馈为发布日，其他为收集日。", f.h_clue_start,
          hidden=True),
     _out("h_monitored", "在监测中", HELPERS, "integer", "household", 5, "已纳入监测且未退出（D3–D5）。", f.h_monitored,
@@ -238,6 +239,15 @@ COLUMNS: tuple[Column, ...] = (
     _out("due_measures_open", "D3 措施未定期限", HELPERS, "date", "household", 11, "D3。", f.due_measures_open, hidden=True),
     _out("due_visit_open", "本月未走访期限", HELPERS, "date", "household", 11, "D4 D6。", f.due_visit_open, hidden=True),
     _out("due_review_open", "本月未研判期限", HELPERS, "date", "household", 11, "D4。", f.due_review_open, hidden=True),
+    _out("s_village", "统计：村序号", HELPERS, "integer", "row", 5, "本行的村在“参数”表村名单中的序号；不在名单中为 0。",
+         f.s_village, hidden=True),
+    _out("s_grade", "统计：村与分级", HELPERS, "integer", "household", 5, "户主行：村序号 × 4 + 分级（红 0 黄 1 绿 2 无 3）。",
+         f.s_grade, hidden=True),
+    _out("s_person", "统计：人", HELPERS, "integer", "member", 5, "有姓名的行：村序号。", f.s_person, hidden=True),
+    _out("s_overdue", "统计：已逾期", HELPERS, "integer", "household", 5, "下一步已逾期的户：村序号。", f.s_overdue,
+         hidden=True),
+    _out("s_out_of_scope", "统计：不在范围", HELPERS, "integer", "household", 5, "不在监测范围的户：村序号。",
+         f.s_out_of_scope, hidden=True),
 )
 
 BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}

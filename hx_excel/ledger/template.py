@@ -41,6 +41,8 @@ GROUP_COLOURS = {
 GRADE_FILLS = {"红": "FF7C80", "黄": "FFE699", "绿": "A9D08E"}
 INVALID_FILL = PatternFill("solid", fgColor="FFC7CE")
 DUE_SOON_FILL = PatternFill("solid", fgColor="FFE699")
+DUPLICATE_FILL = PatternFill("solid", fgColor="F4B084", bgColor="F4B084")
+DUPLICATE_FONT = Font(color="9C0006", bold=True)
 THIN = Side(style="thin", color="999999")
 UNLOCKED = Protection(locked=False)
 WRAP = Alignment(wrap_text=True, vertical="top")
@@ -128,9 +130,8 @@ PARAM_ROWS = (  # name, label, clause/help
     ("P_ENOTICE", "风险消除公示天数", "D5"),
     ("P_SOON", "即将到期提示天数", ""),
     ("P_WORKING", "按工作日计", "由“天数口径”自动得出"),
-    ("P_ID_UNTIDY", "身份证号带空格、连字符的行数", "自动；为 0 时查找重复身份证号只比对所填原文，大台账算得更快"),
 )
-COMPUTED_PARAMS = ("P_LINE", "P_WORKING", "P_ID_UNTIDY")
+COMPUTED_PARAMS = ("P_LINE", "P_WORKING")
 
 
 def _write_params(wb: Workbook, ws: Worksheet, policy: Policy, *, township: str, county: str,
@@ -147,7 +148,6 @@ def _write_params(wb: Workbook, ws: Worksheet, policy: Policy, *, township: str,
         "P_D1": d.household_check_days, "P_D2": d.public_notice_days, "P_D3": d.contact_and_measures_days,
         "P_MONTHS": d.visit_interval_months, "P_STABLE": d.stable_income_months, "P_ENOTICE": d.elimination_notice_days,
         "P_SOON": d.due_soon_days, "P_WORKING": '=P_MODE="工作日"',
-        "P_ID_UNTIDY": f.id_untidy(refs(last_row, quote_sheetname(SHEET))),
     }
     ws["A1"] = f"参数（{policy.document.number}）"
     ws["A1"].font = Font(bold=True, size=13)
@@ -273,13 +273,19 @@ def _write_ledger(wb: Workbook, ws: Worksheet, policy: Policy, last_row: int, *,
     # the text stands for "this row", and its columns are absolute. Spreadsheet engines then parse, keep and save
     # each rule once instead of once a row: LibreOffice recalculates a large ledger about 40 % faster
     # (benchmarks/README.md), and sorting rows or inserting columns adjusts the names as it would cell formulas.
+    # A column whose formula reads the row above (block_start) is written in its cells instead: a name is read as if
+    # used from row 1, and LibreOffice gives #REF! for a row above that.
     qualified = refs(last_row, sheet=quote_sheetname(SHEET))
     computed = [(schema.column_index(c.key), c) for c in COLUMNS if c.formula]
     for index, (col, column) in enumerate(computed):
-        name = f.column_name(column.key)
-        wb.defined_names[name] = DefinedName(name, attr_text=column.formula(qualified)[1:].replace(f.ROW, "1"))
+        if column.in_cell:
+            text = f.at_row(column.formula(refs(last_row)), FIRST_DATA_ROW)
+        else:
+            name = f.column_name(column.key)
+            wb.defined_names[name] = DefinedName(name, attr_text=f.at_row(column.formula(qualified)[1:], 1))
+            text = f"={name}"
         area = f"{get_column_letter(col)}{FIRST_DATA_ROW}:{get_column_letter(col)}{last_row}"
-        master = SharedFormula(index, area, f"={name}")
+        master = SharedFormula(index, area, text)
         number_format = NUMBER_FORMATS.get(column.type)
         for row in range(FIRST_DATA_ROW, last_row + 1):
             cell = ws.cell(row, col, master if row == FIRST_DATA_ROW else SharedFormula(index))
@@ -376,6 +382,9 @@ def _conditional_formats(ws: Worksheet, last_row: int) -> None:
         ws.conditional_formatting.add(area(due_key), FormulaRule(formula=[f"OR({late})"], font=overdue, fill=INVALID_FILL))
     ws.conditional_formatting.add(area("id_number"), FormulaRule(
         formula=[f'AND({cell("id_number")}<>"",{cell("m_id_ok")}=0)'], fill=INVALID_FILL))
+    # the same number on two rows: a format rule, evaluated only for the rows on screen (f.duplicate_id)
+    ws.conditional_formatting.add(area("id_number"), FormulaRule(
+        formula=[f.at_row(f.duplicate_id(refs(last_row)), first)], fill=DUPLICATE_FILL, font=DUPLICATE_FONT))
     ws.conditional_formatting.add(area("row_check"), FormulaRule(formula=[f'{cell("row_check")}<>""'], fill=INVALID_FILL))
     for column in COLUMNS:
         if column.kind == "input" and column.type in ("number", "date"):
@@ -389,29 +398,64 @@ STATS_COLUMNS = ("村（居）", "红", "黄", "绿", "无", "户数", "人数",
 
 
 def _write_stats(ws: Worksheet, last_row: int) -> None:
-    rng = refs(last_row, quote_sheetname(SHEET)).whole
+    """Per village: households by grade, households, people, overdue, out of scope; then the totals. Each kind of
+    count is one FREQUENCY array over a helper column of 台账 (formulas.s_grade …) in hidden columns on the right:
+    one pass over the sheet per kind, where a COUNTIFS per cell would scan it some 300 times after every edit."""
+    whole = refs(last_row, quote_sheetname(SHEET)).whole
+    grades = f.STAT_GRADES
+    slots = VILLAGE_SLOTS + 1                      # village 0: not in the list (counted in the totals only)
+    first = 3                                      # first village row, and first row of the helper block
+    # helper block: bins and counts; a FREQUENCY count k+1 holds how many rows carry the number k
+    helper_col = len(STATS_COLUMNS) + 2
+    bins_grade, count_grade, bins_village, count_person, count_overdue, count_out = (
+        get_column_letter(helper_col + i) for i in range(6))
+    grade_codes = slots * len(grades)
+    for code in range(grade_codes):
+        ws[f"{bins_grade}{first + code}"] = code
+    for village in range(slots):
+        ws[f"{bins_village}{first + village}"] = village
+
+    def frequency(column: str, key: str, bins: str, count: int) -> None:
+        area = f"{column}{first}:{column}{first + count}"
+        # IFERROR: LibreOffice's FREQUENCY is #VALUE! when the column holds no number yet (a blank ledger)
+        ws[f"{column}{first}"] = ArrayFormula(
+            area, f"=IFERROR(FREQUENCY({whole(key)},${bins}${first}:${bins}${first + count - 1}),0)")
+
+    frequency(count_grade, "s_grade", bins_grade, grade_codes)
+    for column, key in ((count_person, "s_person"), (count_overdue, "s_overdue"), (count_out, "s_out_of_scope")):
+        frequency(column, key, bins_village, slots)
+    for column, label in zip((bins_grade, count_grade, bins_village, count_person, count_overdue, count_out),
+                             ("（辅助）村×4+分级", "各码户数", "（辅助）村序号", "各村人数", "各村已逾期", "各村不在范围")):
+        ws[f"{column}2"] = label
+        ws.column_dimensions[column].hidden = True
 
     ws["A1"] = "统计（按村、分级，自动计算）"
     ws["A1"].font = Font(bold=True, size=13)
     for col, head in enumerate(STATS_COLUMNS, start=1):
         ws.cell(2, col, head).font = Font(bold=True)
-    by_column = {
-        "红": ("grade", '"红"'), "黄": ("grade", '"黄"'), "绿": ("grade", '"绿"'), "无": ("grade", '"无"'),
-        "户数": ("relation", '"户主"'), "人数": ("name", '"<>"'), "已逾期": ("next_status", '"已逾期"'),
-        "不在范围": ("scope", '"不在范围"'),
-    }
+
+    def by_village(village: int) -> dict[str, str]:
+        grade_row = first + village * len(grades)   # the count of code village × 4 + grade
+        counts = {g: f"${count_grade}${grade_row + i}" for i, g in enumerate(grades)}
+        return {**counts, "户数": f"SUM(${count_grade}${grade_row}:${count_grade}${grade_row + len(grades) - 1})",
+                "人数": f"${count_person}${first + village}", "已逾期": f"${count_overdue}${first + village}",
+                "不在范围": f"${count_out}${first + village}"}
+
     for offset in range(VILLAGE_SLOTS):
-        row = 3 + offset
+        row = first + offset
         village = f"{quote_sheetname(PARAMS)}!$E${row}"
         ws.cell(row, 1, f'=IF({village}="","",{village})')
-        for col, head in enumerate(STATS_COLUMNS[1:], start=2):
-            key, criterion = by_column[head]
-            ws.cell(row, col, f'=IF($A{row}="","",COUNTIFS({rng("village")},$A{row},{rng(key)},{criterion}))')
-    total = 3 + VILLAGE_SLOTS
+        for col, value in enumerate(by_village(offset + 1).values(), start=2):
+            ws.cell(row, col, f'=IF($A{row}="","",{value})')
+    total = first + VILLAGE_SLOTS
     ws.cell(total, 1, "合计").font = Font(bold=True)
+    counts = f"${count_grade}${first}:${count_grade}${first + grade_codes - 1}"
+    totals = {g: f"SUMPRODUCT((MOD(ROW({counts})-{first},{len(grades)})={i})*{counts})" for i, g in enumerate(grades)}
+    totals |= {"户数": f"SUM({counts})", "人数": f"SUM(${count_person}${first}:${count_person}${first + slots - 1})",
+               "已逾期": f"SUM(${count_overdue}${first}:${count_overdue}${first + slots - 1})",
+               "不在范围": f"SUM(${count_out}${first}:${count_out}${first + slots - 1})"}
     for col, head in enumerate(STATS_COLUMNS[1:], start=2):
-        key, criterion = by_column[head]
-        ws.cell(total, col, f"=COUNTIF({rng(key)},{criterion})").font = Font(bold=True)
+        ws.cell(total, col, f"={totals[head]}").font = Font(bold=True)
     ws.column_dimensions["A"].width = 16
     _fit_width(ws)
     ws.protection.sheet = True

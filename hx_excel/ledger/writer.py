@@ -18,16 +18,19 @@ INPUT_COLUMNS = tuple(c for c in COLUMNS if c.kind == "input")
 
 
 def household_rows(household: Household) -> list[dict[str, Any]]:
-    """One dict per person (schema key → model value): household facts on the head's row, one measure per row."""
+    """One dict per person (schema key → model value): the head's row first, with the household facts (the ledger
+    reads a household from its head row down: formulas.HOUSEHOLD_ROWS), then the other members in their order; one
+    measure per row."""
     members = household.members or []
+    first = next((i for i, m in enumerate(members) if m.relation == "户主"), 0)
+    members = members[first:first + 1] + members[:first] + members[first + 1:]
     rows: list[dict[str, Any]] = [{} for _ in members] or [{"relation": "户主"}]
-    head = next((i for i, m in enumerate(members) if m.relation == "户主"), 0)
     for column in INPUT_COLUMNS:
         source, _, field = (column.field or "").partition(".")
         if source == "household":
             value = getattr(household, field)
             if column.level == "household":
-                rows[head][column.key] = value
+                rows[0][column.key] = value
             else:
                 for row in rows:
                     row[column.key] = value
