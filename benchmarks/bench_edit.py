@@ -124,14 +124,17 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--persons", default="2000,5000,20000", help="ledger sizes, comma-separated")
     parser.add_argument("--seed", type=int, default=20220414)
     parser.add_argument("--as-of", type=date.fromisoformat, default=date(2022, 9, 15))
+    parser.add_argument("--keep", type=Path, default=None, help="write the ledgers here (for the manual pass in Excel)")
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results" / "edit.json")
     args = parser.parse_args(argv)
     python = uno_python()
     sizes = []
     with tempfile.TemporaryDirectory(prefix="hx-bench-edit-") as tmp:
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
         for persons in (int(p) for p in args.persons.split(",")):
             started = time.perf_counter()
-            result = run_size(persons, args.seed, args.as_of, Path(tmp), python)
+            result = run_size(persons, args.seed, args.as_of, folder, python)
             edits = result["edits"]
             worst = max(edits, key=lambda e: e["edit_ms"])
             over = sorted({e["header"] for e in edits if e["edit_ms"] > GOAL_MS})

@@ -63,8 +63,22 @@ def test_committed_template_is_what_the_schema_generates(template_path):
 
 
 def test_column_reference_doc_is_what_the_schema_generates():
-    from hx_excel.ledger.docs import columns_markdown
+    from hx_excel.ledger.docs import columns_markdown, formulas_markdown
     assert (ROOT / "docs" / "ledger-columns.md").read_text(encoding="utf-8") == columns_markdown()
+    assert (ROOT / "docs" / "ledger-formulas.md").read_text(encoding="utf-8") == formulas_markdown()
+
+
+def test_the_formula_reference_names_every_column_by_its_header():
+    """docs/ledger-formulas.md, for someone who knows Excel: each computed column's formula, every reference to 台账
+    written as a header in brackets — no column letter, no row placeholder left."""
+    from hx_excel.ledger.docs import formulas_markdown
+    text = formulas_markdown()
+    for column in COLUMNS:
+        if column.formula:
+            assert f"## {column.header}（" in text, column.key
+    code = "\n".join(text.split("```")[1::2])
+    assert "§" not in code and not re.search(r"\$[A-Z]{1,3}\$?\d", code), re.findall(r"\$[A-Z]{1,3}\$?\d+", code)[:5]
+    assert "SUMIF([户编号]（本行起 20 行）,[户编号],[成员事实编码]（本行起 20 行）)" in text
 
 
 def test_sheets(wb):

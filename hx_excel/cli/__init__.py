@@ -15,6 +15,7 @@ from pathlib import Path
 
 from hx_excel.cli.args import ArgumentParser, iso_date, seconds
 from hx_excel.cli.assess import cmd_assess
+from hx_excel.cli.check import cmd_check
 from hx_excel.cli.generate import cmd_demo, cmd_generate
 from hx_excel.cli.output import DONE, INTERRUPTED, REFUSED, end_status, error
 from hx_excel.core.days import CalendarNotAvailable
@@ -53,6 +54,9 @@ def build_parser() -> ArgumentParser:
     generate_.add_argument("--samples", action="store_true", help="另生成一本填好内置虚构示例户的青岩镇台账")
     generate_.add_argument("--wait", **wait)
     generate_.set_defaults(run=cmd_generate)
+    check = sub.add_parser("check", help="检查台账：重复身份证号（含跨文件）、同户各行不相连、填写有误的格")
+    check.add_argument("paths", type=Path, nargs="+", metavar="台账", help="台账文件或文件夹（可写多个，一起查重复身份证号）")
+    check.set_defaults(run=cmd_check)
     demo = sub.add_parser("demo", help="主流程：在 out/ 生成各乡镇台账和示例台账，再用示例户评估并列出下一步")
     demo.add_argument("--out", type=Path, default=Path("out"), help="输出文件夹（默认：out）")
     demo.add_argument("--settings", type=Path, help="区设置 TOML 文件（默认：内置 22 个乡镇）")
