@@ -27,6 +27,7 @@ from hx_excel.core.id_number import (
     make_valid,
     mask,
     region_code,
+    repeats,
     sex,
     upgrade_legacy,
     validate,
@@ -348,3 +349,10 @@ def test_make_valid_round_trip(region: str, born: date, seq: int) -> None:
     assert sex(number) == ("男" if seq % 2 else "女")
     assert mask(number) == region + "********" + number[-4:]
     assert not is_valid(wrong_check(number), on=ON)
+
+
+def test_repeats_finds_the_same_number_however_it_was_typed():
+    number = make_valid("520111", date(1980, 1, 1), 11)
+    entries = [("a", number), ("b", None), ("c", 5.2e17), ("d", f"{number[:6]} {number[6:]}"), ("e", number.lower()),
+               ("f", make_valid("520111", date(1980, 1, 1), 13))]
+    assert list(repeats(entries)) == [("d", "a"), ("e", "a")]

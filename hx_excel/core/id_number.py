@@ -27,7 +27,9 @@ import calendar
 import numbers
 import unicodedata
 from datetime import date
-from typing import Literal
+from typing import Iterable, Iterator, Literal, TypeVar
+
+T = TypeVar("T")
 
 __all__ = [
     "IdNumberError",
@@ -275,3 +277,20 @@ def make_valid(region6: str, birth: date, seq3: int) -> str:
         raise ValueError(f"birth must be on or after {_MIN_BIRTH}, got {birth}")
     body = f"{region6}{birth.year:04d}{birth.month:02d}{birth.day:02d}{seq3:03d}"
     return body + check_char(body)
+
+
+def repeats(entries: Iterable[tuple[T, object]]) -> Iterator[tuple[T, T]]:
+    """(entry, the entry it repeats) for each ID number met again in its compact form, in the order given: the same
+    person twice. Entries whose number is blank or not text are passed over."""
+    first: dict[str, T] = {}
+    for entry, number in entries:
+        try:
+            key = compact(number)
+        except IdNumberError:
+            continue
+        if not key:
+            continue
+        if key in first:
+            yield entry, first[key]
+        else:
+            first[key] = entry

@@ -95,24 +95,13 @@ def _layout(file: str, rows: list[tuple[int, tuple[Any, ...]]]) -> list[Finding]
 def duplicate_ids(ledgers: Iterable[tuple[str, list[tuple[int, tuple[Any, ...]]]]]) -> list[Finding]:
     """Each ID number, in its normalised form, on a second row: within a file, or in another file checked with it.
     The message names where it stood first, never the number."""
-    first: dict[str, tuple[str, int]] = {}
+    entries = (((file, number), values[_ID] if _ID < len(values) else None) for file, rows in ledgers
+               for number, values in rows)
     found = []
-    for file, rows in ledgers:
-        for number, values in rows:
-            raw = values[_ID] if _ID < len(values) else None
-            try:
-                key = id_number.compact(raw)
-            except id_number.IdNumberError:
-                continue
-            if not key:
-                continue
-            if key not in first:
-                first[key] = (file, number)
-                continue
-            other_file, other_row = first[key]
-            where = f"第 {other_row} 行" if other_file == file else f" {other_file} 第 {other_row} 行"
-            found.append(Finding(file, SHEET, number, "身份证号", "错误", "",
-                                 f"身份证号与{where}相同：同一人登记了两次，请核对后删去多余的一行"))
+    for (file, number), (other_file, other_row) in id_number.repeats(entries):
+        where = f"第 {other_row} 行" if other_file == file else f" {other_file} 第 {other_row} 行"
+        found.append(Finding(file, SHEET, number, "身份证号", "错误", "",
+                             f"身份证号与{where}相同：同一人登记了两次，请核对后删去多余的一行"))
     return found
 
 

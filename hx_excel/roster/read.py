@@ -205,19 +205,8 @@ def _check_row(typed: dict[str, Any], number: int, name: str, label: dict[str, s
 
 def _check_duplicate_ids(roster: Roster, column: str) -> None:
     """The same person twice: within a township, or in two townships' ledgers (a person is monitored once)."""
-    first: dict[str, tuple[int, str]] = {}
-    rows = sorted((n, t, h.township) for h in roster.households for n, t in zip(h.rows, h.typed))
-    for number, typed, township in rows:
-        try:
-            key = id_number.compact(typed.get("id_number"))
-        except id_number.IdNumberError:
-            continue
-        if not key:
-            continue
-        if key not in first:
-            first[key] = (number, township)
-            continue
-        other, other_township = first[key]
+    rows = sorted((n, t.get("id_number"), h.township) for h in roster.households for n, t in zip(h.rows, h.typed))
+    for (number, township), (other, other_township) in id_number.repeats(((n, w), i) for n, i, w in rows):
         if other_township == township:
             what = f"身份证号与第 {other} 行重复：同一人登记了两次"
         else:
