@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 import zipfile
 from xml.etree.ElementTree import canonicalize
 from collections import Counter
@@ -272,3 +273,34 @@ def test_saving_a_loaded_ledger_keeps_its_print_area(template_path, tmp_path):
     save_workbook(wb, tmp_path / "again.xlsx")
     with zipfile.ZipFile(tmp_path / "again.xlsx") as z:
         assert "_xlnm.Print_Area" in z.read("xl/workbook.xml").decode()
+
+
+@pytest.mark.libreoffice
+def test_the_hidden_calendar_carries_a_year_from_the_policy_file(tmp_path):
+    """A 2027 given in the policy file (chinesecalendar stops at 2026) is in the hidden 日历, and the sheet's D1 and D3
+    deadlines in working days agree with the core across the new year."""
+    from hx_excel.core.models import Household
+    from hx_excel.core.workflow import plan
+    from hx_excel.policy import load_policy
+    (tmp_path / "p.toml").write_text(
+        '[deadlines]\nday_mode = "working"\n[calendar.2027]\n'
+        "holidays = [2027-01-01, 2027-02-05, 2027-02-08]\nworkdays = [2027-02-07]\n", encoding="utf-8")
+    policy = load_policy(tmp_path / "p.toml")
+    as_of = date(2027, 2, 10)
+    household = Household.parse({
+        "household_id": "Q-1", "household_type": "脱贫户", "year": 2022, "annual_net_income": 3000,
+        "food_clothing_secured": True, "water_secured": True, "clue_on": date(2026, 12, 28),
+        "entered_on": date(2027, 1, 28),
+        "members": [{"name": "户主", "relation": "户主", "id_number": "520111198001010011", "labour": "普通劳动力"}]},
+        policy)
+    wb = build_workbook(policy, as_of=as_of, rows=5)
+    dates = [row[0] for row in wb["日历"].iter_rows(min_row=2, values_only=True)]
+    assert dates[-1] == date(2027, 12, 31)
+    RowWriter(wb[SHEET]).write([household])
+    wb.save(tmp_path / "l.xlsx")
+    [out] = recalculate([tmp_path / "l.xlsx"], tmp_path / "out")
+    ws = openpyxl.load_workbook(out, data_only=True)[SHEET]
+    steps = {s.key: s for s in plan(household, policy, as_of).steps}
+    got = {key: ws.cell(FIRST_DATA_ROW, column_index(key)).value for key in ("d1_due", "d3_due")}
+    assert {k: v.date() for k, v in got.items()} == {"d1_due": steps["household_check"].due, "d3_due": steps["contact"].due}
+    assert steps["household_check"].due == date(2027, 1, 7)   # 28 Dec + 7 working days, 1 Jan off

@@ -168,3 +168,30 @@ def test_month_arithmetic():
     assert months_after(date(2022, 8, 31), 6) == date(2023, 2, 28)
     assert months_after(date(2023, 8, 31), 6) == date(2024, 2, 29)
     assert month_end(date(2022, 12, 5), 1) == date(2023, 1, 31)
+
+
+# ---- statutory calendars past the package's last year ------------------------------------------------------------
+
+def test_working_days_come_from_the_package_the_policy_file_or_a_message(tmp_path):
+    """chinesecalendar knows 2026; 2027 is given by the policy file, as published each winter; 2028 by neither."""
+    from hx_excel.policy import load_policy
+    (tmp_path / "p.toml").write_text(
+        '[deadlines]\nday_mode = "working"\n[calendar.2027]\n'
+        "holidays = [2027-01-01, 2027-02-05, 2027-02-08]\nworkdays = [2027-02-07]\n", encoding="utf-8")
+    policy = load_policy(tmp_path / "p.toml")
+    assert add_days(date(2026, 9, 30), 1, "working") == date(2026, 10, 8)            # the package: 1–7 Oct off
+    extra = policy.calendar
+    assert add_days(date(2026, 12, 31), 1, "working", extra) == date(2027, 1, 4)     # 1 Jan off, then a weekend
+    assert add_days(date(2027, 2, 4), 1, "working", extra) == date(2027, 2, 7)       # 5 Feb off, Sunday 7 Feb worked
+    assert add_days(date(2027, 2, 7), 1, "working", extra) == date(2027, 2, 9)       # 8 Feb off
+    with pytest.raises(CalendarNotAvailable) as caught:
+        add_days(date(2027, 12, 30), 3, "working", extra)
+    message = str(caught.value)
+    assert "2028 年" in message and "[calendar.2028]" in message and "holidays = [2028-01-01" in message
+
+
+def test_a_policy_calendar_outside_its_year_is_refused(tmp_path):
+    from hx_excel.policy import PolicyError, load_policy
+    (tmp_path / "p.toml").write_text("[calendar.2027]\nholidays = [2028-01-01]\n", encoding="utf-8")
+    with pytest.raises(PolicyError, match="不在 2027 年"):
+        load_policy(tmp_path / "p.toml")

@@ -87,6 +87,7 @@ class _Builder:
     def __init__(self, policy: Policy, as_of: date):
         self.policy, self.as_of = policy, as_of
         self.mode = policy.deadlines.day_mode
+        self.extra = policy.calendar   # statutory years the policy file adds to chinesecalendar's
         self.steps: list[Step] = []
         self.problems: list[Finding] = []
 
@@ -112,7 +113,7 @@ class _Builder:
 
     def notice_run(self, start: date | None, end: date | None, days: int) -> tuple[date | None, date | None]:
         """The last day a notice posted on `start` must still run, and its end date once it ran that long."""
-        full_end = notice_last_day(start, days, self.mode) if start else None
+        full_end = notice_last_day(start, days, self.mode, self.extra) if start else None
         return full_end, end if end and full_end and end >= full_end else None
 
     def notice(self, clause: str, start: date | None, end: date | None, days: int, next_name: str,
@@ -120,7 +121,7 @@ class _Builder:
         """The village notice must run its full `days` days, and the next step comes after it ends (D2, D5)."""
         if start is None:
             return None
-        full_end = notice_last_day(start, days, self.mode)
+        full_end = notice_last_day(start, days, self.mode, self.extra)
         if end is not None:
             if end < start:
                 self.problems.append(Finding(level="错误", clause=clause, message=(
@@ -153,7 +154,7 @@ def plan(household: Household, policy: Policy, as_of: date, assessment: Assessme
             note = "上级反馈线索未填发布日期，暂按收集日期起算"
     if clue_start:
         b.add("household_check", "D1",
-              due=add_days(clue_start, d.household_check_days, b.mode), done_on=h.household_check_on, note=note)
+              due=add_days(clue_start, d.household_check_days, b.mode, b.extra), done_on=h.household_check_on, note=note)
 
     # D2: red/yellow identification chain, once the household is red or yellow or already on the way.
     chain_dates = (h.application_on, h.notice_start_on, h.notice_end_on, h.township_review_on,
@@ -179,7 +180,7 @@ def plan(household: Household, policy: Policy, as_of: date, assessment: Assessme
     monitored = h.entered_on is not None and exited == ""
     # D3: contact and measures within 10 days of entry.
     if h.entered_on:
-        due = add_days(h.entered_on, d.contact_and_measures_days, b.mode)
+        due = add_days(h.entered_on, d.contact_and_measures_days, b.mode, b.extra)
         b.add("contact", "D3", due=due, done_on=h.contact_assigned_on, done=bool(h.contact_name),
               note="已填联系人但未填确定日期" if h.contact_name and not h.contact_assigned_on else "")
         decided = [m.decided_on for m in h.measures if m.decided_on]

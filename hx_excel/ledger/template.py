@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -94,7 +95,7 @@ def build_workbook(policy: Policy, *, township: str = "", county: str = "花溪�
     _write_params(wb, params, policy, township=township, county=county, villages=villages, year=year, as_of=as_of,
                   last_row=last_row)
     _write_lists(wb, lists, policy)
-    _write_calendar(wb, calendar)
+    _write_calendar(wb, calendar, policy)
     _write_ledger(wb, ledger, policy, last_row, township=township)
     _write_stats(stats, last_row)
     _write_guide(guide, policy)
@@ -199,28 +200,36 @@ def _write_lists(wb: Workbook, ws: Worksheet, policy: Policy) -> None:
         _name(wb, name, LISTS, f"${column}$2:${column}${max(2, len(values) + 1)}")
 
 
-def _write_calendar(wb: Workbook, ws: Worksheet) -> None:
-    """Every day of the years the statutory calendar covers, with a running count of working days (core.days)."""
+def _write_calendar(wb: Workbook, ws: Worksheet, policy: Policy) -> None:
+    """Every day of the years whose statutory calendar is known (chinesecalendar's, then the policy file's), with a
+    running count of working days (core.days)."""
     ws.append(("日期", "工作日", "累计工作日"))
-    for row in _calendar_rows():
+    key = tuple(sorted((year, days.holidays, days.workdays) for year, days in policy.calendar.items()))
+    for row in _calendar_rows(key):
         ws.append(row)
     end = ws.max_row
     _name(wb, f.CAL_DATES, CALENDAR, f"$A$2:$A${end}")
     _name(wb, f.CAL_INDEX, CALENDAR, f"$C$2:$C${end}")
 
 
-@lru_cache(maxsize=1)
-def _calendar_rows() -> tuple[tuple[date, int, int], ...]:
+@lru_cache(maxsize=4)
+def _calendar_rows(extra_key: tuple) -> tuple[tuple[date, int, int], ...]:
     """(day, working 1/0, working days so far): the same for every workbook of a run, so worked out once."""
-    years = covered_years()
+    extra = {year: _Year(holidays, workdays) for year, holidays, workdays in extra_key}
+    years = covered_years(extra)
     first, last = date(max(years.start, 2018), 1, 1), date(years.stop - 1, 12, 31)
     rows, running, day = [], 0, first
     while day <= last:
-        working = is_working_day(day)
+        working = is_working_day(day, extra)
         running += working
         rows.append((day, int(working), running))
         day += timedelta(days=1)
     return tuple(rows)
+
+
+class _Year(NamedTuple):
+    holidays: tuple[date, ...]
+    workdays: tuple[date, ...]
 
 
 # ---- 台账 --------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ key, lists are replaced whole). Nothing here grades a household — `hx_excel.co
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -159,6 +160,14 @@ class MeasureRule(_Frozen):
     text: str
 
 
+class StatutoryYear(_Frozen):
+    """A year's statutory holidays and adjusted working weekends, as the State Council publishes them each winter,
+    for the working-day mode in a year chinesecalendar does not know yet (core.days)."""
+
+    holidays: tuple[date, ...] = ()   # 放假的日期
+    workdays: tuple[date, ...] = ()   # 调休上班的周末
+
+
 class Policy(_Frozen):
     document: Document
     income_lines: dict[str, dict[int, float]]
@@ -166,6 +175,19 @@ class Policy(_Frozen):
     deadlines: Deadlines
     lists: Lists
     measures: tuple[MeasureRule, ...]
+    calendar: dict[int, StatutoryYear] = {}
+
+    @field_validator("calendar")
+    @classmethod
+    def _calendar_in_its_year(cls, years: dict[int, StatutoryYear]) -> dict[int, StatutoryYear]:
+        for year, days in years.items():
+            stray = [d for d in days.holidays + days.workdays if d.year != year]
+            if stray:
+                raise ValueError(f"[calendar.{year}] 中的 {stray[0]:%Y-%m-%d} 不在 {year} 年")
+            both = set(days.holidays) & set(days.workdays)
+            if both:
+                raise ValueError(f"[calendar.{year}] 中的 {min(both):%Y-%m-%d} 既是放假日又是调休上班日")
+        return years
 
     @field_validator("income_lines")
     @classmethod
@@ -212,6 +234,10 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 def _normalise_years(data: dict[str, Any]) -> dict[str, Any]:
     # TOML keys are strings; a year key must be a whole number.
+    calendar = data.get("calendar", {})
+    if not isinstance(calendar, dict) or not all(str(y).isdigit() for y in calendar):
+        raise PolicyError("calendar 应写成 [calendar.2027] 表（年份），其下 holidays = [2027-01-01, …] 和 workdays = […]。")
+    data["calendar"] = {int(y): v for y, v in calendar.items()}
     lines = data.get("income_lines", {})
     if not isinstance(lines, dict) or not all(isinstance(v, dict) for v in lines.values()):
         raise PolicyError("income_lines 应写成 [income_lines.\"贵州\"] 表，其下每行 2022 = 6700（年份 = 标准线）。")
