@@ -270,8 +270,34 @@ def test_year_defaults_to_as_of_year(policy):
 
 
 def test_missing_income_is_reported_not_guessed(policy):
+    """R1 Y1 G1 cannot be decided without the income: the household is 待补充, not 无, and says what to fill in."""
     a = assess(household(annual_net_income=None), policy, AS_OF)
-    assert a.grade == "无" and any(f.clause == "R1" and "未填写家庭年纯收入" in f.message for f in a.findings)
+    assert a.grade == "待补充" and a.missing == ("家庭年纯收入（元）",) and a.category == ""
+    assert any(f.message.startswith("待补充：家庭年纯收入（元）未填或填写有误") for f in a.findings)
+
+
+@pytest.mark.parametrize("facts, missing", [
+    ({"household_type": None}, ("户类型",)),                                          # S1/S2, G4, the category
+    ({"food_clothing_secured": None}, ("吃穿有保障",)),                                # R2
+    ({"water_secured": None, "food_clothing_secured": None}, ("吃穿有保障", "饮水安全有保障")),   # R2 R3
+    ({"members": [], "household_size": None}, ("家庭人口数",)),                        # per-head income
+    ({"household_type": "C/D级危房户", "house_grade": None}, ("住房安全等级",)),          # R6: the type is the house
+    ({"unreadable": ("sanitary_toilet",)}, ("有卫生厕所",)),                             # G2: typed "有", not 是/否
+])
+def test_a_household_missing_a_fact_a_clause_needs_is_to_be_completed(policy, facts, missing):
+    a = assess(household(**facts), policy, AS_OF)
+    assert (a.grade, a.missing) == ("待补充", missing)
+
+
+def test_a_certain_red_stays_red_while_other_facts_are_missing(policy):
+    """R2 holds whatever the missing water fact would show (G1 cannot carve R2 out): red, with the gap reported."""
+    a = assess(household(food_clothing_secured=False, water_secured=None), policy, AS_OF)
+    assert a.grade == "红" and a.missing == ("饮水安全有保障",) and "R2" in a.clause_ids
+    assert any("补充后成立的条款可能更多" in f.message for f in a.findings)
+
+
+def test_a_blank_house_grade_is_not_missing_unless_the_type_is_about_the_house(policy):
+    assert assess(household(house_grade=None), policy, AS_OF).grade == "无"
 
 
 def test_member_checks(policy):

@@ -135,7 +135,7 @@ def _compare(policy, source: Path, recalculated: Path, count: int) -> list[str]:
         step = p.next_step
         expected = {
             "grade": a.grade,
-            "factors": factor_text(a.clause_ids) or None,
+            "factors": factor_text(a.clause_ids, a.missing, a.grade) or None,
             "category": a.category or None,
             "scope": " ".join(a.scope_clauses) or "不在范围",
             "size": len(h.members),
@@ -255,3 +255,117 @@ def test_no_cell_holds_an_error_value(ledgers):
                   if isinstance(c.value, str) and c.value.startswith("#") and c.value.rstrip("!?0/").upper() in (
                       "#N/A", "#VALUE", "#REF", "#NAME", "#DIV", "#NUM", "#NULL")]
         assert not errors, errors[:10]
+
+
+# ---- faulty input: never an error value, never a silent 无 -----------------------------------------------------
+
+def _row(household: str, name: str, relation: str, born: date, seq: int, **facts) -> dict:
+    values = {"household_id": household, "name": name, "relation": relation,
+              "id_number": id_number.make_valid("520111", born, seq), "labour": "普通劳动力", "village": "龙井村"}
+    if relation.strip() == "户主":
+        values |= {"household_type": "脱贫户", "annual_net_income": 30000, "food_clothing_secured": "是",
+                   "water_secured": "是"}
+    return values | facts
+
+
+FAULTY = {   # household id → its rows, each with one way a clerk's typing or pasting goes wrong
+    "TEXT-INCOME": [_row("TEXT-INCOME", "甲", "户主", date(1970, 1, 1), 11, annual_net_income="1.2万")],
+    "TEXT-RIGID": [_row("TEXT-RIGID", "乙", "户主", date(1970, 1, 2), 13, rigid_spending_medical="三千")],
+    "POOR-TYPE": [_row("POOR-TYPE", "丙", "户主", date(1970, 1, 3), 15, household_type="贫困户")],
+    "HOUSE-D": [_row("HOUSE-D", "丁", "户主", date(1970, 1, 4), 17, household_type="C/D级危房户", house_grade="D级")],
+    "HOUSE-BLANK": [_row("HOUSE-BLANK", "戊", "户主", date(1970, 1, 5), 19, household_type="C/D级危房户")],
+    "FOOD-YOU": [_row("FOOD-YOU", "己", "户主", date(1970, 1, 6), 21, food_clothing_secured="有")],
+    "HEAD-SPACE": [_row("HEAD-SPACE", "庚", "户主 ", date(1970, 1, 7), 23, annual_net_income=3000),
+                   _row("HEAD-SPACE", "辛", "妻子", date(1972, 1, 7), 24)],
+    "DATE-TEXT": [_row("DATE-TEXT", "壬", "户主", date(1970, 1, 8), 25, household_check_on="七月一日",
+                       last_visit_on="上周", income_stable_since="半年前")],
+    "ONLY-ID": [{"household_id": "ONLY-ID", "relation": "户主"}],
+    "NUMBER-ID": [_row("NUMBER-ID", "癸", "户主", date(1970, 1, 9), 27, id_number=520111197001090271)],
+    "TOILET-YOU": [_row("TOILET-YOU", "子", "户主", date(1970, 1, 10), 29, sanitary_toilet="没有")],
+}
+NO_HOUSEHOLD = {"name": "丑", "relation": "户主", "id_number": id_number.make_valid("520111", date(1971, 2, 2), 31),
+                "annual_net_income": "五千"}
+
+
+def _faulty_ledger(folder: Path, year: int | None = None) -> tuple[Path, dict[str, int]]:
+    wb = build_workbook(default_policy(), township="青岩镇", villages=("龙井村",), as_of=AS_OF, rows=40)
+    ws = wb[SHEET]
+    at, row = {}, FIRST_DATA_ROW
+    for household, rows in FAULTY.items():
+        at[household] = row
+        for values in rows:
+            for key, value in values.items():
+                ws.cell(row, column_index(key), value)
+            row += 1
+    for key, value in NO_HOUSEHOLD.items():
+        ws.cell(row, column_index(key), value)
+    at["NO-HOUSEHOLD"] = row
+    if year:
+        wb["参数"]["B5"] = year
+    path = folder / f"faulty-{year or 'line'}.xlsx"
+    wb.save(path)
+    return path, at
+
+
+@pytest.fixture(scope="module")
+def faulty(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("faulty")
+    built = [_faulty_ledger(folder), _faulty_ledger(folder, year=2030)]
+    outputs = recalculate([path for path, _ in built], folder / "out")
+    return [(path, at, out) for (path, at), out in zip(built, outputs)]
+
+
+def _errors(path: Path) -> list[str]:
+    wb = openpyxl.load_workbook(path, data_only=True)
+    return [f"{ws.title}!{c.coordinate}={c.value}" for ws in wb for row in ws.iter_rows() for c in row
+            if isinstance(c.value, str) and c.value.startswith("#") and c.value[1:4].isupper()]
+
+
+def test_faulty_input_never_shows_an_error_value(faulty):
+    for _, _, out in faulty:
+        assert _errors(out) == []
+
+
+def test_faulty_input_shows_what_to_complete_and_agrees_with_the_core(faulty):
+    """Every household the reader can read is graded by the sheet as by the core (待补充 where a fact could not be
+    read); the official columns name the missing facts, the row check says what to fix."""
+    policy = default_policy()
+    source, at, out = faulty[0]
+    ws = openpyxl.load_workbook(out, data_only=True)[SHEET]
+
+    def cell(row: int, key: str):
+        return _value(ws.cell(row, column_index(key)).value) or ""
+
+    read = {e.household.household_id: e for e in read_ledger(source, policy).households}
+    for household_id, entry in read.items():
+        a = plan(entry.household, policy, AS_OF).assessment
+        row = entry.head_row
+        assert (cell(row, "grade"), cell(row, "factors")) == (a.grade, factor_text(a.clause_ids, a.missing, a.grade)), household_id
+    grades = {h: cell(at[h], "grade") for h in FAULTY}
+    assert all(grades[h] == "待补充" for h in FAULTY if h not in ("HEAD-SPACE", "NUMBER-ID", "DATE-TEXT"))
+    assert grades["HEAD-SPACE"] == "红"                        # "户主 " is the head: R1 at 3,000 a year for two
+    assert cell(at["TEXT-INCOME"], "factors") == "待补充：家庭年纯收入（元）"
+    assert cell(at["HOUSE-D"], "factors") == "待补充：住房安全等级"
+    assert cell(at["ONLY-ID"], "factors") == "待补充：户类型、家庭年纯收入（元）、吃穿有保障、饮水安全有保障"
+    checks = {h: cell(at[h], "row_check") for h in FAULTY}
+    assert "“家庭年纯收入（元）”不是数字" in checks["TEXT-INCOME"]
+    assert "“户类型”填了“贫困户”，不在下拉列表中，可能是“脱贫户”" in checks["POOR-TYPE"]
+    assert "“住房安全等级”填了“D级”，不在下拉列表中，可能是“D”" in checks["HOUSE-D"]
+    assert "“吃穿有保障”填了“有”，不在下拉列表中，可能是“是”" in checks["FOOD-YOU"]
+    assert "“与户主关系”填了“妻子”，不在下拉列表中，可能是“配偶”" in cell(at["HEAD-SPACE"] + 1, "row_check")
+    assert "“入户核实日期”写成了文字" in checks["DATE-TEXT"] and "“最近走访日期”写成了文字" in checks["DATE-TEXT"]
+    assert checks["NUMBER-ID"].startswith("身份证号存成了数字，末几位已丢失") and "校验码" not in checks["NUMBER-ID"]
+    assert "户编号未填" in cell(at["NO-HOUSEHOLD"], "row_check")
+    assert cell(at["NO-HOUSEHOLD"], "grade") == "待补充" and "户编号" in cell(at["NO-HOUSEHOLD"], "factors")
+
+
+def test_a_year_without_a_line_shows_what_to_complete_not_n_a(faulty):
+    _, at, out = faulty[1]
+    ws = openpyxl.load_workbook(out, data_only=True)[SHEET]
+    for household, row in at.items():
+        if household == "HEAD-SPACE":
+            continue
+        assert ws.cell(row, column_index("grade")).value == "待补充", household
+        assert "标准线" in ws.cell(row, column_index("factors")).value
+        assert "核算年度没有标准线" in ws.cell(row, column_index("row_check")).value
+    assert openpyxl.load_workbook(out, data_only=True)["参数"]["B6"].value == "未配置"

@@ -60,10 +60,10 @@ def test_missing_policy_file(tmp_path):
 
 @pytest.mark.parametrize("data, words", [
     ({"annual_net_income": "五千"}, ["家庭年纯收入（元）", "应为数字"]),
-    ({"household_type": "贫困户"}, ["户类型", "“贫困户”不在可选值中"]),
+    ({"household_type": "贫困户"}, ["户类型", "“贫困户”不在下拉列表中，可能是“脱贫户”"]),
     ({"clue_on": "七月一日"}, ["线索收集日期", "应为日期"]),
-    ({"rigid_spending_medical": -5}, ["当年就医刚性支出（元）", "不能小于 0"]),
-    ({"members": [{"labour": "强"}]}, ["家庭成员 › 第 1 项 › 劳动技能", "不在可选值中"]),
+    ({"rigid_spending_medical": -5}, ["就医刚性支出（元）", "不能小于 0"]),
+    ({"members": [{"labour": "强"}]}, ["家庭成员 › 第 1 项 › 劳动技能", "不在下拉列表中"]),
     ({"members": [{"id_number": 520111198005050011}]}, ["身份证号", "存成了数字"]),
     ({"measures": [{"category": "发钱"}]}, ["帮扶措施 › 第 1 项 › 措施类别"]),
     ({"grade": "红"}, ["grade", "不是可识别的字段"]),

@@ -67,13 +67,15 @@ def test_bad_cells_are_named_and_the_rest_still_reads(sample_file, policy):
         f"“台账”表第 {row} 行“家庭年纯收入（元）”列：应为数字，现为文字“五千”",
         f"“台账”表第 {row} 行“线索收集日期”列：应为日期，现为文字“2022年7月1日”",
         f"“台账”表第 {row + 1} 行“身份证号”列：身份证号存成了数字",
-        f"“台账”表第 {row} 行“户类型”列：“贫困户”不在可选值中",
-        f"“台账”表第 {row} 行“饮水安全有保障”列：应为“是”或“否”",
+        f"“台账”表第 {row} 行“户类型”列：“贫困户”不在下拉列表中，可能是“脱贫户”",
+        f"“台账”表第 {row} 行“饮水安全有保障”列：“对”不在下拉列表中，可能是“是”",
     ]
     for text in expected:
         assert any(m.startswith(text) for m in messages), (text, messages)
     first = read.households[0].household
     assert first.annual_net_income is None and first.clue_on is None and first.household_type is None
+    # what could not be read is not taken for blank: the grade waits for it (待补充)
+    assert set(first.unreadable) == {"annual_net_income", "household_type", "water_secured", "clue_on"}
     assert first.members[0].name == "杨明华" and len(read.households) == 10
 
 

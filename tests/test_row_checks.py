@@ -130,8 +130,8 @@ def test_two_heads(checks):
 
 def test_required_fields_and_text_in_number_and_date_cells(checks):
     message = checks["missing"]
-    for part in ("姓名未填", "身份证号未填", "劳动技能未填", "户类型未填", "收入或刚性支出不是数字",
-                 "吃穿、饮水是否有保障未填", "日期列中有文字"):
+    for part in ("姓名未填", "身份证号未填", "劳动技能未填", "户类型未填", "“家庭年纯收入（元）”不是数字",
+                 "吃穿、饮水是否有保障未填", "“线索收集日期”写成了文字"):
         assert part in message, (part, message)
 
 

@@ -32,7 +32,7 @@ EXCEL_2010 = {
     "AND", "OR", "NOT", "IF", "IFERROR", "ISNUMBER", "ISTEXT", "ISNA", "SUM", "SUMIF", "SUMPRODUCT", "COUNT",
     "COUNTA", "COUNTIF", "COUNTIFS", "MIN", "MAX", "MOD", "INT", "N", "LEN", "MID", "LEFT", "RIGHT", "UPPER", "TRIM",
     "SUBSTITUTE", "FIND", "CHOOSE", "DATE", "YEAR", "MONTH", "DAY", "TODAY", "EOMONTH", "EDATE", "INDEX", "MATCH",
-    "VLOOKUP", "ROW", "FREQUENCY",
+    "VLOOKUP", "ROW", "FREQUENCY", "ISERROR",
 }
 
 
@@ -225,7 +225,7 @@ def test_parameters_are_named_cells_from_the_policy(wb):
     assert value("P_ASOF") == "=TODAY()"
     assert value("P_MARGIN") == policy.grading.g1_margin_multiple
     assert (value("P_D1"), value("P_D2"), value("P_D3")) == (7, 5, 10)
-    assert value("P_LINE").startswith("=VLOOKUP(P_YEAR")
+    assert value("P_LINE").startswith("=IFERROR(VLOOKUP(P_YEAR")
     assert value("P_YEAR") == 2022
 
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Grade = Literal["红", "黄", "绿", "无"]
+Grade = Literal["红", "黄", "绿", "无", "待补充"]
 GRADE_ORDER: tuple[Grade, ...] = ("红", "黄", "绿", "无")  # precedence: red > yellow > green > none
+# A household missing a fact some clause needs is not "无": it is 待补充 until the fact is filled in (policy.md,
+# Decisions), unless a red clause holds that no missing fact could undo.
+INCOMPLETE: Grade = "待补充"
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,15 @@ def label(clause_id: str) -> str:
 FACTOR_SEPARATOR = "；"
 
 
-def factor_text(clause_ids: tuple[str, ...] | list[str]) -> str:
-    """What the ledger's 监测预警因素 column shows: each clause that holds, with its short label."""
+# Red clauses no missing fact can undo: G1 carves out only R3-R6, and R1 needs the income it compares.
+CERTAIN_RED: tuple[str, ...] = ("R1", "R2", "R7")
+MISSING_SEPARATOR = "、"
+
+
+def factor_text(clause_ids: tuple[str, ...] | list[str], missing: tuple[str, ...] | list[str] = (),
+                grade: str = "") -> str:
+    """What the ledger's 监测预警因素 column shows: each clause that holds, with its short label; for a household
+    graded 待补充, the facts it still needs."""
+    if grade == INCOMPLETE:
+        return f"{INCOMPLETE}：{MISSING_SEPARATOR.join(missing)}"
     return FACTOR_SEPARATOR.join(label(c) for c in clause_ids)

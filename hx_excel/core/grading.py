@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from hx_excel.core import id_number
-from hx_excel.core.clauses import CLAUSES, G1_CARVABLE, GRADE_ORDER, Grade
+from hx_excel.core.clauses import CERTAIN_RED, CLAUSES, G1_CARVABLE, GRADE_ORDER, INCOMPLETE, MISSING_SEPARATOR, Grade
 from hx_excel.core.models import Household, Member
 from hx_excel.policy import Policy
 
@@ -69,7 +69,8 @@ class DerivedFacts(BaseModel):
 
 class Assessment(BaseModel):
     model_config = ConfigDict(frozen=True)
-    grade: Grade
+    grade: Grade                          # 红 黄 绿 无, or 待补充 while a fact it needs is missing
+    missing: tuple[str, ...] = ()         # the missing or unreadable facts, by their Chinese titles
     clauses: tuple[ClauseHit, ...]        # every grading clause that holds, red first
     carved_out: tuple[str, ...]           # red clauses graded green through G1
     category: str                         # 脱贫不稳定户 / 边缘易致贫户 / 突发严重困难户 / 绿色预警台账 / ""
@@ -248,11 +249,7 @@ def assess(household: Household, policy: Policy, as_of: date) -> Assessment:
     line, size = derived.line, derived.size
     income = h.annual_net_income
 
-    income_known = income is not None and bool(size)
-    if income is None:
-        findings.append(Finding(level="错误", clause="R1", message="R1 Y1 G1 未填写家庭年纯收入，无法判断收入条款"))
-    elif not size:
-        findings.append(Finding(level="错误", clause="R1", message="R1 无成员行也未填家庭人口数，无法计算人均收入"))
+    income_known = income is not None and bool(size)   # else R1 Y1 G1 cannot be decided: 待补充 names it
     if income is not None and income < 0:
         # Graded as typed (below any line, so R1), but never silently: a minus sign is far more often a slip.
         findings.append(Finding(level="错误", clause="R1",
@@ -311,6 +308,13 @@ def assess(household: Household, policy: Policy, as_of: date) -> Assessment:
     ]
     graded = {hit.grade for hit in hits}
     grade: Grade = next((g for g in GRADE_ORDER if g in graded), "无")
+    missing = missing_facts(h, derived, policy)
+    if missing:
+        if not any(hit.id in CERTAIN_RED for hit in hits):
+            grade = INCOMPLETE
+        findings.append(Finding(level="错误", clause=None, message=(
+            f"{INCOMPLETE}：{MISSING_SEPARATOR.join(missing)}未填或填写有误，"
+            + ("分级无法确定，请补充" if grade == INCOMPLETE else "补充后成立的条款可能更多"))))
 
     category = _category(grade, h, policy, findings)
     in_scope = bool(scope_clauses)
@@ -325,10 +329,37 @@ def assess(household: Household, policy: Policy, as_of: date) -> Assessment:
                                 message="五(二) 黄色监测户应确保每个家庭至少 1 人就业，目前成员中无人登记务工就业"))
 
     return Assessment(
-        grade=grade, clauses=tuple(hits), carved_out=carved_out, category=category, in_scope=in_scope,
+        grade=grade, missing=missing, clauses=tuple(hits), carved_out=carved_out, category=category, in_scope=in_scope,
         scope_clauses=tuple(scope_clauses), scope_reasons=tuple(scope_reasons), derived=derived,
         findings=tuple(findings),
     )
+
+
+# Facts the clauses read, in the order 待补充 names them. A household needs the first four (and its size); the house's
+# grade only when its type is about the house; any of them typed so that it could not be read counts as missing.
+REQUIRED_FACTS = ("household_type", "annual_net_income", "food_clothing_secured", "water_secured")
+GRADING_FACTS = REQUIRED_FACTS + (
+    "rigid_spending_school", "rigid_spending_medical", "rigid_spending_other", "house_grade", "has_dibao",
+    "sharp_income_fall", "can_self_resolve", "poor_hygiene", "access_road", "sanitary_toilet", "subsidies_undelivered",
+    "files_incomplete", "low_policy_awareness")
+
+
+def _title(field: str) -> str:
+    return Household.model_fields[field].title or field
+
+
+def missing_facts(household: Household, derived: DerivedFacts, policy: Policy) -> tuple[str, ...]:
+    """The facts a clause needs that are blank or could not be read, by title, in GRADING_FACTS order (the
+    household's size after its first four)."""
+    absent = {f for f in REQUIRED_FACTS if getattr(household, f) is None}
+    entry = policy.lists.entry("household_types", household.household_type) if household.household_type else None
+    if entry and entry.needs_house_grade and household.house_grade is None:
+        absent.add("house_grade")
+    absent |= set(household.unreadable) & set(GRADING_FACTS)
+    names = [_title(f) for f in GRADING_FACTS[:len(REQUIRED_FACTS)] if f in absent]
+    if not derived.size:
+        names.append(_title("household_size"))
+    return tuple(names + [_title(f) for f in GRADING_FACTS[len(REQUIRED_FACTS):] if f in absent])
 
 
 def _category(grade: Grade, household: Household, policy: Policy, findings: list[Finding]) -> str:

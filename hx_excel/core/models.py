@@ -43,9 +43,12 @@ def _listed(list_name: str, value: str | None, info: ValidationInfo) -> str | No
     value = value.strip()
     if not value:
         return None
-    allowed = _policy_of(info).lists.values(list_name)
+    policy = _policy_of(info)
+    allowed = policy.lists.values(list_name)
     if value not in allowed:
-        raise ValueError(f"“{value}”不在可选值中，请从下拉列表选择：{'、'.join(allowed)}")
+        near = policy.nearest(list_name, value)
+        raise ValueError(f"“{value}”不在下拉列表中" + (f"，可能是“{near}”" if near else "")
+                         + f"；请从下拉列表选择：{'、'.join(allowed)}")
     return value
 
 
@@ -135,12 +138,12 @@ class Household(_Model):
 
     # R1 Y1 G1
     annual_net_income: Money | None = Field(default=None, title="家庭年纯收入（元）")
-    rigid_spending_school: Money = Field(default=0, ge=0, title="当年就学刚性支出（元）")
-    rigid_spending_medical: Money = Field(default=0, ge=0, title="当年就医刚性支出（元）")
-    rigid_spending_other: Money = Field(default=0, ge=0, title="当年其他刚性支出（元）")
+    rigid_spending_school: Money = Field(default=0, ge=0, title="就学刚性支出（元）")
+    rigid_spending_medical: Money = Field(default=0, ge=0, title="就医刚性支出（元）")
+    rigid_spending_other: Money = Field(default=0, ge=0, title="其他刚性支出（元）")
     # R2 R3 R6 R7
-    food_clothing_secured: bool | None = Field(default=None, title="吃穿保障")
-    water_secured: bool | None = Field(default=None, title="饮水安全保障")
+    food_clothing_secured: bool | None = Field(default=None, title="吃穿有保障")
+    water_secured: bool | None = Field(default=None, title="饮水安全有保障")
     house_grade: str | None = Field(default=None, title="住房安全等级")
     has_dibao: bool = Field(default=False, title="享受低保")
     # Clerk-typed summaries of member facts (R4 R5 R7); derived facts are compared against them.
@@ -191,6 +194,9 @@ class Household(_Model):
     closed_on: date | None = Field(default=None, title="绿色预警销号日期")
     exit_status: str | None = Field(default=None, title="是否退出监测预警对象")
     note: str = Field(default="", title="备注")
+    # Facts typed so that they could not be read (a value off its list, text in a number cell): a clause needing one
+    # cannot be decided, exactly as if it were blank (grading.missing_facts).
+    unreadable: tuple[str, ...] = Field(default=(), title="填写有误的项")
 
     @field_validator("household_type")
     @classmethod
@@ -223,6 +229,14 @@ class Household(_Model):
     @classmethod
     def _risk_types(cls, values: list[str], info: ValidationInfo) -> list[str]:
         return [v for v in (_listed("risk_types", v, info) for v in values) if v]
+
+    @field_validator("unreadable")
+    @classmethod
+    def _known_fields(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [n for n in names if n not in cls.model_fields]
+        if unknown:
+            raise ValueError(f"不是户的字段：{'、'.join(unknown)}")
+        return names
 
     @property
     def rigid_spending(self) -> Money:

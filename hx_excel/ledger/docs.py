@@ -92,10 +92,10 @@ def formulas_markdown() -> str:
     lines += ["", "## 条件格式：同一身份证号在两行", "", _first_paragraph(f.duplicate_id.__doc__), "",
               "```", "=" + _readable(f.duplicate_id(r)), "```"]
     lines += ["", "## “统计”表", "",
-              "每村的红、黄、绿、无户数、户数、人数、已逾期、不在范围，由隐藏列中的四个 FREQUENCY 数组公式一次算出："
-              "对上面“统计：”开头的四列各数一遍，得到每个编号出现的次数（编号 = 村序号 × 4 + 分级，或村序号），"
-              "各村各项再从中取数；户数 = 红 + 黄 + 绿 + 无。这样改一格只重算这四个数组，而不是每村每项各扫一遍全表。",
-              "", "```", "=IFERROR(FREQUENCY([统计：村与分级]（整列）,{0,1,2,…,163}),0)", "```"]
+              "每村的红、黄、绿、无、待补充户数、户数、人数、已逾期、不在范围，由隐藏列中的四个 FREQUENCY 数组公式一次算出："
+              "对上面“统计：”开头的四列各数一遍，得到每个编号出现的次数（编号 = 村序号 × 5 + 分级，或村序号），"
+              "各村各项再从中取数；户数 = 红 + 黄 + 绿 + 无 + 待补充。这样改一格只重算这四个数组，而不是每村每项各扫一遍全表。",
+              "", "```", "=IFERROR(FREQUENCY([统计：村与分级]（整列）,{0,1,2,…,204}),0)", "```"]
     lines += ["", "## 名称", "", "| 名称 | 含义 |", "|---|---|"]
     lines += [f"| `{name}` | {label}{'：' + note if note else ''} |" for name, label, note in PARAM_ROWS]
     lines += [f"| `{name}` | 值列表 {list_name} 中{_SET_MEANINGS.get(name, '按政策含义选出的值')} |"
@@ -107,7 +107,8 @@ def formulas_markdown() -> str:
 
 _SET_MEANINGS = {
     "SET_OUT_OF_SCHOOL": "不在校的在校生状况（R4）", "SET_SERIOUS_HEALTH": "算作重病的健康状况（R5、S2）",
-    "SET_SEVERE_DISABILITY": "算作重残的残疾等级（R5、S2）", "SET_CAN_WORK": "算作有劳动力的劳动技能（R7）",
+    "SET_SEVERE_DISABILITY": "算作重残的残疾等级（R5、S2）", "SET_CANNOT_WORK": "算作无劳动力的劳动技能（R7）",
+    "SET_NEEDS_HOUSE_GRADE": "须填住房安全等级的户类型（待补充）",
     "SET_UNSAFE_HOUSE": "C、D 级危房（R6）", "SET_POOR_ROAD": "差的入户路（G2）", "SET_PUBLISHED_CLUE": "上级反馈的线索来源（D1）",
     "SET_S1_TYPES": "建档立卡户的户类型（S1、G4）", "SET_S2_TYPES": "重点群体的户类型（S2）",
     "SET_EXITED_POVERTY": "脱贫户的户类型（红色户的监测类别）", "SET_EXITED": "已退出的退出状态（D4–D6）",

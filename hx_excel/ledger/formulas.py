@@ -4,7 +4,7 @@ Every builder returns formula text for one column with "§" standing for the row
 as the defined name `column_name(key)` (F_GRADE …), and each cell of the column holds =F_GRADE. Only the Excel 2010
 function set is used (no IFS, TEXTJOIN, MAXIFS …, nothing needing `_xlfn.`), so Excel 2010+, WPS and LibreOffice
 compute them. Policy numbers come from named cells on the 参数 sheet (P_LINE, P_D1 …) and value-list meanings from
-named subsets on the hidden 值列表 sheet (SET_CAN_WORK …), so editing the workbook's parameters needs no new formulas.
+named subsets on the hidden 值列表 sheet (SET_CANNOT_WORK …), so editing the workbook's parameters needs no new formulas.
 tests/test_ledger_parity.py proves on thousands of households, recalculated by LibreOffice, that these formulas
 agree with `assess` and `plan`.
 
@@ -22,10 +22,18 @@ from typing import Callable
 
 from openpyxl.utils import column_index_from_string as column_number
 
-from hx_excel.core.clauses import CLAUSES, FACTOR_SEPARATOR, GRADING_CLAUSES, label
+from hx_excel.core.clauses import (CERTAIN_RED, CLAUSES, FACTOR_SEPARATOR, GRADING_CLAUSES, INCOMPLETE,
+                                   MISSING_SEPARATOR, label)
+from hx_excel.core.models import Household
 from hx_excel.core.workflow import STEP_TITLES
 
 ROW = "§"
+P_LINE_TITLE = "标准线（“参数”表的核算年度没有）"
+
+
+def _title(field: str) -> str:
+    """A household fact's Chinese title, as the core names it (core.grading.missing_facts)."""
+    return Household.model_fields[field].title
 
 # Policy parameters: named cells on 参数 (written by hx_excel.ledger.template from the policy).
 P_ASOF, P_YEAR, P_LINE, P_MARGIN = "P_ASOF", "P_YEAR", "P_LINE", "P_MARGIN"
@@ -113,22 +121,39 @@ def column_name(key: str) -> str:
 # pieces say each thing once: conditions are computed once into a helper cell when several columns need them, and
 # booleans are added and multiplied (TRUE counts 1) rather than wrapped in IF(…,1,0).
 
+# Typed values are compared trimmed, as the reader reads them: a value pasted with a trailing space ("户主 ") must not
+# break a household.
+# Membership is a search in the list's values joined into one text ("¦a¦b¦", <name>_TEXT on 值列表): FIND compares
+# characters, where MATCH on text compares through the locale's collation, which made the row checks' many
+# membership tests LibreOffice's slowest formulas (benchmarks/README.md, bench_recalc run 14).
+SEP = "¦"
+
+
+def _found(cell: str, name: str) -> str:
+    return f'FIND("{SEP}"&TRIM({cell})&"{SEP}",{name}_TEXT)'
+
+
 def _in_set(cell: str, name: str) -> str:
     """`cell` is one of the values of the named subset (a blank cell is in no subset: see EMPTY_SET)."""
-    return f"ISNUMBER(MATCH({cell},{name},0))"
+    return f"ISNUMBER({_found(cell, name)})"
 
 
 def _yes(cell: str) -> str:
-    return f'{cell}="是"'
+    return f'TRIM({cell})="是"'
 
 
 def _no(cell: str) -> str:
-    return f'{cell}="否"'
+    return f'TRIM({cell})="否"'
+
+
+def _off_list(cell: str, name: str) -> str:
+    """Something is typed, and it is not on the named list."""
+    return f'AND(TRIM({cell})<>"",ISERROR({_found(cell, name)}))'
 
 
 def _head(r: Refs, body: str) -> str:
     """Household results live on the head's row only."""
-    return f'=IF({r("relation")}="户主",{body},"")'
+    return f'=IF({r("is_head")}=1,{body},"")'
 
 
 def _add_days(start: str, days: str) -> str:
@@ -160,11 +185,20 @@ def _rigid(r: Refs) -> str:
 
 
 def _income_known(r: Refs) -> str:
-    return f'ISNUMBER({r("annual_net_income")}),ISNUMBER({r("size")})'
+    return f'AND(ISNUMBER({r("annual_net_income")}),ISNUMBER({r("size")}))'
+
+
+def _if_income(r: Refs, condition: str) -> str:
+    """`condition` on the income, where income and size are numbers (text in the cell is no error: the household is
+    待补充); a 核算年度 without a line counts as 0 and leaves the household 待补充 too."""
+    return f"IF({_income_known(r)},{condition},FALSE)"
+
+
+LINE = f"N({P_LINE})"
 
 
 def _not_exited(r: Refs) -> str:
-    return f'ISNA(MATCH({r("exit_status")},SET_EXITED,0))'
+    return f'NOT({_in_set(r("exit_status"), "SET_EXITED")})'
 
 
 def _monitored(r: Refs) -> str:
@@ -195,16 +229,16 @@ def _r6_raw(r: Refs) -> str:
 def _clause_condition(r: Refs, clause_id: str) -> str:
     """core.grading.assess, clause by clause (see its comments for the decisions). R3-R6 leave out G1's carve-out,
     which `clauses` applies to the four at once."""
-    income, size, line = r("annual_net_income"), r("size"), P_LINE
+    income, size, line = r("annual_net_income"), r("size"), LINE
     return {
-        "R1": f"AND({_income_known(r)},{income}<{line}*{size})",
+        "R1": _if_income(r, f"{income}<{line}*{size}"),
         "R2": _no(r("food_clothing_secured")),
         "R3": _r3_raw(r),
         "R4": _r4_raw(r),
         "R5": _r5_raw(r),
         "R6": _r6_raw(r),
-        "R7": f'AND({_member_count(r, "m_labour_or_blank")}=0,{r("has_dibao")}<>"是")',
-        "Y1": f"AND({_income_known(r)},{income}>={line}*{size},{income}-{_rigid(r)}<{line}*{size})",
+        "R7": f'AND({_member_count(r, "m_person")}>0,{_member_count(r, "m_labour_or_blank")}=0,NOT({_yes(r("has_dibao"))}))',
+        "Y1": _if_income(r, f"AND({income}>={line}*{size},{income}-{_rigid(r)}<{line}*{size})"),
         "Y2": _yes(r("sharp_income_fall")),
         "G1": f'{r("h_g1")}=1',
         "G2": f'OR({_yes(r("poor_hygiene"))},{_in_set(r("access_road"), "SET_POOR_ROAD")},{_no(r("sanitary_toilet"))})',
@@ -218,8 +252,8 @@ def h_g1(r: Refs) -> str:
     """G1: an R3-R6 fact the household can resolve itself, with income clearly above the line after rigid spending."""
     income, size = r("annual_net_income"), r("size")
     raw = f"OR({_r3_raw(r)},{_r4_raw(r)},{_r5_raw(r)},{_r6_raw(r)})"
-    return _head(r, f"AND({raw},{_yes(r('can_self_resolve'))},{_income_known(r)},"
-                    f"{income}-{_rigid(r)}>={P_MARGIN}*{P_LINE}*{size})*1")
+    return _head(r, f"AND({raw},{_yes(r('can_self_resolve'))},"
+                    f"{_if_income(r, f'{income}-{_rigid(r)}>={P_MARGIN}*{LINE}*{size}')})*1")
 
 
 # ---- official columns and the clauses behind them ------------------------------------------------------------
@@ -231,6 +265,7 @@ assert [CLAUSES[c].grade for c in GRADING_CLAUSES] == sorted(
 assert all(c.startswith(_GRADE_LETTERS[CLAUSES[c].grade]) for c in GRADING_CLAUSES)
 assert not any(a != b and b.startswith(a) for a in GRADING_CLAUSES for b in GRADING_CLAUSES)
 assert not any(f" {c}" in label(other) for c in GRADING_CLAUSES for other in GRADING_CLAUSES)
+assert len({g[0] for g in ("红", "黄", "绿", "无", INCOMPLETE)}) == 5
 
 
 def seq(r: Refs) -> str:
@@ -253,18 +288,60 @@ def clauses(r: Refs) -> str:
 
 
 def grade(r: Refs) -> str:
-    """Precedence red > yellow > green > none (policy.md, Decisions): the grade of the first clause that holds."""
+    """Precedence red > yellow > green > none (policy.md, Decisions): the grade of the first clause that holds; 待补充
+    while a fact some clause needs is missing (`h_missing`), unless a red clause holds that none could undo."""
     ids = r("clauses")
     letters, grades = "".join(_GRADE_LETTERS.values()), "".join(_GRADE_LETTERS)
-    return _head(r, f'IF({ids}="","无",MID("{grades}",FIND(LEFT({ids}),"{letters}"),1))')
+    certain = "+".join(f'ISNUMBER(FIND(" {c} "," "&{ids}&" "))' for c in CERTAIN_RED)
+    return _head(r, f'IF(AND({r("h_missing")}<>"",{certain}=0),"{INCOMPLETE}",'
+                    f'IF({ids}="","无",MID("{grades}",FIND(LEFT({ids}),"{letters}"),1)))')
 
 
 def factors(r: Refs) -> str:
-    """core.clauses.factor_text: each clause that holds with its label, from `clauses` (blank on member rows)."""
+    """core.clauses.factor_text: each clause that holds with its label, from `clauses` (blank on member rows); for a
+    household 待补充, the facts it needs."""
     text = f'" "&{r("clauses")}'
     for c in GRADING_CLAUSES:
         text = f'SUBSTITUTE({text}," {c}","{FACTOR_SEPARATOR}{label(c)}")'
-    return f"=MID({text},{len(FACTOR_SEPARATOR) + 1},999)"
+    return (f'=IF({r("grade")}="{INCOMPLETE}","{INCOMPLETE}："&{r("h_missing")},'
+            f'MID({text},{len(FACTOR_SEPARATOR) + 1},999))')
+
+
+def h_missing(r: Refs) -> str:
+    """Head rows: the facts a clause needs that are blank or unreadable, by title and in the order of
+    core.grading.missing_facts, joined by 、; then what only the sheet can lack (户编号, the year's line)."""
+    def needed(key: str, condition: str) -> str:
+        return f'IF({condition},"{MISSING_SEPARATOR}{_title(key)}","")'
+
+    def yes_no_unreadable(key: str) -> str:
+        return _off_list(r(key), "LIST_YES_NO")
+
+    def number_unreadable(key: str) -> str:
+        return f'AND({r(key)}<>"",NOT(ISNUMBER({r(key)})))'
+
+    house = r("house_grade")
+    checks = [
+        needed("household_type", f'OR(TRIM({r("household_type")})="",{_off_list(r("household_type"), "LIST_household_types")})'),
+        needed("annual_net_income", f'NOT(ISNUMBER({r("annual_net_income")}))'),
+        needed("food_clothing_secured", f'NOT(OR({_yes(r("food_clothing_secured"))},{_no(r("food_clothing_secured"))}))'),
+        needed("water_secured", f'NOT(OR({_yes(r("water_secured"))},{_no(r("water_secured"))}))'),
+        f'IF(AND({r("household_id")}<>"",NOT(ISNUMBER({r("size")}))),"{MISSING_SEPARATOR}{_title("household_size")}","")',
+        *(needed(k, number_unreadable(k)) for k in ("rigid_spending_school", "rigid_spending_medical", "rigid_spending_other")),
+        needed("house_grade", f'OR({_off_list(house, "LIST_house_grades")},AND(TRIM({house})="",'
+                              f'{_in_set(r("household_type"), "SET_NEEDS_HOUSE_GRADE")}))'),
+        *(needed(k, yes_no_unreadable(k)) for k in ("has_dibao", "sharp_income_fall", "can_self_resolve", "poor_hygiene")),
+        needed("access_road", _off_list(r("access_road"), "LIST_access_roads")),
+        *(needed(k, yes_no_unreadable(k)) for k in ("sanitary_toilet", "subsidies_undelivered", "files_incomplete",
+                                                     "low_policy_awareness")),
+        f'IF({r("household_id")}="","{MISSING_SEPARATOR}户编号","")',
+        f'IF(ISNUMBER({P_LINE}),"","{MISSING_SEPARATOR}{P_LINE_TITLE}")',
+    ]
+    return _head(r, f'MID({"&".join(checks)},{len(MISSING_SEPARATOR) + 1},999)')
+
+
+def is_head(r: Refs) -> str:
+    """1 on a head row: 与户主关系 is 户主, spaces around it or not. Every household result reads this one cell."""
+    return f'=(TRIM({r("relation")})="户主")*1'
 
 
 # ---- member facts (every row) --------------------------------------------------------------------------------
@@ -314,11 +391,12 @@ def m_code(r: Refs) -> str:
     terms = [
         f'AND({a}<>"",{_in_set(r("school"), "SET_OUT_OF_SCHOOL")},{a}>={P_AGE_MIN},{a}<={P_AGE_MAX})',       # R4
         f'{seriously}*({place["m_severe"]}+({_no(r("insured"))})*{place["m_uninsured_ill"]})',                 # S2, R5
-        f'OR({_in_set(r("labour"), "SET_CAN_WORK")},{r("labour")}="")*{place["m_labour_or_blank"]}',          # R7
+        # R7: a member counts as able unless the labour typed says not (blank or off the list: not known, as the core)
+        f'NOT({_in_set(r("labour"), "SET_CANNOT_WORK")})*{place["m_labour_or_blank"]}',
         f'AND({a}<>"",{a}>={P_ELDERLY})*{place["m_elderly"]}',                                               # S2
         f'OR({r("measure_text")}<>"",{r("measure_category")}<>"")*{place["m_measure"]}',                     # D3
         place["m_person"],
-        f'({r("relation")}="户主")*{place["m_head"]}',
+        f'{r("is_head")}*{place["m_head"]}',
     ]
     return "=" + "+".join(terms)
 
@@ -326,7 +404,8 @@ def m_code(r: Refs) -> str:
 def hh_members(r: Refs) -> str:
     """The packed member facts of the household (see PACKED_FACTS), summed over the rows under its head that carry
     its 户编号: one SUMIF over HOUSEHOLD_ROWS rows."""
-    return _head(r, f'SUMIF({r.window("household_id")},{r("household_id")},{r.window("m_code")})')
+    hid = r("household_id")
+    return _head(r, f'IF({hid}="",0,SUMIF({r.window("household_id")},{hid},{r.window("m_code")}))')
 
 
 def block_start(r: Refs) -> str:
@@ -354,11 +433,11 @@ def size(r: Refs) -> str:
 
 
 def income_per_head(r: Refs) -> str:
-    return f'=IF(AND({_income_known(r)}),{r("annual_net_income")}/{r("size")},"")'
+    return f'=IF({_income_known(r)},{r("annual_net_income")}/{r("size")},"")'
 
 
 def after_rigid_per_head(r: Refs) -> str:
-    return f'=IF(AND({_income_known(r)}),({r("annual_net_income")}-{_rigid(r)})/{r("size")},"")'
+    return f'=IF({_income_known(r)},({r("annual_net_income")}-{_rigid(r)})/{r("size")},"")'
 
 
 def category(r: Refs) -> str:
@@ -407,12 +486,18 @@ def _followed(r: Refs) -> str:
 def _monthly_due(r: Refs, last_key: str) -> str:
     """core.workflow._monthly: the end of the month after the last one, or of the anchor's month."""
     last = r(last_key)
-    anchor = f'IF({r("entered_on")}<>"",{r("entered_on")},IF({r("household_check_on")}<>"",{r("household_check_on")},{P_ASOF}))'
-    return f'IF({last}<>"",EOMONTH({last},{P_MONTHS}),EOMONTH({anchor},0))'
+    anchor = (f'IF(ISNUMBER({r("entered_on")}),{r("entered_on")},'
+              f'IF(ISNUMBER({r("household_check_on")}),{r("household_check_on")},{P_ASOF}))')
+    return f'IF(ISNUMBER({last}),EOMONTH({last},{P_MONTHS}),EOMONTH({anchor},0))'
+
+
+def _undated(cell: str) -> str:
+    """No date in `cell`: blank, or text (which the row check reports)."""
+    return f"NOT(ISNUMBER({cell}))"
 
 
 def _done_this_month(cell: str) -> str:
-    return f'AND({cell}<>"",YEAR({cell})=YEAR({P_ASOF}),MONTH({cell})=MONTH({P_ASOF}))'
+    return f'IF(ISNUMBER({cell}),AND(YEAR({cell})=YEAR({P_ASOF}),MONTH({cell})=MONTH({P_ASOF})),FALSE)'
 
 
 def visit_due(r: Refs) -> str:
@@ -423,17 +508,18 @@ def elimination_earliest(r: Refs) -> str:
     """D5: six months of stable income (EDATE clamps to the month's end like core.days.months_after)."""
     stable = r("income_stable_since")
     active = f"OR({_monitored(r)},{_elimination_started(r)})"
-    return f'=IF(AND({stable}<>"",{active}),EDATE({stable},{P_STABLE}),"")'
+    return f'=IF(AND(ISNUMBER({stable}),{active}),EDATE({stable},{P_STABLE}),"")'
 
 
 # Dated steps still open, one hidden column each, in core.workflow's step order; the next step is the earliest.
 # Their sources are blank on member rows, so they are too.
 def due_d1_open(r: Refs) -> str:
-    return f'=IF(AND({r("d1_due")}<>"",{r("household_check_on")}=""),{r("d1_due")},"")'
+    return f'=IF(AND({r("d1_due")}<>"",{_undated(r("household_check_on"))}),{r("d1_due")},"")'
 
 
 def due_contact_open(r: Refs) -> str:
-    return f'=IF(AND({r("d3_due")}<>"",{r("contact_assigned_on")}="",{r("contact_name")}=""),{r("d3_due")},"")'
+    return (f'=IF(AND({r("d3_due")}<>"",{_undated(r("contact_assigned_on"))},{r("contact_name")}=""),'
+            f'{r("d3_due")},"")')
 
 
 def due_measures_open(r: Refs) -> str:
@@ -460,7 +546,7 @@ def h_clue_start(r: Refs) -> str:
 
 def h_monitored(r: Refs) -> str:
     """Entered into the national system and not exited (D3-D5)."""
-    return _head(r, f'AND({r("entered_on")}<>"",{_not_exited(r)})*1')
+    return _head(r, f'AND(ISNUMBER({r("entered_on")}),{_not_exited(r)})*1')
 
 
 def h_elim_started(r: Refs) -> str:
@@ -502,7 +588,7 @@ def _first_open(clause: str, steps: list[tuple[str, str]], otherwise: str) -> st
 def next_step(r: Refs) -> str:
     """core.workflow.Plan.next_step: the open step with the earliest deadline, else the first open step in order."""
     def blank(key: str) -> str:
-        return f'{r(key)}=""'
+        return _undated(r(key))   # a date typed as text is no date, as the reader reads it
 
     def notice_done(end_key: str, full_end_key: str) -> str:
         return f"AND(ISNUMBER({r(end_key)}),{r(end_key)}>={r(full_end_key)})"
@@ -518,7 +604,8 @@ def next_step(r: Refs) -> str:
         ("district_approval", blank("district_approval_on")),
     ], _step("D2", "entry"))
     close = (f'IF(AND({blank("entered_on")},{_not_exited(r)},{r("grade")}="无",'
-             f'OR({r("household_check_on")}<>"",{r("last_visit_on")}<>""),{blank("closed_on")}),{_step("D6", "close")},"")')
+             f'OR(ISNUMBER({r("household_check_on")}),ISNUMBER({r("last_visit_on")})),{blank("closed_on")}),'
+             f'{_step("D6", "close")},"")')
     elimination = _first_open("D5", [
         ("elimination_check", blank("elimination_check_on")),
         ("elimination_notice", f'NOT({notice_done("elimination_notice_end_on", "e_notice_full_end")})'),
@@ -528,7 +615,7 @@ def next_step(r: Refs) -> str:
     ], close)
     undated = _if_chain([
         (chain, identification),
-        (f'AND(OR({_monitored(r)},{_elimination_started(r)}),{r("elimination_nominated_on")}="")',
+        (f'AND(OR({_monitored(r)},{_elimination_started(r)}),{blank("elimination_nominated_on")})',
          _step("D5", "elimination_nomination")),
         (_elimination_started(r), elimination),
     ], close)
@@ -587,39 +674,89 @@ def _messages(checks: list[tuple[str, str]]) -> str:
     return "&".join(f'IF({condition},{_message(message)},"")' for condition, message in checks)
 
 
-def row_check(r: Refs) -> str:
-    """What to fix on this row, in Chinese; blank when nothing was found. Household checks run on head rows only, and
-    read the household through its window (HOUSEHOLD_ROWS). Duplicate ID numbers are a conditional format
-    (`duplicate_id`), not a message: finding them means searching the sheet."""
-    ident, hid = r("m_id"), r("household_id")
-    bad_id = (f'IF(AND({ident}<>"",{r("m_id_ok")}=0),IF(LEN({ident})=15,{_message("身份证号为旧 15 位，请换成 18 位")},'
-              f'{_message("身份证号有误（位数、出生日期或校验码）")}),"")')
-    same_sex_spouse = (f'AND({r("sex")}<>"",SUMPRODUCT(({r.window("household_id")}={hid})'
-                       f'*ISNUMBER(MATCH({r.window("relation")},SET_SPOUSE_RELATIONS,0))*({r.window("sex")}={r("sex")}))>0)')
-    every_row = [
+def _list_checks(r: Refs, level: str) -> list[tuple[str, str]]:
+    """A value off its list, for each list and 是/否 column of `level`: the column, what was typed, and what it
+    probably means (ALIAS_<list> on 值列表, from the policy's aliases)."""
+    from hx_excel.ledger.schema import COLUMNS   # the schema imports this module
+    checks = []
+    for column in COLUMNS:
+        if column.kind != "input" or column.multiple or (column.level == "household") != (level == "household"):
+            continue
+        if column.type == "bool":
+            name = "YES_NO"
+        elif column.type == "list" and column.values != "villages":
+            name = column.values
+        else:
+            continue
+        cell = r(column.key)
+        hint = f'IFERROR("，可能是“"&VLOOKUP(TRIM({cell}),ALIAS_{name},2,FALSE)&"”","")'
+        checks.append((_off_list(cell, f"LIST_{name}"),
+                       f'"；“{column.header}”填了“"&TRIM({cell})&"”，不在下拉列表中"&{hint}'))
+    return checks
+
+
+def _typed_as_text(r: Refs, level: str) -> list[tuple[str, str]]:
+    """Text in a date or number cell of `level`, naming the column."""
+    from hx_excel.ledger.schema import COLUMNS
+    checks = []
+    for column in COLUMNS:
+        if column.kind != "input" or (column.level == "household") != (level == "household"):
+            continue
+        if column.type == "date":
+            checks.append((f"ISTEXT({r(column.key)})", f"“{column.header}”写成了文字，请按 2022-07-15 的格式输入日期"))
+        elif column.type == "number":
+            checks.append((f"ISTEXT({r(column.key)})", f"“{column.header}”不是数字，请只填数字（元），不带单位或文字"))
+    return checks
+
+
+def check_member(r: Refs) -> str:
+    """Every row: what to fix in the row's own cells, each message led by "；" (row_check joins the two parts; one
+    formula holding both would pass Excel's 8,192 characters)."""
+    ident, hid, typed_id = r("m_id"), r("household_id"), r("id_number")
+    bad_id = (f'IF(ISNUMBER({typed_id}),{_message("身份证号存成了数字，末几位已丢失：请把单元格设为文本，对照身份证重新录入")},'
+              f'IF(AND({ident}<>"",{r("m_id_ok")}=0),IF(LEN({ident})=15,{_message("身份证号为旧 15 位，请换成 18 位")},'
+              f'{_message("身份证号有误（位数、出生日期或校验码）")}),""))')
+    checks = [
         (f'{hid}=""', "户编号未填"),
         (f'{r("name")}=""', "姓名未填"),
-        (f'{r("relation")}=""', "与户主关系未填"),
-        (f'{r("id_number")}=""', "身份证号未填"),
-        (f'{r("labour")}=""', "劳动技能未填"),
-        (f'AND({r("relation")}<>"户主",{r("block_start")}=1)',
+        (f'TRIM({r("relation")})=""', "与户主关系未填"),
+        (f'{typed_id}=""', "身份证号未填"),
+        (f'TRIM({r("labour")})=""', "劳动技能未填"),
+        (f'AND({r("is_head")}=0,{r("block_start")}=1)',
          "不在本户户主行之下：同户各行须相连、户主行在最前（按户编号排序，再把户主行移到本户第一行）"),
-        (_in_set(f'{r("relation")}&"|"&{r("sex")}', "SET_RELATION_SEX_CONFLICTS"), "与户主关系与身份证性别不符"),
-        # the date columns of 线索与流程 are contiguous, from 措施明确日期 to 绿色销号日期
-        (f'OR({_has_text(r.span("measure_decided_on", "closed_on"))},ISTEXT({r("measure_completed_on")}))',
-         "日期列中有文字，请按 2022-07-15 的格式输入日期"),
-        (f'AND({r("measure_text")}<>"",{r("measure_category")}="")', "措施类别未填"),
+        (_in_set(f'TRIM({r("relation")})&"|"&{r("sex")}', "SET_RELATION_SEX_CONFLICTS"), "与户主关系与身份证性别不符"),
+        *_list_checks(r, "member"),
+        *_typed_as_text(r, "member"),
+        (f'AND({r("measure_text")}<>"",TRIM({r("measure_category")})="")', "措施类别未填"),
+        (_off_list(r("village"), "VILLAGES"), "村不在“参数”表的村名单中：请先在参数表填写本乡镇的村名单"),
     ]
-    head_rows = [
+    unused = f'({r("name")}&{typed_id}&{hid}&{r("relation")})=""'
+    return f'=IF({unused},"",{_messages(checks[:4])}&{bad_id}&{_messages(checks[4:])})'
+
+
+def check_household(r: Refs) -> str:
+    """Head rows: what to fix in the household's facts and its workflow dates, each message led by "；"."""
+    hid = r("household_id")
+    same_sex_spouse = (f'AND({r("sex")}<>"",SUMPRODUCT(({r.window("household_id")}={hid})'
+                       f'*{_in_set(r.window("relation"), "SET_SPOUSE_RELATIONS")}*({r.window("sex")}={r("sex")}))>0)')
+    # a deadline in working days that the hidden 日历 cannot count: its year's holidays are not known
+    uncounted = ",".join(f'AND(ISNUMBER({r(start)}),{r(due)}="")' for start, due in (
+        ("h_clue_start", "d1_due"), ("entered_on", "d3_due"), ("notice_start_on", "notice_full_end"),
+        ("elimination_notice_start_on", "e_notice_full_end")))
+    checks = [
         (f'{r("block_start")}=0', "户主行之上还有本户的行：户主行须在本户第一行"),
         (f'{_member_count(r, "m_head")}>1', "本户有多名户主"),
         (f'{r("household_id", HOUSEHOLD_ROWS)}={hid}',
          f"本户超过 {HOUSEHOLD_ROWS} 行，第 {HOUSEHOLD_ROWS + 1} 行起未计入本户（请核对户编号）"),
         (same_sex_spouse, "配偶与户主性别相同"),
-        (f'{r("household_type")}=""', "户类型未填"),
+        (f'TRIM({r("household_type")})=""', "户类型未填"),
         (f'{r("annual_net_income")}=""', "家庭年纯收入未填"),
-        (_has_text(r.span("annual_net_income", "rigid_spending_other")), "收入或刚性支出不是数字"),
-        (f'OR({r("food_clothing_secured")}="",{r("water_secured")}="")', "吃穿、饮水是否有保障未填"),
+        (f'OR(TRIM({r("food_clothing_secured")})="",TRIM({r("water_secured")})="")', "吃穿、饮水是否有保障未填"),
+        *_list_checks(r, "household"),
+        *_typed_as_text(r, "household"),
+        (f"NOT(ISNUMBER({P_LINE}))", "“参数”表的核算年度没有标准线：请在参数表的标准线表中补上该年度"),
+        (f"AND({P_WORKING},OR({uncounted}))",
+         "工作日期限算不出：隐藏的“日历”表没有这一年的放假安排，请在政策参数中补上（[calendar.年份]）后重新生成台账"),
         (_out_of_order(r, ["household_check_on", "application_on", "notice_start_on", "township_review_on",
                            "district_approval_on", "entered_on"]), "D2 识别程序日期顺序有误"),
         *_notice_problems(r, "D2", "notice_start_on", "notice_end_on", "township_review_on", P_D2, "notice_full_end"),
@@ -629,27 +766,35 @@ def row_check(r: Refs) -> str:
         *_notice_problems(r, "D5", "elimination_notice_start_on", "elimination_notice_end_on",
                           "elimination_township_review_on", P_ENOTICE, "e_notice_full_end"),
     ]
-    text = f'{_messages(every_row[:4])}&{bad_id}&{_messages(every_row[4:])}&IF({r("relation")}="户主",{_messages(head_rows)},"")'
-    unused = f'({r("name")}&{r("id_number")}&{hid}&{r("relation")})=""'
-    return f'=IF({unused},"",MID({text},2,999))'
+    return _head(r, _messages(checks))
+
+
+def row_check(r: Refs) -> str:
+    """What to fix on this row, in Chinese; blank when nothing was found: the row's own checks, then, on a head row,
+    the household's. Duplicate ID numbers are a conditional format (`duplicate_id`), not a message: finding them
+    means searching the sheet."""
+    return f'=MID({r("check_member")}&{r("check_household")},2,999)'
 
 
 # ---- what 统计 counts ---------------------------------------------------------------------------------------------
 # 统计 counts every village's households by grade, its people, its overdue and its out-of-scope households with one
 # FREQUENCY over each of these columns (see template._write_stats), a single pass over the sheet, instead of one
 # COUNTIFS scan of the whole sheet per village and figure after every edit. Each holds a small whole number per row.
-STAT_GRADES = "红黄绿无"
+STAT_GRADES = ("红", "黄", "绿", "无", INCOMPLETE)
 
 
 def s_village(r: Refs) -> str:
     """The row's village by its place in 参数's village list (1–40); 0 for a village not listed, or none."""
     village = r("village")
-    return f'=IF({village}="",0,IFERROR(MATCH({village},VILLAGES,0),0))'
+    # the slot is the number of separators up to where the village is found
+    at = _found(village, "VILLAGES")
+    return f'=IF(TRIM({village})="",0,IFERROR({at}-LEN(SUBSTITUTE(LEFT(VILLAGES_TEXT,{at}),"{SEP}","")),0))'
 
 
 def s_grade(r: Refs) -> str:
-    """Head rows: village × 4 + the grade's place in 红黄绿无 (0–3)."""
-    return _head(r, f'{r("s_village")}*{len(STAT_GRADES)}+FIND({r("grade")},"{STAT_GRADES}")-1')
+    """Head rows: village × 5 + the grade's place in 红 黄 绿 无 待补充 (0–4)."""
+    firsts = "".join(g[0] for g in STAT_GRADES)   # each grade's first character is its own
+    return _head(r, f'{r("s_village")}*{len(STAT_GRADES)}+FIND(LEFT({r("grade")}),"{firsts}")-1')
 
 
 def s_person(r: Refs) -> str:
@@ -683,7 +828,8 @@ SETS: dict[str, tuple[str, Callable[[object], bool], Callable[[object], str]]] =
     "SET_OUT_OF_SCHOOL": ("school", lambda e: e.out_of_school, _value),              # R4
     "SET_SERIOUS_HEALTH": ("health", lambda e: e.serious, _value),                   # R5
     "SET_SEVERE_DISABILITY": ("disability", lambda e: e.severe, _value),             # R5
-    "SET_CAN_WORK": ("labour", lambda e: e.can_work, _value),                        # R7
+    "SET_CANNOT_WORK": ("labour", lambda e: not e.can_work, _value),                 # R7
+    "SET_NEEDS_HOUSE_GRADE": ("household_types", lambda e: e.needs_house_grade, _value),  # 待补充 (R6)
     "SET_UNSAFE_HOUSE": ("house_grades", lambda e: e.unsafe, _value),                # R6
     "SET_POOR_ROAD": ("access_roads", lambda e: e.poor, _value),                     # G2
     "SET_PUBLISHED_CLUE": ("clue_channels", lambda e: e.published, _value),          # D1

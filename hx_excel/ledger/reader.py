@@ -14,7 +14,7 @@ from hx_excel.files.inputs import InputFileError
 from hx_excel.core.models import Household, HouseholdDataError
 from hx_excel.ledger.cells import CellError, from_cell
 from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, HEADER_ROW, SHEET, column_letter
-from hx_excel.policy import Policy
+from hx_excel.policy import YES_NO, Policy
 
 INPUT_COLUMNS = tuple(c for c in COLUMNS if c.kind == "input")
 
@@ -123,28 +123,42 @@ def read_rows(numbered_rows, policy: Policy) -> LedgerRead:
     return result
 
 
+UNREADABLE = "unreadable"   # read_row: the keys of a row's cells that could not be read (not a column key)
+
+
+def off_list(column, value: str, policy: Policy) -> str:
+    """What to tell a clerk whose value is not on the column's list: what it probably means, else the choices."""
+    list_name = YES_NO if column.type == "bool" else column.values
+    near = policy.nearest(list_name, value)
+    allowed = ("是", "否") if column.type == "bool" else policy.lists.values(column.values)
+    hint = f"，可能是“{near}”" if near else f"（可选：{'、'.join(allowed[:8])}{'…' if len(allowed) > 8 else ''}）"
+    return f"“{value}”不在下拉列表中{hint}；请从下拉列表选择"
+
+
 def read_row(number: int, values, positions, policy: Policy, problems: list[Problem]) -> dict[str, Any]:
-    """One row's typed input cells (schema key → model value); each faulty cell becomes a Problem and is left out."""
+    """One row's typed input cells (schema key → model value); each faulty cell becomes a Problem and is left out,
+    its key listed under UNREADABLE (a household fact that could not be read is not a blank one: grading says so)."""
     typed: dict[str, Any] = {}
+
+    def fault(column, message: str) -> None:
+        problems.append(Problem(SHEET, number, column.header, message))
+        typed.setdefault(UNREADABLE, []).append(column.key)
+
     for index, column in positions:
         raw = values[index] if index < len(values) else None
         try:
             value = from_cell(column, raw)
         except CellError as exc:
-            problems.append(Problem(SHEET, number, column.header, str(exc)))
+            fault(column, off_list(column, str(raw).strip(), policy) if column.type == "bool" else str(exc))
             continue
         if value is None:
             continue
         if column.type == "list" and column.values != "villages":
             allowed = policy.lists.values(column.values)
-            for item in value if isinstance(value, list) else [value]:
-                if item not in allowed:
-                    problems.append(Problem(SHEET, number, column.header,
-                                            f"“{item}”不在可选值中，请从下拉列表选择（{'、'.join(allowed[:8])}…）"))
-                    break
-            else:
-                typed[column.key] = value
-            continue
+            wrong = next((item for item in (value if isinstance(value, list) else [value]) if item not in allowed), None)
+            if wrong is not None:
+                fault(column, off_list(column, wrong, policy))
+                continue
         typed[column.key] = value
     return typed
 
@@ -168,6 +182,8 @@ def build_household(household_id: str, rows: list[tuple[int, dict[str, Any]]], p
         source, _, name = (column.field or "").partition(".")
         if source == "household" and column.key in head:
             data[name] = head[column.key]
+    data["unreadable"] = tuple(c.field.partition(".")[2] for c in INPUT_COLUMNS
+                               if c.key in head.get(UNREADABLE, ()) and c.field.startswith("household."))
     for _, values in rows:
         data["members"].append({c.field.partition(".")[2]: values[c.key] for c in INPUT_COLUMNS
                                 if c.field.startswith("member.") and c.key in values})

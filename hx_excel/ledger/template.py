@@ -26,7 +26,7 @@ from hx_excel.ledger.cells import put
 from hx_excel.ledger import schema
 from hx_excel.ledger.schema import column_letter as letter
 from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, GROUP_ROW, HEADER_ROW, SHEET, TITLE, TITLE_ROW
-from hx_excel.policy import Policy
+from hx_excel.policy import YES_NO, Policy
 
 GUIDE, PARAMS, STATS, LISTS, CALENDAR = "填表说明", "参数", "统计", "值列表", "日历"
 DEFAULT_ROWS = 1000
@@ -39,7 +39,7 @@ GROUP_COLOURS = {
     schema.OFFICIAL: "DDEBF7", schema.HOUSEHOLD: "E2EFDA", schema.MEMBER: "FFF2CC", schema.WORKFLOW: "FCE4D6",
     schema.RESULTS: "EDEDED", schema.HELPERS: "F2F2F2",
 }
-GRADE_FILLS = {"红": "FF7C80", "黄": "FFE699", "绿": "A9D08E"}
+GRADE_FILLS = {"红": "FF7C80", "黄": "FFE699", "绿": "A9D08E", "待补充": "D9D2E9"}
 INVALID_FILL = PatternFill("solid", fgColor="FFC7CE")
 DUE_SOON_FILL = PatternFill("solid", fgColor="FFE699")
 DUPLICATE_FILL = PatternFill("solid", fgColor="F4B084", bgColor="F4B084")
@@ -116,7 +116,7 @@ PARAM_ROWS = (  # name, label, clause/help
     ("P_TOWNSHIP", "乡镇", "本台账所属乡（镇、街道）"),
     ("P_COUNTY", "区县", ""),
     ("P_YEAR", "核算年度", "R1 Y1 G1 使用该年度的标准线"),
-    ("P_LINE", "年人均纯收入标准线（元）", "按核算年度从下表查出；未配置的年度显示 #N/A"),
+    ("P_LINE", "年人均纯收入标准线（元）", "按核算年度从下表查出；表中没有该年度时显示“未配置”，各户分级为“待补充”"),
     ("P_MARGIN", "G1 明显高于倍数", "扣除刚性支出后人均 ≥ 倍数 × 标准线"),
     ("P_ASOF", "评估日期", "默认 =TODAY()；可改填某一天以回看当日状态"),
     ("P_AGE_MIN", "义务教育起始年龄", "R4"),
@@ -143,7 +143,7 @@ def _write_params(wb: Workbook, ws: Worksheet, policy: Policy, *, township: str,
     lines_ref = f"$A${lines_first}:$B${lines_first + len(lines) - 1}"
     values = {
         "P_TOWNSHIP": township, "P_COUNTY": county, "P_YEAR": year,
-        "P_LINE": f"=VLOOKUP(P_YEAR,{lines_ref},2,FALSE)", "P_MARGIN": g.g1_margin_multiple,
+        "P_LINE": f'=IFERROR(VLOOKUP(P_YEAR,{lines_ref},2,FALSE),"未配置")', "P_MARGIN": g.g1_margin_multiple,
         "P_ASOF": as_of or "=TODAY()", "P_AGE_MIN": g.compulsory_school_age_min, "P_AGE_MAX": g.compulsory_school_age_max,
         "P_ELDERLY": g.elderly_age, "P_MODE": "工作日" if d.day_mode == "working" else "自然日",
         "P_D1": d.household_check_days, "P_D2": d.public_notice_days, "P_D3": d.contact_and_measures_days,
@@ -179,6 +179,13 @@ def _write_params(wb: Workbook, ws: Worksheet, policy: Policy, *, township: str,
         cell = put(ws, 3 + offset, 5, villages[offset] if offset < len(villages) else None)
         cell.protection = UNLOCKED
     _name(wb, "VILLAGES", PARAMS, f"$E$3:$E${2 + VILLAGE_SLOTS}")
+    # the village list joined into one text ("¦龙井村¦北街社区¦¦…"), one slot each, for the formulas (f.SEP)
+    text_row = 4 + VILLAGE_SLOTS
+    ws.cell(text_row - 1, 5, "村名单连成一串（自动，供公式查找）")
+    separator = f'&"{f.SEP}"&'
+    ws.cell(text_row, 5, f'="{f.SEP}"&' + separator.join(f"TRIM($E${3 + i})" for i in range(VILLAGE_SLOTS))
+            + f'&"{f.SEP}"').protection = Protection(locked=True)
+    _name(wb, "VILLAGES_TEXT", PARAMS, f"$E${text_row}")
     for col, width in zip("ABCDE", (26, 14, 44, 3, 16)):
         ws.column_dimensions[col].width = width
     _fit_width(ws)
@@ -189,6 +196,7 @@ def _write_params(wb: Workbook, ws: Worksheet, policy: Policy, *, township: str,
 
 def _write_lists(wb: Workbook, ws: Worksheet, policy: Policy) -> None:
     names = [(f"LIST_{name}", policy.lists.values(name)) for name in type(policy.lists).model_fields]
+    names.append(("LIST_YES_NO", BOOL_VALUES))
     # a subset the policy leaves empty holds f.EMPTY_SET, so that no lookup of a blank cell can match it
     names += [(set_name, tuple(value(e) for e in getattr(policy.lists, list_name) if keep(e)) or (f.EMPTY_SET,))
               for set_name, (list_name, keep, value) in f.SETS.items()]
@@ -198,6 +206,27 @@ def _write_lists(wb: Workbook, ws: Worksheet, policy: Policy) -> None:
             put(ws, row, col, value)   # a policy file's value: text, never a formula
         column = get_column_letter(col)
         _name(wb, name, LISTS, f"${column}$2:${column}${max(2, len(values) + 1)}")
+    # <name>_TEXT: the same values joined into one text, "¦a¦b¦", for the formulas' membership tests (f.SEP)
+    text_row = max(len(values) for _, values in names) + 3
+    ws.cell(text_row - 1, 1, "以下各格：上面各列的值连成一串，供公式查找（勿改）")
+    for col, (name, values) in enumerate(names, start=1):
+        column = get_column_letter(col)
+        cells = [f"${column}${row}" for row in range(2, len(values) + 2)]
+        separator = f'&"{f.SEP}"&'
+        ws.cell(text_row, col, f'="{f.SEP}"&' + separator.join(cells) + f'&"{f.SEP}"')
+        _name(wb, f"{name}_TEXT", LISTS, f"${column}${text_row}")
+    # ALIAS_<list>: other ways of writing its values → the value meant, for the row check's "可能是" (policy.aliases)
+    col = len(names) + 1
+    for list_name in (*type(policy.lists).model_fields, YES_NO):
+        table = policy.aliases.get(list_name, {}) or {f.EMPTY_SET: f.EMPTY_SET}
+        ws.cell(1, col, f"ALIAS_{list_name}")
+        for row, (written, meant) in enumerate(table.items(), start=2):
+            put(ws, row, col, written)
+            put(ws, row, col + 1, meant)
+        first, second = get_column_letter(col), get_column_letter(col + 1)
+        _name(wb, f"ALIAS_{'YES_NO' if list_name == YES_NO else list_name}", LISTS,
+              f"${first}$2:${second}${len(table) + 1}")
+        col += 2
 
 
 def _write_calendar(wb: Workbook, ws: Worksheet, policy: Policy) -> None:
@@ -403,7 +432,7 @@ def _conditional_formats(ws: Worksheet, last_row: int) -> None:
 
 # ---- 统计 --------------------------------------------------------------------------------------------------
 
-STATS_COLUMNS = ("村（居）", "红", "黄", "绿", "无", "户数", "人数", "已逾期", "不在范围")
+STATS_COLUMNS = ("村（居）", *f.STAT_GRADES, "户数", "人数", "已逾期", "不在范围")
 
 
 def _write_stats(ws: Worksheet, last_row: int) -> None:
@@ -434,7 +463,7 @@ def _write_stats(ws: Worksheet, last_row: int) -> None:
     for column, key in ((count_person, "s_person"), (count_overdue, "s_overdue"), (count_out, "s_out_of_scope")):
         frequency(column, key, bins_village, slots)
     for column, label in zip((bins_grade, count_grade, bins_village, count_person, count_overdue, count_out),
-                             ("（辅助）村×4+分级", "各码户数", "（辅助）村序号", "各村人数", "各村已逾期", "各村不在范围")):
+                             ("（辅助）村×5+分级", "各码户数", "（辅助）村序号", "各村人数", "各村已逾期", "各村不在范围")):
         ws[f"{column}2"] = label
         ws.column_dimensions[column].hidden = True
 

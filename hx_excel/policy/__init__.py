@@ -6,6 +6,7 @@ key, lists are replaced whole). Nothing here grades a household — `hx_excel.co
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from datetime import date
 from functools import cached_property, lru_cache
@@ -19,6 +20,7 @@ from hx_excel.files.inputs import InputFileError, read_toml
 from hx_excel.pydantic_messages import message
 
 DEFAULT_POLICY_FILE = "default.toml"
+YES_NO = "yes_no"   # the aliases of the 是/否 columns
 
 
 class PolicyError(ValueError):
@@ -57,6 +59,7 @@ class HouseholdType(_Frozen):
     value: str
     scope: Literal["S1", "S2", ""]
     exited_poverty: bool
+    needs_house_grade: bool = False   # the type is about the house: without its grade R6 cannot be decided
 
 
 class Relation(_Frozen):
@@ -126,6 +129,8 @@ class Lists(_Frozen):
                 raise ValueError(f"值列表 {name} 为空")
             if len(set(values)) != len(values):
                 raise ValueError(f"值列表 {name} 有重复项")
+            if any("¦" in v for v in values):   # the ledger's formulas join each list with it (formulas.SEP)
+                raise ValueError(f"值列表 {name} 的值中不能有“¦”")
         return self
 
     def values(self, name: str) -> tuple[str, ...]:
@@ -176,6 +181,32 @@ class Policy(_Frozen):
     lists: Lists
     measures: tuple[MeasureRule, ...]
     calendar: dict[int, StatutoryYear] = {}
+    # Other ways of writing a list's values (妻子 → 配偶), by list name; "yes_no" for the 是/否 columns. Used only to
+    # say what a value off its list probably means, never to rewrite what was typed.
+    aliases: dict[str, dict[str, str]] = {}
+
+    @model_validator(mode="after")
+    def _aliases_point_into_their_lists(self) -> "Policy":
+        for name, table in self.aliases.items():
+            allowed = ("是", "否") if name == YES_NO else self.lists.values(name) if name in Lists.model_fields else None
+            if allowed is None:
+                raise ValueError(f"[aliases.{name}] 不是值列表的名称")
+            wrong = [f"{k} = {v}" for k, v in table.items() if v not in allowed]
+            if wrong:
+                raise ValueError(f"[aliases.{name}] 指向了列表中没有的值：{'、'.join(wrong)}")
+        return self
+
+    def nearest(self, list_name: str, value: str) -> str | None:
+        """What a value off list `list_name` probably means: its alias, else the closest-looking value; or None."""
+        allowed = ("是", "否") if list_name == YES_NO else self.lists.values(list_name)
+        text = value.strip()
+        if text in self.aliases.get(list_name, {}):
+            return self.aliases[list_name][text]
+        contained = [v for v in allowed if v in text or text in v]
+        if len(contained) == 1:
+            return contained[0]
+        close = difflib.get_close_matches(text, allowed, n=1, cutoff=0.5)
+        return close[0] if close else None
 
     @field_validator("calendar")
     @classmethod
