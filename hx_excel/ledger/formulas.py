@@ -41,7 +41,8 @@ P_AGE_MIN, P_AGE_MAX, P_ELDERLY = "P_AGE_MIN", "P_AGE_MAX", "P_ELDERLY"
 P_D1, P_D2, P_D3, P_MONTHS, P_STABLE, P_ENOTICE, P_SOON = (
     "P_D1", "P_D2", "P_D3", "P_MONTHS", "P_STABLE", "P_ENOTICE", "P_SOON")
 P_WORKING = "P_WORKING"
-CAL_DATES, CAL_INDEX = "CAL_DATES", "CAL_INDEX"
+CAL_DATES, CAL_INDEX, CAL_LAST = "CAL_DATES", "CAL_INDEX", "CAL_LAST"
+CALENDAR_MARGIN = 30   # working-day deadlines reach at most this many calendar days past their start (D1-D5)
 
 # Member facts packed into one number per row (see `m_code`), in this order, two decimal digits each; the number of
 # heads goes last, above the others, where a count of 10 or more cannot spill into a neighbour. The largest sum
@@ -739,10 +740,11 @@ def check_household(r: Refs) -> str:
     hid = r("household_id")
     same_sex_spouse = (f'AND({r("sex")}<>"",SUMPRODUCT(({r.window("household_id")}={hid})'
                        f'*{_in_set(r.window("relation"), "SET_SPOUSE_RELATIONS")}*({r.window("sex")}={r("sex")}))>0)')
-    # a deadline in working days that the hidden 日历 cannot count: its year's holidays are not known
-    uncounted = ",".join(f'AND(ISNUMBER({r(start)}),{r(due)}="")' for start, due in (
-        ("h_clue_start", "d1_due"), ("entered_on", "d3_due"), ("notice_start_on", "notice_full_end"),
-        ("elimination_notice_start_on", "e_notice_full_end")))
+    # a deadline in working days past the hidden 日历's last day (its year's holidays are not known), read from the
+    # typed dates themselves: a check reading the deadline columns would tie this column to them
+    starts = ",".join(r(k) for k in ("clue_on", "clue_published_on", "entered_on", "notice_start_on",
+                                      "elimination_notice_start_on"))
+    uncounted = f"MAX({starts})+{CALENDAR_MARGIN}>{CAL_LAST}"
     checks = [
         (f'{r("block_start")}=0', "户主行之上还有本户的行：户主行须在本户第一行"),
         (f'{_member_count(r, "m_head")}>1', "本户有多名户主"),
@@ -755,7 +757,7 @@ def check_household(r: Refs) -> str:
         *_list_checks(r, "household"),
         *_typed_as_text(r, "household"),
         (f"NOT(ISNUMBER({P_LINE}))", "“参数”表的核算年度没有标准线：请在参数表的标准线表中补上该年度"),
-        (f"AND({P_WORKING},OR({uncounted}))",
+        (f"AND({P_WORKING},{uncounted})",
          "工作日期限算不出：隐藏的“日历”表没有这一年的放假安排，请在政策参数中补上（[calendar.年份]）后重新生成台账"),
         (_out_of_order(r, ["household_check_on", "application_on", "notice_start_on", "township_review_on",
                            "district_approval_on", "entered_on"]), "D2 识别程序日期顺序有误"),

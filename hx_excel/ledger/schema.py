@@ -214,7 +214,8 @@ COLUMNS: tuple[Column, ...] = (
          f.elimination_earliest),
     _out("e_notice_full_end", "D5 公示期满日", RESULTS, "date", "household", 11, "风险消除公示须至少到此日。",
          f.e_notice_full_end),
-    _out("row_check", "行检查", RESULTS, "text", "row", 30, "本行需要改正的地方；空白表示没有发现问题。", f.row_check, wrap=True),
+    _out("row_check", "行检查", RESULTS, "text", "row", 30,
+         "本行需要改正的地方；空白表示没有发现问题。有内容时本行的“序号”和“姓名”也标红。", f.row_check, wrap=True),
 
     # ---- 辅助列：成员行的事实和户主行的汇总 ----
     _out("h_g1", "G1 成立", HELPERS, "integer", "household", 5, "G1：三保障或饮水问题可自行解决（R3–R6 转绿）。", f.h_g1,

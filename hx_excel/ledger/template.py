@@ -239,6 +239,7 @@ def _write_calendar(wb: Workbook, ws: Worksheet, policy: Policy) -> None:
     end = ws.max_row
     _name(wb, f.CAL_DATES, CALENDAR, f"$A$2:$A${end}")
     _name(wb, f.CAL_INDEX, CALENDAR, f"$C$2:$C${end}")
+    _name(wb, f.CAL_LAST, CALENDAR, f"$A${end}")
 
 
 @lru_cache(maxsize=4)
@@ -424,6 +425,9 @@ def _conditional_formats(ws: Worksheet, last_row: int) -> None:
     ws.conditional_formatting.add(area("id_number"), FormulaRule(
         formula=[f.at_row(f.duplicate_id(refs(last_row)), first)], fill=DUPLICATE_FILL, font=DUPLICATE_FONT))
     ws.conditional_formatting.add(area("row_check"), FormulaRule(formula=[f'{cell("row_check")}<>""'], fill=INVALID_FILL))
+    # a row with something to fix is marked inside the official columns too, where the eye is
+    for key in ("seq", "name"):
+        ws.conditional_formatting.add(area(key), FormulaRule(formula=[f'{cell("row_check")}<>""'], fill=INVALID_FILL))
     for column in COLUMNS:
         if column.kind == "input" and column.type in ("number", "date"):
             ws.conditional_formatting.add(area(column.key), FormulaRule(formula=[f"ISTEXT({cell(column.key)})"],
