@@ -27,6 +27,8 @@ from typing import Callable, Iterable
 
 from openpyxl.worksheet.worksheet import Worksheet
 
+from hx_excel.core.clauses import factor_text
+from hx_excel.core.grading import assess
 from hx_excel.core.models import Household
 from hx_excel.districts import DistrictSettings, Township, default_townships
 from hx_excel.files.content import differences, read_content, same_parts, summary
@@ -38,7 +40,7 @@ from hx_excel.ledger.reader import Problem
 from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, SHEET
 from hx_excel.ledger.template import VILLAGE_SLOTS, build_workbook, policy_year
 from hx_excel.ledger.writer import RowWriter
-from hx_excel.policy import Policy
+from hx_excel.policy import Policy, PolicyError
 from hx_excel.roster import Roster, RosterHousehold, RosterMapping, read_roster
 from hx_excel.roster.report import problems_workbook
 from hx_excel.samples import sample_households
@@ -173,7 +175,7 @@ def _stage(targets: list[_Target], policy: Policy, year: int, *, force: bool,
             status(f"正在生成 {number}/{len(order)}：{target.path.name}")
         wb = build_workbook(policy, township=target.township.name, county=target.township.area,
                             villages=target.villages, year=year, as_of=target.as_of, rows=target.rows)
-        _fill(wb[SHEET], target.items)
+        _fill(wb[SHEET], target.items, policy, target.as_of, year)
         try:
             target.temp = write_temp(wb, target.path)
         except SaveError as exc:
@@ -312,15 +314,26 @@ def _check_names(targets: list[_Target]) -> None:
         seen[target.path] = target.township.name
 
 
-def _fill(ws: Worksheet, items: Iterable[Household | RosterHousehold]) -> int:
+def _fill(ws: Worksheet, items: Iterable[Household | RosterHousehold], policy: Policy, as_of: date | None,
+          year: int) -> int:
     """Write households from the first data row: validated ones through RowWriter (household facts on the head
-    row), the others exactly as typed. Returns the next free row."""
+    row, which is made tall enough for the 监测预警因素 the core finds, as the sheet will grade it: in the
+    workbook's 核算年度), the others exactly as typed. Returns the next free row."""
     writer = RowWriter(ws)
     row = FIRST_DATA_ROW
+    day = as_of or date.today()
+
+    def factors(household: Household) -> str:
+        try:
+            result = assess(household.model_copy(update={"year": household.year or year}), policy, day)
+        except PolicyError:        # a roster year with no income line: the sheet says so in its own cells
+            return ""
+        return factor_text(result.clause_ids, result.missing, result.grade)
+
     for item in items:
         household = item.household if isinstance(item, RosterHousehold) else item
         if household is not None:
-            row = writer.write([household], start_row=row)
+            row = writer.write([household], start_row=row, factors=factors)
             continue
         for values in item.typed:
             writer.write_row(row, values)

@@ -121,7 +121,12 @@ def param_villages(path: Path) -> list[str]:
 
 
 def title(path: Path) -> str:
-    return openpyxl.load_workbook(path, read_only=True)[SHEET]["A1"].value
+    """The 台账 title as it shows: a formula over 参数's 乡镇 (printed and checked in tests/test_print.py)."""
+    wb = openpyxl.load_workbook(path)
+    formula = wb[SHEET]["A1"].value
+    assert "P_TOWNSHIP" in formula
+    sheet, ref = wb.defined_names["P_TOWNSHIP"].attr_text.split("!")
+    return formula.replace("P_TOWNSHIP", str(wb["参数"][ref.replace("$", "")].value))
 
 
 def fill_like_a_clerk(path: Path, name: str = "手填的人") -> None:

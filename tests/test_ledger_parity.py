@@ -301,7 +301,7 @@ def _faulty_ledger(folder: Path, year: int | None = None) -> tuple[Path, dict[st
         ws.cell(row, column_index(key), value)
     at["NO-HOUSEHOLD"] = row
     if year:
-        wb["参数"]["B5"] = year
+        wb["参数"][_param_ref(wb, "P_YEAR")] = year
     path = folder / f"faulty-{year or 'line'}.xlsx"
     wb.save(path)
     return path, at
@@ -359,6 +359,11 @@ def test_faulty_input_shows_what_to_complete_and_agrees_with_the_core(faulty):
     assert cell(at["NO-HOUSEHOLD"], "grade") == "待补充" and "户编号" in cell(at["NO-HOUSEHOLD"], "factors")
 
 
+def _param_ref(wb, name: str) -> str:
+    """The 参数 cell a defined name points at: "B8"."""
+    return wb.defined_names[name].attr_text.split("!")[1].replace("$", "")
+
+
 def test_a_year_without_a_line_shows_what_to_complete_not_n_a(faulty):
     _, at, out = faulty[1]
     ws = openpyxl.load_workbook(out, data_only=True)[SHEET]
@@ -368,4 +373,5 @@ def test_a_year_without_a_line_shows_what_to_complete_not_n_a(faulty):
         assert ws.cell(row, column_index("grade")).value == "待补充", household
         assert "标准线" in ws.cell(row, column_index("factors")).value
         assert "核算年度没有标准线" in ws.cell(row, column_index("row_check")).value
-    assert openpyxl.load_workbook(out, data_only=True)["参数"]["B6"].value == "未配置"
+    result = openpyxl.load_workbook(out, data_only=True)
+    assert result["参数"][_param_ref(result, "P_LINE")].value == "未配置"

@@ -15,9 +15,9 @@ import pytest
 from hx_excel.core.workflow import plan
 from hx_excel.files.save import save_workbook
 from hx_excel.ledger.formulas import HOUSEHOLD_ROWS, column_name
-from hx_excel.ledger.schema import (COLUMNS, FIRST_DATA_ROW, HEADER_ROW, OFFICIAL_HEADERS, SHEET, TITLE, column_index,
+from hx_excel.ledger.schema import (COLUMNS, FIRST_DATA_ROW, HEADER_ROW, OFFICIAL, OFFICIAL_HEADERS, SHEET, TITLE, column_index,
                                     column_letter)
-from hx_excel.ledger.template import DEFAULT_ROWS, PRINT_AREA, TEMPLATE_FILE, build_workbook, official_template
+from hx_excel.ledger.template import DEFAULT_ROWS, TEMPLATE_FILE, build_workbook, official_template
 from hx_excel.ledger.writer import RowWriter
 from hx_excel.office.libreoffice import recalculate
 from hx_excel.policy import default_policy
@@ -92,9 +92,11 @@ def test_official_columns_first_in_order_with_exact_headers(wb):
     headers = [ws.cell(HEADER_ROW, i).value for i in range(1, len(COLUMNS) + 1)]
     assert tuple(headers[:14]) == OFFICIAL_HEADERS
     assert headers == [c.header for c in COLUMNS]
-    assert ws.cell(1, 1).value == TITLE
-    groups = [ws.cell(2, i).value for i in range(1, len(COLUMNS) + 1) if ws.cell(2, i).value]
-    assert groups == list(dict.fromkeys(c.group for c in COLUMNS))
+    assert ws.cell(1, 1).value.startswith(f'="{TITLE}（')     # township and month follow (tests/test_print.py)
+    groups = [ws.cell(2, i).value for i in range(2, len(COLUMNS) + 1) if ws.cell(2, i).value]
+    assert groups == list(dict.fromkeys(c.group for c in COLUMNS if c.group != OFFICIAL))
+    # over the official columns, the row holds the sign-off line instead, so that it prints on every page
+    assert ws.cell(2, 1).value.startswith('="填报单位（盖章）："') and "A2:N2" in ws.merged_cells
     for i, column in enumerate(COLUMNS, start=1):
         assert column.help in ws.cell(HEADER_ROW, i).comment.text
 
@@ -107,18 +109,18 @@ def test_frozen_header_filter_and_print_setup(wb, template_path):
     assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) and ws.page_setup.orientation == "landscape"
     assert int(ws.page_setup.fitToWidth) == 1 and int(ws.page_setup.fitToHeight) == 0 and ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_title_rows == "$1:$3"
-    # the official 14 columns, down to the last row with a 姓名 (a fixed area would print every empty formula row)
+    # the official 14 columns, down to the last filled row: none in the blank template (ledger.printing)
     assert ws.print_options.gridLines
-    with zipfile.ZipFile(path) as z:
-        workbook_xml = z.read("xl/workbook.xml").decode()
-    assert f'<definedName name="_xlnm.Print_Area" localSheetId="1">{PRINT_AREA}</definedName>'.replace("'", "&apos;") \
-        in workbook_xml.replace("'", "&apos;")
+    assert ws.print_area == "'台账'!$A$1:$N$3"
+    assert wb.defined_names["PRINT_END"].attr_text == "'台账'!$A$4"
 
 
 def test_every_listed_column_has_a_dropdown_with_input_message_and_error_alert(wb):
     ws = wb[SHEET]
     by_column = {}
     for rule in ws.data_validations.dataValidation:
+        if rule.type == "custom":
+            continue            # below the prepared rows (the next test)
         for ref in str(rule.sqref).split():
             by_column[re.match(r"[A-Z]+", ref).group()] = rule
     for column in COLUMNS:
@@ -127,6 +129,19 @@ def test_every_listed_column_has_a_dropdown_with_input_message_and_error_alert(w
             assert rule.showInputMessage and rule.showErrorMessage and rule.prompt and rule.error, column.header
             if column.type in ("list", "bool"):
                 assert rule.type == "list"
+
+
+def test_typing_below_the_prepared_rows_is_refused_and_a_paste_there_is_marked(wb):
+    """Below the last formula row nothing is computed: every input column refuses typing there (a paste slips past
+    a validation, so 序号 and 姓名 of such a row turn red)."""
+    ws = wb[SHEET]
+    below = [rule for rule in ws.data_validations.dataValidation if rule.type == "custom"]
+    assert len(below) == 1 and below[0].formula1 == "0" and below[0].showErrorMessage
+    assert f"第 {FIRST_DATA_ROW}–{LAST_ROW} 行" in below[0].error and "hx-excel generate" in below[0].error
+    covered = {re.match(r"([A-Z]+)(\d+):\1(\d+)$", ref).groups() for ref in str(below[0].sqref).split()}
+    assert covered == {(column_letter(c.key), str(LAST_ROW + 1), "1048576") for c in COLUMNS if c.kind == "input"}
+    marked = {str(cf.sqref) for cf in ws.conditional_formatting if str(cf.sqref).endswith("1048576")}
+    assert marked == {f"{column_letter(k)}{LAST_ROW + 1}:{column_letter(k)}1048576" for k in ("seq", "name")}
 
 
 def test_cells_types_locking_and_protection(wb):
@@ -266,13 +281,19 @@ def test_a_blank_ledger_shows_no_error_value(template_path, tmp_path):
     assert totals[0] == "合计" and totals[1:9] == [0] * 8
 
 
-def test_saving_a_loaded_ledger_keeps_its_print_area(template_path, tmp_path):
-    """openpyxl drops a formula print area on load; hx_excel.files.save.save_workbook puts it back."""
+def test_saving_a_ledger_fits_its_print_area_to_the_filled_rows(template_path, tmp_path):
+    """Every hx-excel save prints down to the last row with anything typed, a blank row in the middle or not; the
+    name PRINT_END (which marks rows typed below the area) moves with it."""
     from hx_excel.files.save import save_workbook
     wb = openpyxl.load_workbook(template_path)
+    ws = wb[SHEET]
+    ws[f"{column_letter('name')}5"] = "张三"
+    ws[f"{column_letter('household_id')}9"] = "QY-009"      # 姓名 left blank: still a filled row
     save_workbook(wb, tmp_path / "again.xlsx")
-    with zipfile.ZipFile(tmp_path / "again.xlsx") as z:
-        assert "_xlnm.Print_Area" in z.read("xl/workbook.xml").decode()
+    again = openpyxl.load_workbook(tmp_path / "again.xlsx")
+    assert again[SHEET].print_area == "'台账'!$A$1:$N$9"
+    assert again.defined_names["PRINT_END"].attr_text == "'台账'!$A$10"
+    assert again[SHEET].print_title_rows == "$1:$3"
 
 
 @pytest.mark.libreoffice

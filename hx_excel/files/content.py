@@ -33,6 +33,7 @@ MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 BUILT_IN_NAME = "_xlnm."     # print area, print titles, filter ranges: set by software, not typed
+LAYOUT_NAMES = {"PRINT_END"}   # fitted to the filled rows by each save, with the print area (ledger.printing)
 VOLATILE_PARTS = {"docProps/core.xml", "docProps/app.xml"}   # save times and application name
 
 # Parts a person adds with Insert (插入) or Developer tools, by the folder they live in.
@@ -109,7 +110,7 @@ def read_content(path: str | Path, what: str = "文件") -> WorkbookContent:
     try:
         cells: dict[tuple[str, str], Any] = {}
         names = {("", n): canonical_formula(d.attr_text or "") for n, d in wb.defined_names.items()
-                 if not n.startswith(BUILT_IN_NAME)}
+                 if not n.startswith(BUILT_IN_NAME) and n not in LAYOUT_NAMES}
         for ws in wb.worksheets:
             names.update({(ws.title, n): canonical_formula(d.attr_text or "")
                           for n, d in getattr(ws, "defined_names", {}).items() if not n.startswith(BUILT_IN_NAME)})

@@ -26,7 +26,7 @@ from openpyxl import Workbook
 from hx_excel.files.inputs import reason
 from hx_excel.files.text import csv_text
 from hx_excel.ledger.schema import SHEET
-from hx_excel.ledger.template import apply_print_area
+from hx_excel.ledger.printing import fit_print_area
 
 TEMP_PREFIX = ".hx-excel-"
 TEMP_SUFFIX = ".tmp"
@@ -65,7 +65,7 @@ def write_temp(wb: Workbook, path: str | Path) -> Path:
     have). The caller commits or removes it."""
     path = Path(path)
     if SHEET in wb.sheetnames:
-        apply_print_area(wb[SHEET])
+        fit_print_area(wb[SHEET])   # the print area follows the filled rows (ledger.printing)
     return _write_temp(path, wb.save)
 
 

@@ -21,7 +21,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from hx_excel.core.clauses import CLAUSES
 from hx_excel.core.days import covered_years, is_working_day
+from hx_excel.files.fonts import font, use_chinese_font
 from hx_excel.ledger import formulas as f
+from hx_excel.ledger import printing
 from hx_excel.ledger.cells import put
 from hx_excel.ledger import schema
 from hx_excel.ledger.schema import column_letter as letter
@@ -42,11 +44,13 @@ GROUP_COLOURS = {
 GRADE_FILLS = {"红": "FF7C80", "黄": "FFE699", "绿": "A9D08E", "待补充": "D9D2E9"}
 INVALID_FILL = PatternFill("solid", fgColor="FFC7CE")
 DUE_SOON_FILL = PatternFill("solid", fgColor="FFE699")
+BEYOND_PRINT_FILL = PatternFill("solid", fgColor="9BC2E6", bgColor="9BC2E6")
 DUPLICATE_FILL = PatternFill("solid", fgColor="F4B084", bgColor="F4B084")
 DUPLICATE_FONT = Font(color="9C0006", bold=True)
 THIN = Side(style="thin", color="999999")
 UNLOCKED = Protection(locked=False)
 WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
 
 NUMBER_FORMATS = {"id": "@", "text": "@", "date": DATE_FORMAT, "number": MONEY_FORMAT, "integer": "0"}
 
@@ -83,6 +87,7 @@ def build_workbook(policy: Policy, *, township: str = "", county: str = "花溪�
     """A ledger workbook with `rows` formula rows. `as_of` None leaves the 评估日期 as =TODAY()."""
     year = year or policy_year(policy)
     wb = Workbook()
+    use_chinese_font(wb)
     guide = wb.active
     guide.title = GUIDE
     ledger = wb.create_sheet(SHEET)
@@ -115,6 +120,9 @@ def policy_year(policy: Policy) -> int:
 PARAM_ROWS = (  # name, label, clause/help
     ("P_TOWNSHIP", "乡镇", "本台账所属乡（镇、街道）"),
     ("P_COUNTY", "区县", ""),
+    ("P_REPORTER", "填报人", "印在台账和统计表的落款行"),
+    ("P_PHONE", "联系电话", "印在台账和统计表的落款行"),
+    ("P_REVIEWER", "审核人", "印在台账和统计表的落款行"),
     ("P_YEAR", "核算年度", "R1 Y1 G1 使用该年度的标准线"),
     ("P_LINE", "年人均纯收入标准线（元）", "按核算年度从下表查出；表中没有该年度时显示“未配置”，各户分级为“待补充”"),
     ("P_MARGIN", "G1 明显高于倍数", "扣除刚性支出后人均 ≥ 倍数 × 标准线"),
@@ -133,6 +141,7 @@ PARAM_ROWS = (  # name, label, clause/help
     ("P_WORKING", "按工作日计", "由“天数口径”自动得出"),
 )
 COMPUTED_PARAMS = ("P_LINE", "P_WORKING")
+SIGN_OFF_PARAMS = ("P_REPORTER", "P_PHONE", "P_REVIEWER")
 
 
 def _write_params(wb: Workbook, ws: Worksheet, policy: Policy, *, township: str, county: str,
@@ -142,7 +151,8 @@ def _write_params(wb: Workbook, ws: Worksheet, policy: Policy, *, township: str,
     lines_first = len(PARAM_ROWS) + 6
     lines_ref = f"$A${lines_first}:$B${lines_first + len(lines) - 1}"
     values = {
-        "P_TOWNSHIP": township, "P_COUNTY": county, "P_YEAR": year,
+        "P_TOWNSHIP": township, "P_COUNTY": county, "P_REPORTER": None, "P_PHONE": None, "P_REVIEWER": None,
+        "P_YEAR": year,
         "P_LINE": f'=IFERROR(VLOOKUP(P_YEAR,{lines_ref},2,FALSE),"未配置")', "P_MARGIN": g.g1_margin_multiple,
         "P_ASOF": as_of or "=TODAY()", "P_AGE_MIN": g.compulsory_school_age_min, "P_AGE_MAX": g.compulsory_school_age_max,
         "P_ELDERLY": g.elderly_age, "P_MODE": "工作日" if d.day_mode == "working" else "自然日",
@@ -151,10 +161,10 @@ def _write_params(wb: Workbook, ws: Worksheet, policy: Policy, *, township: str,
         "P_SOON": d.due_soon_days, "P_WORKING": '=P_MODE="工作日"',
     }
     ws["A1"] = f"参数（{policy.document.number}）"
-    ws["A1"].font = Font(bold=True, size=13)
+    ws["A1"].font = font(bold=True, size=13)
     for col, head in zip("ABC", ("项目", "值", "说明（条款）")):
         ws[f"{col}2"] = head
-        ws[f"{col}2"].font = Font(bold=True)
+        ws[f"{col}2"].font = font(bold=True)
     from_settings = ("P_TOWNSHIP", "P_COUNTY")   # text from the district's settings file: written as text, always
     for offset, (name, label_text, help_text) in enumerate(PARAM_ROWS):
         row = 3 + offset
@@ -166,15 +176,17 @@ def _write_params(wb: Workbook, ws: Worksheet, policy: Policy, *, township: str,
         cell.protection = Protection(locked=computed)
         if name == "P_ASOF":
             cell.number_format = DATE_FORMAT
+        elif name in SIGN_OFF_PARAMS:
+            cell.number_format = "@"
     mode_row = 3 + [n for n, *_ in PARAM_ROWS].index("P_MODE")
     mode = DataValidation(type="list", formula1='"自然日,工作日"', allow_blank=False)
     ws.add_data_validation(mode)
     mode.add(f"B{mode_row}")
-    ws.cell(lines_first - 1, 1, f"{policy.document.province} 年人均纯收入标准线（元）").font = Font(bold=True)
+    ws.cell(lines_first - 1, 1, f"{policy.document.province} 年人均纯收入标准线（元）").font = font(bold=True)
     for offset, (line_year, line) in enumerate(lines):
         for col, value in ((1, line_year), (2, line)):
             ws.cell(lines_first + offset, col, value).protection = UNLOCKED
-    ws.cell(2, 5, "村（居）名单").font = Font(bold=True)
+    ws.cell(2, 5, "村（居）名单").font = font(bold=True)
     for offset in range(VILLAGE_SLOTS):
         cell = put(ws, 3 + offset, 5, villages[offset] if offset < len(villages) else None)
         cell.protection = UNLOCKED
@@ -273,11 +285,16 @@ def _fit_width(ws: Worksheet, landscape: bool = False) -> None:
 
 
 def _write_ledger(wb: Workbook, ws: Worksheet, policy: Policy, last_row: int, *, township: str) -> None:
-    official_last = letter(COLUMNS[13].key)
+    official_last = letter(COLUMNS[len(schema.OFFICIAL_HEADERS) - 1].key)
     ws.merge_cells(f"A{TITLE_ROW}:{official_last}{TITLE_ROW}")
-    ws.cell(TITLE_ROW, 1, f"{TITLE}{f'（{township}）' if township else ''}")
-    ws.cell(TITLE_ROW, 1).font = Font(bold=True, size=16)
-    ws.cell(TITLE_ROW, 1).alignment = Alignment(horizontal="center")
+    ws.cell(TITLE_ROW, 1, TITLE_FORMULA)
+    ws.cell(TITLE_ROW, 1).font = font(bold=True, size=16)
+    ws.cell(TITLE_ROW, 1).alignment = Alignment(horizontal="center", vertical="center")
+    ws.row_dimensions[TITLE_ROW].height = 27
+    # the sign-off line sits in the group band above the official columns, so that it prints on every page
+    ws.merge_cells(f"A{GROUP_ROW}:{official_last}{GROUP_ROW}")
+    ws.cell(GROUP_ROW, 1, SIGN_OFF_FORMULA).font = font(size=10)
+    ws.cell(GROUP_ROW, 1).alignment = Alignment(horizontal="left", vertical="center")
     ws.row_dimensions[HEADER_ROW].height = 42
 
     # Group band and headers, with each column's help text as a comment on its header.
@@ -285,7 +302,7 @@ def _write_ledger(wb: Workbook, ws: Worksheet, policy: Policy, last_row: int, *,
     for index, column in enumerate(COLUMNS, start=1):
         fill = PatternFill("solid", fgColor=GROUP_COLOURS[column.group])
         head = ws.cell(HEADER_ROW, index, column.header)
-        head.font = Font(bold=True)
+        head.font = font(bold=True)
         head.fill = fill
         head.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         head.border = Border(top=THIN, bottom=THIN, left=THIN, right=THIN)
@@ -294,16 +311,16 @@ def _write_ledger(wb: Workbook, ws: Worksheet, policy: Policy, last_row: int, *,
         dim.width = column.width
         dim.hidden = column.hidden
         dim.number_format = NUMBER_FORMATS.get(column.type, "General")
-        if column.wrap:
-            dim.alignment = WRAP
+        dim.alignment = WRAP if column.wrap else TOP   # top: a row made tall for one cell's wrapped text reads level
         if column.kind == "input":
             dim.protection = UNLOCKED  # empty input cells take the column's style
         is_last = index == len(COLUMNS) or COLUMNS[index].group != column.group
-        if is_last:
+        if is_last and column.group != schema.OFFICIAL:
             ws.cell(GROUP_ROW, start, column.group).fill = fill
-            ws.cell(GROUP_ROW, start).font = Font(bold=True)
+            ws.cell(GROUP_ROW, start).font = font(bold=True)
             if index > start:
                 ws.merge_cells(start_row=GROUP_ROW, start_column=start, end_row=GROUP_ROW, end_column=index)
+        if is_last:
             start = index + 1
 
     # Formulas: each computed column's formula is stored once, as the defined name F_<KEY> (f.column_name), and every
@@ -332,17 +349,21 @@ def _write_ledger(wb: Workbook, ws: Worksheet, policy: Policy, last_row: int, *,
                 cell.number_format = number_format
             if column.wrap:
                 cell.alignment = WRAP
+            elif column.group == schema.OFFICIAL:
+                cell.alignment = TOP
 
     _validations(ws, policy, last_row)
     _conditional_formats(ws, last_row)
 
     ws.freeze_panes = ws.cell(FIRST_DATA_ROW, schema.column_index("relation"))
     ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(COLUMNS))}{last_row}"
-    apply_print_area(ws)
+    _beyond_prepared_rows(ws, last_row)
+    printing.fit_print_area(ws)
     _fit_width(ws, landscape=True)
     ws.print_options.horizontalCentered = True
     ws.print_options.gridLines = True
     ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     # Protected without a password: computed cells cannot be typed over; filtering still works.
     ws.protection.sheet = True
@@ -351,19 +372,43 @@ def _write_ledger(wb: Workbook, ws: Worksheet, policy: Policy, last_row: int, *,
     ws.protection.formatRows = False
 
 
-# Only the document's 14 columns, down to the last row with a 姓名: formula rows count as content to Excel, so a
-# fixed area would print every empty formula row. openpyxl drops a formula print area when it loads a workbook,
-# hence hx_excel.files.save.save_workbook re-applies this to any ledger it saves.
-PRINT_AREA = (f"OFFSET({quote_sheetname(SHEET)}!$A${TITLE_ROW},0,0,"
-              f"MAX({HEADER_ROW},COUNTA({quote_sheetname(SHEET)}!${letter('name')}:${letter('name')})"
-              f"+{HEADER_ROW - 1}),14)")
+TITLE_FORMULA = (f'="{TITLE}（"&IF(P_TOWNSHIP="","",P_TOWNSHIP&" ")'
+                 f'&IFERROR(YEAR(P_ASOF)&"年"&MONTH(P_ASOF)&"月","")&"）"')
 
 
-def apply_print_area(ws: Worksheet) -> None:
-    """Repeat the title and header rows on every page; print the official columns of the filled rows."""
-    ws.print_title_rows = f"{TITLE_ROW}:{HEADER_ROW}"
-    ws.print_area = None
-    ws.defined_names["_xlnm.Print_Area"] = DefinedName("_xlnm.Print_Area", attr_text=PRINT_AREA)
+def _or_blank(name: str, blank: str) -> str:
+    return f'IF(TRIM({name})="","{blank}",{name})'
+
+
+# 填报单位（盖章）/填报人/联系电话/审核人/填报日期: typed once on 参数; a blank prints as a line to write on
+SIGN_OFF_FORMULA = ('="填报单位（盖章）："&' + _or_blank("P_TOWNSHIP", "_" * 14)
+                    + '&"　　填报人："&' + _or_blank("P_REPORTER", "_" * 10)
+                    + '&"　　联系电话："&' + _or_blank("P_PHONE", "_" * 12)
+                    + '&"　　审核人："&' + _or_blank("P_REVIEWER", "_" * 10)
+                    + '&"　　填报日期："&IFERROR(YEAR(P_ASOF)&"年"&MONTH(P_ASOF)&"月"&DAY(P_ASOF)&"日","____年__月__日")')
+
+
+MAX_ROW = 1048576
+
+
+def _beyond_prepared_rows(ws: Worksheet, last_row: int) -> None:
+    """Below the prepared rows nothing is computed: typing there is refused, and a row pasted there is marked."""
+    first = last_row + 1
+    ranges = []
+    for column in COLUMNS:
+        if column.kind == "input":
+            ranges.append(f"{letter(column.key)}{first}:{letter(column.key)}{MAX_ROW}")
+    rule = DataValidation(type="custom", formula1="0", allow_blank=False)
+    rule.errorTitle = "超出台账的行"
+    rule.error = (f"台账只准备了第 {FIRST_DATA_ROW}–{last_row} 行的公式，这里填写的人不会计算分级、不进统计。"
+                  "请用上面的空行；空行用完时请区里用 hx-excel generate 生成行数更多的台账（区设置的 rows）。")
+    rule.showErrorMessage = True
+    ws.add_data_validation(rule)
+    for area in ranges:
+        rule.add(area)
+    beyond = FormulaRule(formula=[printing.typed_in_row(first)], fill=INVALID_FILL)
+    for key in ("seq", "name"):
+        ws.conditional_formatting.add(f"{letter(key)}{first}:{letter(key)}{MAX_ROW}", beyond)
 
 
 def _validations(ws: Worksheet, policy: Policy, last_row: int) -> None:
@@ -428,6 +473,10 @@ def _conditional_formats(ws: Worksheet, last_row: int) -> None:
     # a row with something to fix is marked inside the official columns too, where the eye is
     for key in ("seq", "name"):
         ws.conditional_formatting.add(area(key), FormulaRule(formula=[f'{cell("row_check")}<>""'], fill=INVALID_FILL))
+    # a row typed below the print area (fitted when hx-excel last saved the ledger) would not print: 序号 turns blue
+    ws.conditional_formatting.add(area("seq"), FormulaRule(
+        formula=[f"AND({printing.typed_in_row(first)},ROW({cell('seq')})>=ROW({printing.PRINT_END}))"],
+        fill=BEYOND_PRINT_FILL))
     for column in COLUMNS:
         if column.kind == "input" and column.type in ("number", "date"):
             ws.conditional_formatting.add(area(column.key), FormulaRule(formula=[f"ISTEXT({cell(column.key)})"],
@@ -472,9 +521,9 @@ def _write_stats(ws: Worksheet, last_row: int) -> None:
         ws.column_dimensions[column].hidden = True
 
     ws["A1"] = "统计（按村、分级，自动计算）"
-    ws["A1"].font = Font(bold=True, size=13)
+    ws["A1"].font = font(bold=True, size=13)
     for col, head in enumerate(STATS_COLUMNS, start=1):
-        ws.cell(2, col, head).font = Font(bold=True)
+        ws.cell(2, col, head).font = font(bold=True)
 
     def by_village(village: int) -> dict[str, str]:
         grade_row = first + village * len(grades)   # the count of code village × 4 + grade
@@ -490,14 +539,14 @@ def _write_stats(ws: Worksheet, last_row: int) -> None:
         for col, value in enumerate(by_village(offset + 1).values(), start=2):
             ws.cell(row, col, f'=IF($A{row}="","",{value})')
     total = first + VILLAGE_SLOTS
-    ws.cell(total, 1, "合计").font = Font(bold=True)
+    ws.cell(total, 1, "合计").font = font(bold=True)
     counts = f"${count_grade}${first}:${count_grade}${first + grade_codes - 1}"
     totals = {g: f"SUMPRODUCT((MOD(ROW({counts})-{first},{len(grades)})={i})*{counts})" for i, g in enumerate(grades)}
     totals |= {"户数": f"SUM({counts})", "人数": f"SUM(${count_person}${first}:${count_person}${first + slots - 1})",
                "已逾期": f"SUM(${count_overdue}${first}:${count_overdue}${first + slots - 1})",
                "不在范围": f"SUM(${count_out}${first}:${count_out}${first + slots - 1})"}
     for col, head in enumerate(STATS_COLUMNS[1:], start=2):
-        ws.cell(total, col, f"={totals[head]}").font = Font(bold=True)
+        ws.cell(total, col, f"={totals[head]}").font = font(bold=True)
     ws.column_dimensions["A"].width = 16
     _fit_width(ws)
     ws.protection.sheet = True
@@ -522,22 +571,22 @@ GUIDE_STEPS = (
 
 def _write_guide(ws: Worksheet, policy: Policy) -> None:
     ws["A1"] = f"{TITLE} 填表说明"
-    ws["A1"].font = Font(bold=True, size=15)
+    ws["A1"].font = font(bold=True, size=15)
     ws["A2"] = f"依据：{policy.document.number}《{policy.document.title}》"
     row = 4
-    ws.cell(row, 1, "怎么填").font = Font(bold=True, size=12)
+    ws.cell(row, 1, "怎么填").font = font(bold=True, size=12)
     for number, step in enumerate(GUIDE_STEPS, start=1):
         row += 1
         ws.cell(row, 1, number)
         ws.cell(row, 2, step)
     row += 2
-    ws.cell(row, 1, "条款（简）").font = Font(bold=True, size=12)
+    ws.cell(row, 1, "条款（简）").font = font(bold=True, size=12)
     for clause in CLAUSES.values():
         row += 1
         ws.cell(row, 1, clause.id)
         ws.cell(row, 2, f"{clause.grade or ''} {clause.label}：{clause.quote}".strip())
     row += 2
-    ws.cell(row, 1, "各列说明").font = Font(bold=True, size=12)
+    ws.cell(row, 1, "各列说明").font = font(bold=True, size=12)
     for column in COLUMNS:
         if column.hidden:
             continue

@@ -4,7 +4,7 @@ only ever as text (`cells.put`)."""
 from __future__ import annotations
 
 from copy import copy
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from openpyxl.styles import Alignment, Protection
 from openpyxl.worksheet.worksheet import Worksheet
@@ -12,9 +12,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 from hx_excel.core.models import Household
 from hx_excel.ledger import schema
 from hx_excel.ledger.cells import put, to_cell
+from hx_excel.ledger.printing import fit_row_heights
 from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW
 
 INPUT_COLUMNS = tuple(c for c in COLUMNS if c.kind == "input")
+WRAPPED_INPUTS = tuple(c.key for c in INPUT_COLUMNS if c.wrap)
 
 
 def household_rows(household: Household) -> list[dict[str, Any]]:
@@ -59,18 +61,25 @@ class RowWriter:
             dim = ws.column_dimensions[schema.column_letter(column.key)]
             prototype.number_format = dim.number_format or "General"
             prototype.protection = Protection(locked=False)
-            prototype.alignment = copy(dim.alignment) if column.wrap else Alignment()
+            prototype.alignment = copy(dim.alignment) if column.wrap else Alignment(vertical="top")
             self._styles[column.key] = copy(prototype._style)
         ws._cells.pop((prototype.row, prototype.column), None)
         self._columns = [(schema.column_index(c.key), c) for c in INPUT_COLUMNS]
 
-    def write(self, households: Iterable[Household], start_row: int = FIRST_DATA_ROW) -> int:
-        """Write households from `start_row`; return the next free row."""
+    def write(self, households: Iterable[Household], start_row: int = FIRST_DATA_ROW, *,
+              factors: Callable[[Household], str] | None = None) -> int:
+        """Write households from `start_row`; return the next free row. `factors` gives the 监测预警因素 the ledger
+        will show for a household (the core's `factor_text`): its head row is made tall enough to print it."""
         row = start_row
+        texts: list[tuple[int, str, str]] = []
         for household in households:
+            if factors is not None:
+                texts.append((row, "factors", factors(household)))
             for values in household_rows(household):
                 self.write_row(row, values)
+                texts += [(row, key, str(values[key])) for key in WRAPPED_INPUTS if values.get(key)]
                 row += 1
+        fit_row_heights(self.ws, texts)
         return row
 
     def write_row(self, row: int, values: dict[str, Any]) -> None:

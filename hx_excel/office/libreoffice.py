@@ -40,6 +40,7 @@ __all__ = [
     "pdf_to_png",
     "recalculate",
     "to_pdf",
+    "to_pdfs",
 ]
 
 DEFAULT_TIMEOUT = 600.0  # seconds, for one whole soffice call (all files together)
@@ -227,6 +228,11 @@ def recalculate(paths: Sequence[Path], outdir: Path, *, timeout: float = DEFAULT
 def to_pdf(path: Path, outdir: Path, *, timeout: float = DEFAULT_TIMEOUT) -> Path:
     """Print one workbook (recalculated on load) to ``outdir/<stem>.pdf`` and return that path."""
     return _convert([path], outdir, "pdf", timeout)[0]
+
+
+def to_pdfs(paths: Sequence[Path], outdir: Path, *, timeout: float = DEFAULT_TIMEOUT) -> list[Path]:
+    """Print several workbooks in one soffice call (it starts in about 1.4 s); PDFs in input order."""
+    return _convert(paths, outdir, "pdf", timeout)
 
 
 def pdf_to_png(pdf: Path, out_prefix: Path, dpi: int = 110, *, timeout: float = DEFAULT_TIMEOUT) -> list[Path]:
