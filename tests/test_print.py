@@ -166,3 +166,21 @@ def test_wrapped_factors_stay_inside_their_row(printed) -> None:
     codes = [(code, y2) for y1, y2, w in words if y1 >= head - 2 for code in re.findall(r"[RG]\d", w)][:5]
     assert [code for code, _ in codes] == ["R2", "R5", "R6", "R7", "G2"], codes
     assert max(y2 for _, y2 in codes) <= nxt, (codes, nxt)     # the last factor line ends above 曹立's row
+
+
+@pytest.mark.parametrize("kind", ["blank", "sample", "roster"])
+def test_the_statistics_print_on_one_a4_page_with_title_date_and_sign_off(printed, kind) -> None:
+    pdf, members = printed[kind]
+    township = "石板镇" if kind == "blank" else "青岩镇"
+    pages = [_flat(t) for t in page_texts(pdf, raw=True) if "防贫分级监测预警统计表" in t]
+    assert len(pages) == 1
+    [page] = pages
+    for text in (f"{township}防贫分级监测预警统计表（2022年7月）", "填报单位（盖章）：" + township, "审核人：",
+                 "评估日期：2022年7月15日", "监测类别", "户数（按预警分级）", "人数（按预警分级）", "合计"):
+        assert text in page, text
+    if kind == "sample":
+        # households 红3 黄2 绿3 无2 待补充0 =10, persons 6 6 8 5 0 =25, overdue 2, due soon 2, out of scope 1
+        assert "合计32320106685025221" in page
+        assert "人数336820" in page                      # persons by category: 3 3 6 8, together 20
+    if kind == "roster":                                # generated households include some typed without a head
+        assert re.search(r"注意：另有\d+人找不到本户的户主行", page)

@@ -17,7 +17,10 @@ from hx_excel.files.save import save_workbook
 from hx_excel.ledger.formulas import HOUSEHOLD_ROWS, column_name
 from hx_excel.ledger.schema import (COLUMNS, FIRST_DATA_ROW, HEADER_ROW, OFFICIAL, OFFICIAL_HEADERS, SHEET, TITLE, column_index,
                                     column_letter)
-from hx_excel.ledger.template import DEFAULT_ROWS, TEMPLATE_FILE, build_workbook, official_template
+from hx_excel.ledger.template import (DEFAULT_ROWS, STAT_FIRST_SLOT, TEMPLATE_FILE, VILLAGE_SLOTS, build_workbook,
+                                     official_template)
+from hx_excel.core.clauses import CATEGORIES
+from hx_excel.samples.generate import generate_households
 from hx_excel.ledger.writer import RowWriter
 from hx_excel.office.libreoffice import recalculate
 from hx_excel.policy import default_policy
@@ -198,16 +201,19 @@ def test_each_computed_column_is_one_named_formula_relative_to_its_row(template_
     """Every cell of a computed column holds =F_<KEY>; the name holds the column's formula once, its references
     relative to the row using it (stored as row 1, as Excel stores a name's relative references). They reach this row,
     the household's window below it (formulas.HOUSEHOLD_ROWS) and one row past it, or the whole data range; never a
-    row above, which a name cannot express: the one column that reads the row above holds its formula in each cell."""
+    row above, which a name cannot express: the columns that read rows above hold their formula in each cell
+    (block_start the row above; p_grade and p_category the rows up to the household's head, never above row 4)."""
     wb = openpyxl.load_workbook(template_path)
     ws = wb[SHEET]
     for column in COLUMNS:
         if not column.formula:
             continue
         if column.in_cell:
-            for row in (FIRST_DATA_ROW, FIRST_DATA_ROW + 1, ws.max_row):
+            for row in (FIRST_DATA_ROW, FIRST_DATA_ROW + 1, FIRST_DATA_ROW + HOUSEHOLD_ROWS - 2,
+                        FIRST_DATA_ROW + HOUSEHOLD_ROWS - 1, FIRST_DATA_ROW + HOUSEHOLD_ROWS, ws.max_row):
                 text = ws.cell(row, column_index(column.key)).value
-                assert set(re.findall(r"\$[A-Z]+(\d+)", text)) == {str(row), str(row - 1)}, (column.key, text)
+                above = row - 1 if column.key == "block_start" else max(FIRST_DATA_ROW, row - HOUSEHOLD_ROWS + 1)
+                assert set(re.findall(r"\$[A-Z]+(\d+)", text)) == {str(row), str(above)}, (column.key, text)
             continue
         name = column_name(column.key)
         for row in (FIRST_DATA_ROW, FIRST_DATA_ROW + 1, ws.max_row):
@@ -244,28 +250,73 @@ def test_parameters_are_named_cells_from_the_policy(wb):
     assert value("P_YEAR") == 2022
 
 
+def _stats_table(stats) -> tuple[list[str], dict[str, dict[str, int]], list[str]]:
+    """统计's village table as the page shows it: the labels in order, and each label's counts by header."""
+    first = STAT_FIRST_SLOT
+    grades = [c.value for c in stats[first - 1]][1:7]
+    keys = [f"户{g}" for g in grades] + [f"人{g}" for g in grades] + ["已逾期", "即将到期", "不在范围"]
+    labels, table = [], {}
+    for row in stats.iter_rows(min_row=first, max_row=first + VILLAGE_SLOTS + 1, max_col=16, values_only=True):
+        labels.append(row[0] or "")
+        if row[0]:
+            table[row[0]] = dict(zip(keys, row[1:]))
+    categories = {stats.cell(5, 2 + i * 2).value: (stats.cell(6, 2 + i * 2).value, stats.cell(7, 2 + i * 2).value)
+                  for i in range(5)}
+    return labels, table, categories
+
+
 @pytest.mark.libreoffice
-def test_statistics_sheet_counts_live_by_village_and_grade(tmp_path):
+def test_statistics_count_every_household_and_person_and_add_up(tmp_path):
+    """统计 against the core, on generated households over several villages, one of them left out of 参数's list
+    (a blank slot between villages): households and persons by grade (无 and 待补充 included), overdue, due soon,
+    out of scope, by monitored category; 不在村名单的村 and then 合计 directly under the last village; every column
+    of the village rows adds up to 合计."""
     policy = default_policy()
-    as_of, households = sample_households(policy)
-    villages = tuple(dict.fromkeys(h.village for h in households))
-    wb = build_workbook(policy, township="青岩镇", villages=villages, as_of=as_of, rows=60)
+    as_of = date(2022, 7, 15)
+    households = generate_households(90, seed=21, policy=policy, as_of=as_of)
+    # two heads in one household: the sheet grades each head row (and says 本户有多名户主), the core one household
+    households = [h for h in households if sum(m.relation == "户主" for m in h.members) <= 1]
+    villages = tuple(dict.fromkeys(h.village for h in households if h.village))
+    assert len(villages) >= 4
+    wb = build_workbook(policy, township="青岩镇", villages=villages, as_of=as_of, rows=400)
     RowWriter(wb[SHEET]).write(households)
-    wb.save(tmp_path / "sample.xlsx")
-    [out] = recalculate([tmp_path / "sample.xlsx"], tmp_path / "out")
+    wb["参数"]["E4"] = None                      # villages[1] drops out of the list, leaving a gap
+    wb.save(tmp_path / "stats.xlsx")
+    [out] = recalculate([tmp_path / "stats.xlsx"], tmp_path / "out")
     stats = openpyxl.load_workbook(out, data_only=True)["统计"]
-    header = [c.value for c in stats[2]]
-    table = {row[0].value: dict(zip(header, (c.value for c in row))) for row in stats.iter_rows(min_row=3) if row[0].value}
-    for village in villages:
-        mine = [h for h in households if h.village == village]
-        grades = Counter(plan(h, policy, as_of).assessment.grade for h in mine)
-        for grade in "红黄绿无":
-            assert table[village][grade] == grades[grade], (village, grade)
-        assert table[village]["户数"] == len(mine)
-        assert table[village]["人数"] == sum(len(h.members) for h in mine)
-    assert table["合计"]["户数"] == len(households)
-    overdue = sum(1 for h in households if (s := plan(h, policy, as_of).next_step) and s.status == "已逾期")
-    assert table["合计"]["已逾期"] == overdue
+    labels, table, categories = _stats_table(stats)
+    # a household typed without a head row is not graded by the sheet (its rows say why): 统计 says it left them out
+    headless = [h for h in households if not any(m.relation == "户主" for m in h.members)]
+    assert headless, "the generated households should include one without a head"
+    assert stats["A8"].value == f"注意：另有 {sum(len(h.members) for h in headless)} 人找不到本户的户主行，未计入按分级的人数，请看台账“行检查”。"
+    households = [h for h in households if h not in headless]
+
+    listed = [villages[0], *villages[2:]]
+    assert labels[:len(villages) + 2] == [villages[0], "", *villages[2:], "不在村名单的村", "合计"]
+    assert not any(labels[len(villages) + 2:])
+    plans = [(h, plan(h, policy, as_of)) for h in households]
+    for place in [*listed, "不在村名单的村"]:
+        mine = [(h, p) for h, p in plans if (h.village if h.village in listed else "不在村名单的村") == place]
+        grades = Counter(p.assessment.grade for _, p in mine)
+        persons = Counter()
+        for h, p in mine:
+            persons[p.assessment.grade] += len(h.members)
+        for grade in ("红", "黄", "绿", "无", "待补充"):
+            assert table[place][f"户{grade}"] == grades[grade], (place, grade)
+            assert table[place][f"人{grade}"] == persons[grade], (place, grade)
+        assert table[place]["户小计"] == len(mine)
+        assert table[place]["已逾期"] == sum(1 for _, p in mine if p.next_step and p.next_step.status == "已逾期")
+        assert table[place]["即将到期"] == sum(1 for _, p in mine if p.next_step and p.next_step.status == "即将到期")
+        assert table[place]["不在范围"] == sum(1 for _, p in mine if not p.assessment.in_scope)
+    for key in table["合计"]:
+        assert sum(table[place][key] for place in [*listed, "不在村名单的村"]) == table["合计"][key], key
+    assert table["合计"]["户小计"] == len(households)
+    assert table["合计"]["人小计"] == sum(len(h.members) for h in households)
+    for category in CATEGORIES:
+        mine = [(h, p) for h, p in plans if p.assessment.category == category]
+        assert categories[category] == (len(mine), sum(len(h.members) for h, _ in mine)), category
+    counted = sum(n for n, _ in (categories[c] for c in CATEGORIES))
+    assert categories["合计"][0] == counted
 
 
 @pytest.mark.libreoffice
@@ -277,8 +328,10 @@ def test_a_blank_ledger_shows_no_error_value(template_path, tmp_path):
     errors = [f"{ws.title}!{c.coordinate}={c.value}" for ws in wb for row in ws.iter_rows()
               for c in row if isinstance(c.value, str) and c.value.startswith("#")]
     assert not errors, errors[:10]
-    totals = [c.value for c in wb["统计"][3 + 40]]
-    assert totals[0] == "合计" and totals[1:9] == [0] * 8
+    labels, table, categories = _stats_table(wb["统计"])
+    assert labels[0] == "合计" and not any(labels[1:])            # no village listed: 合计 alone, all zero
+    assert set(table["合计"].values()) == {0}
+    assert set(categories.values()) == {(0, 0)}
 
 
 def test_saving_a_ledger_fits_its_print_area_to_the_filled_rows(template_path, tmp_path):

@@ -14,6 +14,9 @@ GRADE_ORDER: tuple[Grade, ...] = ("红", "黄", "绿", "无")  # precedence: red
 # A household missing a fact some clause needs is not "无": it is 待补充 until the fact is filled in (policy.md,
 # Decisions), unless a red clause holds that no missing fact could undo.
 INCOMPLETE: Grade = "待补充"
+# The monitored categories of 三(一)-(三): red splits by household type (脱贫户 or not), yellow and green have one each.
+EXITED_RED, OTHER_RED, YELLOW_CATEGORY, GREEN_CATEGORY = "脱贫不稳定户", "边缘易致贫户", "突发严重困难户", "绿色预警台账"
+CATEGORIES = (EXITED_RED, OTHER_RED, YELLOW_CATEGORY, GREEN_CATEGORY)
 
 
 @dataclass(frozen=True)

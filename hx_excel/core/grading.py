@@ -19,7 +19,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from hx_excel.core import id_number
-from hx_excel.core.clauses import CERTAIN_RED, CLAUSES, G1_CARVABLE, GRADE_ORDER, INCOMPLETE, MISSING_SEPARATOR, Grade
+from hx_excel.core.clauses import (CERTAIN_RED, CLAUSES, EXITED_RED, G1_CARVABLE, GRADE_ORDER, GREEN_CATEGORY, INCOMPLETE,
+                                   MISSING_SEPARATOR, OTHER_RED, YELLOW_CATEGORY, Grade)
 from hx_excel.core.models import Household, Member
 from hx_excel.policy import Policy
 
@@ -369,8 +370,8 @@ def _category(grade: Grade, household: Household, policy: Policy, findings: list
         if entry is None:
             findings.append(Finding(level="提示", clause="R1",
                                     message="户类型未填，无法区分脱贫不稳定户与边缘易致贫户，暂按边缘易致贫户"))
-        return "脱贫不稳定户" if entry and entry.exited_poverty else "边缘易致贫户"
-    return {"黄": "突发严重困难户", "绿": "绿色预警台账"}.get(grade, "")
+        return EXITED_RED if entry and entry.exited_poverty else OTHER_RED
+    return {"黄": YELLOW_CATEGORY, "绿": GREEN_CATEGORY}.get(grade, "")
 
 
 def _reasons(h: Household, d: DerivedFacts, facts: dict[str, bool], carved_out: tuple[str, ...],

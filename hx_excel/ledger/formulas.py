@@ -22,7 +22,8 @@ from typing import Callable
 
 from openpyxl.utils import column_index_from_string as column_number
 
-from hx_excel.core.clauses import (CERTAIN_RED, CLAUSES, FACTOR_SEPARATOR, GRADING_CLAUSES, INCOMPLETE,
+from hx_excel.core.clauses import (CATEGORIES, CERTAIN_RED, EXITED_RED, GREEN_CATEGORY, OTHER_RED, YELLOW_CATEGORY,
+                                    CLAUSES, FACTOR_SEPARATOR, GRADING_CLAUSES, INCOMPLETE,
                                    MISSING_SEPARATOR, label)
 from hx_excel.core.models import Household
 from hx_excel.core.workflow import STEP_TITLES
@@ -79,6 +80,13 @@ class Refs:
         """Column `key` from this row down through HOUSEHOLD_ROWS rows: a household read from its head row."""
         return f"{self(key)}:{self(key, HOUSEHOLD_ROWS - 1).removeprefix(self._sheet)}"
 
+    def window_above(self, key: str) -> str:
+        """Column `key` from HOUSEHOLD_ROWS - 1 rows above down to this row, never above the first data row: where a
+        member row finds its head. Only for formulas written in each cell (a defined name cannot reach rows above
+        the one it is used from); `at_row` clamps the top."""
+        letter = self._column_of(key)
+        return f"{self._sheet}${letter}{ROW}[-{HOUSEHOLD_ROWS - 1}^{self.first_row}]:${letter}{ROW}"
+
     def below(self, key: str) -> str:
         """Column `key` from the next row to the end of the data range."""
         return f"{self(key, 1)}:${self._column_of(key)}${self.last_row + 1}"
@@ -104,12 +112,23 @@ class Refs:
         return ",".join(self(run[0]) if len(run) == 1 else self.span(run[0], run[-1]) for run in runs)
 
 
-_ROW_AT = re.compile(f"{ROW}(?:\\[([+-]\\d+)\\])?")
+_ROW_AT = re.compile(f"{ROW}(?:\\[([+-]\\d+)(?:\\^(\\d+))?\\])?")
 
 
 def at_row(text: str, row: int) -> str:
-    """Formula text with "§" (and "§[+n]", "§[-n]") made row `row` (and n rows below or above)."""
-    return _ROW_AT.sub(lambda m: str(row + int(m.group(1) or 0)), text)
+    """Formula text with "§" (and "§[+n]", "§[-n]") made row `row` (and n rows below or above); "§[-n^f]" is n rows
+    above but not above row f (`Refs.window_above`)."""
+    def place(m: re.Match) -> str:
+        at = row + int(m.group(1) or 0)
+        return str(max(at, int(m.group(2))) if m.group(2) else at)
+    return _ROW_AT.sub(place, text)
+
+
+def clamped_rows(text: str) -> int:
+    """How many rows from the first data row down write `text` differently because a window above is clamped
+    there: these cannot share one formula with the rows below them."""
+    reaches = [int(m.group(1)) for m in _ROW_AT.finditer(text) if m.group(2)]
+    return -min(reaches) if reaches else 0
 
 
 def column_name(key: str) -> str:
@@ -444,8 +463,8 @@ def after_rigid_per_head(r: Refs) -> str:
 def category(r: Refs) -> str:
     g = r("grade")
     exited_poverty = _in_set(r("household_type"), "SET_EXITED_POVERTY")
-    return (f'=IF({g}="红",IF({exited_poverty},"脱贫不稳定户","边缘易致贫户"),'
-            f'IF({g}="黄","突发严重困难户",IF({g}="绿","绿色预警台账","")))')
+    return (f'=IF({g}="红",IF({exited_poverty},"{EXITED_RED}","{OTHER_RED}"),'
+            f'IF({g}="黄","{YELLOW_CATEGORY}",IF({g}="绿","{GREEN_CATEGORY}","")))')
 
 
 def scope(r: Refs) -> str:
@@ -812,6 +831,38 @@ def s_overdue(r: Refs) -> str:
 def s_out_of_scope(r: Refs) -> str:
     """Households outside S1 and S2: the village."""
     return f'=IF({r("scope")}="不在范围",{r("s_village")},"")'
+
+
+def s_due_soon(r: Refs) -> str:
+    """Households whose next step falls due within P_SOON days: the village."""
+    return f'=IF({r("next_status")}="即将到期",{r("s_village")},"")'
+
+
+assert len({c[0] for c in CATEGORIES}) == len(CATEGORIES)   # s_category tells them apart by their first character
+
+
+def s_category(r: Refs) -> str:
+    """Head rows: the monitored category's place in 脱贫不稳定户 边缘易致贫户 突发严重困难户 绿色预警台账 (1–4)."""
+    firsts = "".join(c[0] for c in CATEGORIES)
+    return _head(r, f'IF({r("category")}="","",FIND(LEFT({r("category")}),"{firsts}"))')
+
+
+def _from_head(r: Refs, key: str) -> str:
+    """A person's row: `key` of their household's head row, the first row of their 户编号 among the HOUSEHOLD_ROWS
+    rows up to this one (households stand together, head first)."""
+    hid = r("household_id")
+    return (f'=IF(OR({r("name")}="",{hid}=""),"",IFERROR(INDEX({r.window_above(key)},'
+            f'MATCH({hid},{r.window_above("household_id")},0)),""))')
+
+
+def p_grade(r: Refs) -> str:
+    """Every person: their household's village × 5 + grade (s_grade), so that 统计 counts persons by grade."""
+    return _from_head(r, "s_grade")
+
+
+def p_category(r: Refs) -> str:
+    """Every person: their household's monitored category (s_category), so that 统计 counts persons by category."""
+    return _from_head(r, "s_category")
 
 
 # ---- the value-list meanings the formulas look up -----------------------------------------------------------------

@@ -258,6 +258,14 @@ COLUMNS: tuple[Column, ...] = (
          hidden=True),
     _out("s_out_of_scope", "统计：不在范围", HELPERS, "integer", "household", 5, "不在监测范围的户：村序号。",
          f.s_out_of_scope, hidden=True),
+    _out("s_due_soon", "统计：即将到期", HELPERS, "integer", "household", 5, "下一步即将到期的户：村序号。", f.s_due_soon,
+         hidden=True),
+    _out("s_category", "统计：监测类别", HELPERS, "integer", "household", 5,
+         "户主行：监测类别的序号（1 脱贫不稳定户、2 边缘易致贫户、3 突发严重困难户、4 绿色预警台账）。", f.s_category, hidden=True),
+    _out("p_grade", "统计：人与分级", HELPERS, "integer", "member", 5,
+         "有姓名的行：本户户主行的“村与分级”编号，按人统计各级人数。", f.p_grade, hidden=True, in_cell=True),
+    _out("p_category", "统计：人与类别", HELPERS, "integer", "member", 5,
+         "有姓名的行：本户的监测类别序号，按人统计各类别人数。", f.p_category, hidden=True, in_cell=True),
 )
 
 BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}

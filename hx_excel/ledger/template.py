@@ -19,7 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
-from hx_excel.core.clauses import CLAUSES
+from hx_excel.core.clauses import CATEGORIES, CLAUSES
 from hx_excel.core.days import covered_years, is_working_day
 from hx_excel.files.fonts import font, use_chinese_font
 from hx_excel.ledger import formulas as f
@@ -333,18 +333,28 @@ def _write_ledger(wb: Workbook, ws: Worksheet, policy: Policy, last_row: int, *,
     # used from row 1, and LibreOffice gives #REF! for a row above that.
     qualified = refs(last_row, sheet=quote_sheetname(SHEET))
     computed = [(schema.column_index(c.key), c) for c in COLUMNS if c.formula]
+    # A column reading rows above (p_grade: a person's head) clamps that window at the first data row: those first
+    # rows are written one by one, and the shared formula starts below them.
     for index, (col, column) in enumerate(computed):
+        separate = 0
         if column.in_cell:
-            text = f.at_row(column.formula(refs(last_row)), FIRST_DATA_ROW)
+            template = column.formula(refs(last_row))
+            separate = min(f.clamped_rows(template), last_row - FIRST_DATA_ROW)
+            text = f.at_row(template, FIRST_DATA_ROW + separate)
         else:
             name = f.column_name(column.key)
             wb.defined_names[name] = DefinedName(name, attr_text=f.at_row(column.formula(qualified)[1:], 1))
             text = f"={name}"
-        area = f"{get_column_letter(col)}{FIRST_DATA_ROW}:{get_column_letter(col)}{last_row}"
+        shared_from = FIRST_DATA_ROW + separate
+        area = f"{get_column_letter(col)}{shared_from}:{get_column_letter(col)}{last_row}"
         master = SharedFormula(index, area, text)
         number_format = NUMBER_FORMATS.get(column.type)
         for row in range(FIRST_DATA_ROW, last_row + 1):
-            cell = ws.cell(row, col, master if row == FIRST_DATA_ROW else SharedFormula(index))
+            if row < shared_from:
+                value = f.at_row(template, row)
+            else:
+                value = master if row == shared_from else SharedFormula(index)
+            cell = ws.cell(row, col, value)
             if number_format in (DATE_FORMAT, MONEY_FORMAT):
                 cell.number_format = number_format
             if column.wrap:
@@ -485,70 +495,191 @@ def _conditional_formats(ws: Worksheet, last_row: int) -> None:
 
 # ---- 统计 --------------------------------------------------------------------------------------------------
 
-STATS_COLUMNS = ("村（居）", *f.STAT_GRADES, "户数", "人数", "已逾期", "不在范围")
+STAT_FIRST_SLOT = 11                       # first row of the village table
+STAT_SLOTS = VILLAGE_SLOTS + 2             # the villages, then 不在村名单 (when any) and 合计 directly under them
+STAT_WIDTH = 16                            # visible columns A–P
+OTHER_VILLAGES = "不在村名单的村"
+STAT_HEADERS = {"households": "户数（按预警分级）", "persons": "人数（按预警分级）", "overdue": "已逾期（户）",
+                "soon": "即将到期（户）", "out": "不在监测范围（户）"}
 
 
 def _write_stats(ws: Worksheet, last_row: int) -> None:
-    """Per village: households by grade, households, people, overdue, out of scope; then the totals. Each kind of
-    count is one FREQUENCY array over a helper column of 台账 (formulas.s_grade …) in hidden columns on the right:
-    one pass over the sheet per kind, where a COUNTIFS per cell would scan it some 300 times after every edit."""
+    """统计, one A4 page: households and persons by monitored category; then per village households and persons by
+    grade (待补充 and 无 included, so that every household is counted and the rows add up to 合计), overdue, due
+    soon and out of scope, with 合计 directly under the last village; title, assessment date and sign-off line.
+
+    Each kind of count is one FREQUENCY array over a helper column of 台账 (formulas.s_grade, p_grade …) in hidden
+    columns on the right: one pass over the sheet per kind, where a COUNTIFS per cell would scan it some 400 times
+    after every edit. Which row shows a village, 不在村名单, 合计 or nothing is worked out in hidden column Q."""
     whole = refs(last_row, quote_sheetname(SHEET)).whole
     grades = f.STAT_GRADES
-    slots = VILLAGE_SLOTS + 1                      # village 0: not in the list (counted in the totals only)
-    first = 3                                      # first village row, and first row of the helper block
-    # helper block: bins and counts; a FREQUENCY count k+1 holds how many rows carry the number k
-    helper_col = len(STATS_COLUMNS) + 2
-    bins_grade, count_grade, bins_village, count_person, count_overdue, count_out = (
-        get_column_letter(helper_col + i) for i in range(6))
-    grade_codes = slots * len(grades)
+    villages = VILLAGE_SLOTS + 1                   # village 0: a village not in the list
+    block = 3                                      # first row of the helper block
+    helper = STAT_WIDTH + 3                        # first helper column (S): Q is the row kind, R a gap
+    columns = iter(get_column_letter(helper + i) for i in range(20))
+    bins_grade, n_grade, n_pgrade, bins_village, n_person, n_overdue, n_soon, n_out, bins_cat, n_cat, n_pcat, misc = (
+        next(columns) for _ in range(12))
+    grade_codes = villages * len(grades)
     for code in range(grade_codes):
-        ws[f"{bins_grade}{first + code}"] = code
-    for village in range(slots):
-        ws[f"{bins_village}{first + village}"] = village
+        ws[f"{bins_grade}{block + code}"] = code
+    for village in range(villages):
+        ws[f"{bins_village}{block + village}"] = village
+    for number in range(1, len(CATEGORIES) + 1):
+        ws[f"{bins_cat}{block + number - 1}"] = number
 
     def frequency(column: str, key: str, bins: str, count: int) -> None:
-        area = f"{column}{first}:{column}{first + count}"
+        area = f"{column}{block}:{column}{block + count}"
         # IFERROR: LibreOffice's FREQUENCY is #VALUE! when the column holds no number yet (a blank ledger)
-        ws[f"{column}{first}"] = ArrayFormula(
-            area, f"=IFERROR(FREQUENCY({whole(key)},${bins}${first}:${bins}${first + count - 1}),0)")
+        ws[f"{column}{block}"] = ArrayFormula(
+            area, f"=IFERROR(FREQUENCY({whole(key)},${bins}${block}:${bins}${block + count - 1}),0)")
 
-    frequency(count_grade, "s_grade", bins_grade, grade_codes)
-    for column, key in ((count_person, "s_person"), (count_overdue, "s_overdue"), (count_out, "s_out_of_scope")):
-        frequency(column, key, bins_village, slots)
-    for column, label in zip((bins_grade, count_grade, bins_village, count_person, count_overdue, count_out),
-                             ("（辅助）村×5+分级", "各码户数", "（辅助）村序号", "各村人数", "各村已逾期", "各村不在范围")):
+    frequency(n_grade, "s_grade", bins_grade, grade_codes)
+    frequency(n_pgrade, "p_grade", bins_grade, grade_codes)
+    for column, key in ((n_person, "s_person"), (n_overdue, "s_overdue"), (n_soon, "s_due_soon"),
+                        (n_out, "s_out_of_scope")):
+        frequency(column, key, bins_village, villages)
+    frequency(n_cat, "s_category", bins_cat, len(CATEGORIES))
+    frequency(n_pcat, "p_category", bins_cat, len(CATEGORIES))
+    labels = ("（辅助）村×5+分级", "各码户数", "各码人数", "（辅助）村序号", "各村有姓名的人", "各村已逾期", "各村即将到期",
+              "各村不在范围", "（辅助）类别", "各类别户数", "各类别人数", "（辅助）")
+    for column, label in zip((bins_grade, n_grade, n_pgrade, bins_village, n_person, n_overdue, n_soon, n_out,
+                              bins_cat, n_cat, n_pcat, misc), labels):
         ws[f"{column}2"] = label
-        ws.column_dimensions[column].hidden = True
+    for index in range(STAT_WIDTH + 1, helper + 12):
+        ws.column_dimensions[get_column_letter(index)].hidden = True
 
-    ws["A1"] = "统计（按村、分级，自动计算）"
-    ws["A1"].font = font(bold=True, size=13)
-    for col, head in enumerate(STATS_COLUMNS, start=1):
-        ws.cell(2, col, head).font = font(bold=True)
+    # the last village slot in use, and whether any household names a village not in the list
+    params_villages = f"{quote_sheetname(PARAMS)}!$E$3:$E${2 + VILLAGE_SLOTS}"
+    last_slot, others = f"${misc}${block}", f"${misc}${block + 1}"
+    ws[last_slot.replace("$", "")] = f'=SUMPRODUCT(MAX((TRIM({params_villages})<>"")*(ROW({params_villages})-2)))'
+    ws[others.replace("$", "")] = f"=SUM(${n_grade}${block}:${n_grade}${block + len(grades) - 1},${n_person}${block})"
 
-    def by_village(village: int) -> dict[str, str]:
-        grade_row = first + village * len(grades)   # the count of code village × 4 + grade
-        counts = {g: f"${count_grade}${grade_row + i}" for i, g in enumerate(grades)}
-        return {**counts, "户数": f"SUM(${count_grade}${grade_row}:${count_grade}${grade_row + len(grades) - 1})",
-                "人数": f"${count_person}${first + village}", "已逾期": f"${count_overdue}${first + village}",
-                "不在范围": f"${count_out}${first + village}"}
+    def code_cells(column: str, village: int) -> list[str]:
+        first = block + village * len(grades)
+        return [f"${column}${first + i}" for i in range(len(grades))]
 
-    for offset in range(VILLAGE_SLOTS):
-        row = first + offset
-        village = f"{quote_sheetname(PARAMS)}!$E${row}"
-        ws.cell(row, 1, f'=IF({village}="","",{village})')
-        for col, value in enumerate(by_village(offset + 1).values(), start=2):
-            ws.cell(row, col, f'=IF($A{row}="","",{value})')
-    total = first + VILLAGE_SLOTS
-    ws.cell(total, 1, "合计").font = font(bold=True)
-    counts = f"${count_grade}${first}:${count_grade}${first + grade_codes - 1}"
-    totals = {g: f"SUMPRODUCT((MOD(ROW({counts})-{first},{len(grades)})={i})*{counts})" for i, g in enumerate(grades)}
-    totals |= {"户数": f"SUM({counts})", "人数": f"SUM(${count_person}${first}:${count_person}${first + slots - 1})",
-               "已逾期": f"SUM(${count_overdue}${first}:${count_overdue}${first + slots - 1})",
-               "不在范围": f"SUM(${count_out}${first}:${count_out}${first + slots - 1})"}
-    for col, head in enumerate(STATS_COLUMNS[1:], start=2):
-        ws.cell(total, col, f"={totals[head]}").font = font(bold=True)
+    def all_codes(column: str, grade: int) -> str:
+        counts = f"${column}${block}:${column}${block + grade_codes - 1}"
+        return f"SUMPRODUCT((MOD(ROW({counts})-{block},{len(grades)})={grade})*{counts})"
+
+    def village_values(village: int) -> list[str]:
+        households, persons = code_cells(n_grade, village), code_cells(n_pgrade, village)
+        row = block + village
+        return [*households, f"SUM({households[0]}:{households[-1]})", *persons, f"SUM({persons[0]}:{persons[-1]})",
+                f"${n_overdue}${row}", f"${n_soon}${row}", f"${n_out}${row}"]
+
+    def total_values() -> list[str]:
+        def whole_sum(column: str, count: int) -> str:
+            return f"SUM(${column}${block}:${column}${block + count - 1})"
+        return [*(all_codes(n_grade, g) for g in range(len(grades))), whole_sum(n_grade, grade_codes),
+                *(all_codes(n_pgrade, g) for g in range(len(grades))), whole_sum(n_pgrade, grade_codes),
+                whole_sum(n_overdue, villages), whole_sum(n_soon, villages), whole_sum(n_out, villages)]
+
+    # ---- title, date, sign-off
+    last_col = get_column_letter(STAT_WIDTH)
+    ws["A1"] = (f'=IF(P_TOWNSHIP="","",P_TOWNSHIP)&"防贫分级监测预警统计表（"'
+                f'&IFERROR(YEAR(P_ASOF)&"年"&MONTH(P_ASOF)&"月","")&"）"')
+    ws["A1"].font = font(bold=True, size=15)
+    ws["A1"].alignment = Alignment(horizontal="center")
+    ws["A2"] = SIGN_OFF_FORMULA
+    ws["A2"].font = font(size=10)
+    ws["A3"] = ('="评估日期："&IFERROR(YEAR(P_ASOF)&"年"&MONTH(P_ASOF)&"月"&DAY(P_ASOF)&"日","")'
+                '&"　　单位：户、人　　由台账自动计算，请勿手改"')
+    ws["A3"].font = font(size=10)
+    for row in (1, 2, 3):
+        ws.merge_cells(f"A{row}:{last_col}{row}")
+
+    # ---- by monitored category: 户数 and 人数
+    boxed = Border(top=THIN, bottom=THIN, left=THIN, right=THIN)
+    header_fill = PatternFill("solid", fgColor=GROUP_COLOURS[schema.OFFICIAL])
+
+    def boxed_cell(row: int, col: int, value, *, bold: bool = False, fill: PatternFill | None = None):
+        cell = ws.cell(row, col, value)
+        cell.border = boxed
+        cell.font = font(bold=bold)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        if fill:
+            cell.fill = fill
+        return cell
+
+    boxed_cell(5, 1, "监测类别", bold=True, fill=header_fill)
+    for offset, name in enumerate((*CATEGORIES, "合计")):
+        boxed_cell(5, 2 + offset * 2, name, bold=True, fill=header_fill)
+        ws.merge_cells(start_row=5, start_column=2 + offset * 2, end_row=5, end_column=3 + offset * 2)
+        ws.cell(5, 3 + offset * 2).border = boxed
+    for row, (label, counts) in ((6, ("户数", n_cat)), (7, ("人数", n_pcat))):
+        boxed_cell(row, 1, label, bold=True)
+        cells = [f"${counts}${block + i}" for i in range(len(CATEGORIES))]
+        for offset, value in enumerate((*cells, f"SUM({cells[0]}:{cells[-1]})")):
+            boxed_cell(row, 2 + offset * 2, f"={value}", bold=offset == len(CATEGORIES))
+            ws.merge_cells(start_row=row, start_column=2 + offset * 2, end_row=row, end_column=3 + offset * 2)
+            ws.cell(row, 3 + offset * 2).border = boxed
+    # persons on rows with no head row above them are in no household's count: say so rather than not add up
+    named, graded = f"SUM(${n_person}${block}:${n_person}${block + villages - 1})", total_values()[len(grades) * 2 + 1]
+    ws["A8"] = (f'=IF({named}>{graded},"注意：另有 "&({named}-{graded})&" 人找不到本户的户主行，未计入按分级的人数，'
+                f'请看台账“行检查”。","")')
+    ws["A8"].font = font(size=10, color="C00000")
+    ws.merge_cells(f"A8:{last_col}8")
+
+    # ---- by village
+    head = STAT_FIRST_SLOT - 2
+    boxed_cell(head, 1, "村（居）", bold=True, fill=header_fill)
+    ws.merge_cells(start_row=head, start_column=1, end_row=head + 1, end_column=1)
+    col = 2
+    for key in ("households", "persons"):
+        boxed_cell(head, col, STAT_HEADERS[key], bold=True, fill=header_fill)
+        ws.merge_cells(start_row=head, start_column=col, end_row=head, end_column=col + len(grades))
+        for offset, name in enumerate((*grades, "小计")):
+            boxed_cell(head + 1, col + offset, name, bold=True, fill=header_fill)
+            if offset:
+                ws.cell(head, col + offset).border = boxed
+        col += len(grades) + 1
+    for key in ("overdue", "soon", "out"):
+        boxed_cell(head, col, STAT_HEADERS[key], bold=True, fill=header_fill)
+        boxed_cell(head + 1, col, None, fill=header_fill)
+        ws.merge_cells(start_row=head, start_column=col, end_row=head + 1, end_column=col)
+        col += 1
+    ws.row_dimensions[head].height = 20
+
+    kind_col = get_column_letter(STAT_WIDTH + 1)
+    totals = total_values()
+    for slot in range(1, STAT_SLOTS + 1):
+        row = STAT_FIRST_SLOT + slot - 1
+        kind = f"${kind_col}{row}"
+        village_cell = f"{quote_sheetname(PARAMS)}!$E${2 + slot}" if slot <= VILLAGE_SLOTS else '""'
+        # V: a listed village · G: a blank slot between villages · O: villages not in the list · T: 合计
+        ws[f"{kind_col}{row}"] = (
+            f'=IF({slot}<={last_slot},IF(TRIM({village_cell})="","G","V"),'
+            f'IF({slot}={last_slot}+1,IF({others}>0,"O","T"),IF(AND({slot}={last_slot}+2,{others}>0),"T","")))')
+        ws.cell(row, 1, f'=IF({kind}="V",TRIM({village_cell}),IF({kind}="O","{OTHER_VILLAGES}",'
+                        f'IF({kind}="T","合计","")))')
+        values = village_values(slot) if slot <= VILLAGE_SLOTS else ['""'] * len(totals)
+        for offset, (mine, other, total) in enumerate(zip(values, village_values(0), totals), start=2):
+            ws.cell(row, offset, f'=IF({kind}="V",{mine},IF({kind}="O",{other},IF({kind}="T",{total},"")))')
+    table = f"A{STAT_FIRST_SLOT}:{last_col}{STAT_FIRST_SLOT + STAT_SLOTS - 1}"
+    first_kind = f"${kind_col}{STAT_FIRST_SLOT}"
+    # 合计 first: LibreOffice applies only the first rule that holds
+    ws.conditional_formatting.add(table, FormulaRule(formula=[f'{first_kind}="T"'], font=Font(bold=True), border=boxed,
+                                                     fill=PatternFill("solid", bgColor="EDEDED")))
+    ws.conditional_formatting.add(table, FormulaRule(formula=[f'{first_kind}<>""'], border=boxed))
+    # rows a little lower than usual, so that all 42 (most of them blank) fit one A4 page at a readable size
+    for row in range(STAT_FIRST_SLOT, STAT_FIRST_SLOT + STAT_SLOTS):
+        ws.row_dimensions[row].height = 13.5
+        for index in range(1, STAT_WIDTH + 1):
+            ws.cell(row, index).font = font(size=10)
+            if index > 1:
+                ws.cell(row, index).alignment = Alignment(horizontal="center")
+
     ws.column_dimensions["A"].width = 16
-    _fit_width(ws)
+    for index in range(2, STAT_WIDTH + 1):
+        ws.column_dimensions[get_column_letter(index)].width = 7.5
+    for letter_ in (get_column_letter(STAT_WIDTH - 2), get_column_letter(STAT_WIDTH - 1), last_col):
+        ws.column_dimensions[letter_].width = 12
+    ws.print_area = f"A1:{last_col}{STAT_FIRST_SLOT + STAT_SLOTS - 1}"
+    _fit_width(ws, landscape=True)
+    ws.page_setup.fitToHeight = 1
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    ws.print_options.horizontalCentered = True
     ws.protection.sheet = True
 
 
