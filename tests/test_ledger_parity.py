@@ -16,6 +16,7 @@ import pytest
 from hx_excel.core import id_number
 from hx_excel.core.clauses import GRADING_CLAUSES, factor_text
 from hx_excel.core.days import notice_last_day
+from hx_excel.core.grading import YELLOW_WITHOUT_WORK
 from hx_excel.core.workflow import plan
 from hx_excel.core.models import Household
 from hx_excel.ledger import formulas as f
@@ -141,7 +142,7 @@ def _compare(policy, source: Path, recalculated: Path, count: int) -> list[str]:
             "size": len(h.members),
             "next_step": f"{step.clause} {step.title}" if step else None,
             "next_due": step.due if step else None,
-            "next_status": step.status if step else None,
+            "next_status": (step.status or None) if step else None,
             "d1_due": steps["household_check"].due if "household_check" in steps and steps["household_check"].clause == "D1" else None,
             "d3_due": steps["contact"].due if "contact" in steps else None,
             "visit_due": steps["visit"].due if "visit" in steps else None,
@@ -210,14 +211,16 @@ def test_the_row_checks_agree_with_the_core_on_every_household(ledgers):
                 "heads": any("一户应有且只有 1 名户主" in m for m in findings),
                 "sex": any("与户主关系为" in m for m in findings),
                 "duplicate": any("身份证号与第" in m for m in findings),
+                "yellow_work": YELLOW_WITHOUT_WORK in findings,
             }
             sheet = {
                 "heads": "本户有多名户主" in check[head],
                 "sex": "配偶与户主性别相同" in check[head] or any("与户主关系与身份证性别不符" in check[r] for r in rows),
                 "duplicate": any(r in marked for r in rows),
+                "yellow_work": YELLOW_WITHOUT_WORK in check[head],
             }
             exercised |= {k for k, v in core.items() if v}
-            for key in ("heads", "sex"):
+            for key in ("heads", "sex", "yellow_work"):
                 if core[key] != sheet[key]:
                     mismatches.append(f"{entry.household.household_id} {key}: core {core[key]}, sheet {sheet[key]}: "
                                       f"{[check[r] for r in rows]}")
@@ -229,14 +232,14 @@ def test_the_row_checks_agree_with_the_core_on_every_household(ledgers):
         if {row for row, text in check.items() if BELOW_HEAD in text} != headless:
             mismatches.append(f"member rows without a head: sheet {sorted(r for r, t in check.items() if BELOW_HEAD in t)}"
                               f", reader {sorted(headless)}")
-        assert exercised >= {"heads", "sex", "duplicate", "no_head"}, exercised
+        assert exercised >= {"heads", "sex", "duplicate", "no_head", "yellow_work"}, exercised
         assert not mismatches, f"{len(mismatches)} mismatches, first: " + "\n".join(mismatches[:10])
 
 
 def test_every_clause_and_step_status_was_exercised(ledgers):
     policy, source, recalculated, _ = ledgers[0]
     ws = openpyxl.load_workbook(recalculated, data_only=True)[SHEET]
-    seen = {key: set() for key in ("grade", "next_status", "scope", "category")}
+    seen = {key: set() for key in ("grade", "next_status", "scope", "category", "next_step")}
     flags = set()
     for row in ws.iter_rows(min_row=4):
         for key in seen:
@@ -245,6 +248,11 @@ def test_every_clause_and_step_status_was_exercised(ledgers):
     assert flags == set(GRADING_CLAUSES)
     assert {"红", "黄", "绿", "无"} <= seen["grade"]
     assert {"未到期", "即将到期", "已逾期"} <= seen["next_status"]
+    # visited this month: the next visit is the next step (D4, D6); a step with no deadline shows no status
+    assert {"D4 下次入户走访", "D6 下次入户走访"} & seen["next_step"]
+    undated = [row for row in ws.iter_rows(min_row=4) if row[column_index("next_step") - 1].value
+               and row[column_index("next_due") - 1].value is None]
+    assert undated and all(row[column_index("next_status") - 1].value in (None, "") for row in undated)
     assert {"S1", "S2", "S1 S2", "不在范围"} <= seen["scope"]
 
 

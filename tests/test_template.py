@@ -378,3 +378,61 @@ def test_the_hidden_calendar_carries_a_year_from_the_policy_file(tmp_path):
     got = {key: ws.cell(FIRST_DATA_ROW, column_index(key)).value for key in ("d1_due", "d3_due")}
     assert {k: v.date() for k, v in got.items()} == {"d1_due": steps["household_check"].due, "d3_due": steps["contact"].due}
     assert steps["household_check"].due == date(2027, 1, 7)   # 28 Dec + 7 working days, 1 Jan off
+
+
+@pytest.mark.libreoffice
+def test_rows_that_would_not_be_computed_or_printed_are_marked(tmp_path):
+    """The conditional formats of 序号, evaluated by LibreOffice on real rows: a row inserted by hand (no formulas)
+    and typed into, a row typed below the print area hx-excel fitted, a row pasted below the prepared rows; a filled
+    row inside everything is marked by none of them."""
+    from openpyxl.formula.translate import Translator
+    policy = default_policy()
+    as_of, households = sample_households(policy)
+    villages = tuple(dict.fromkeys(h.village for h in households))
+    wb = build_workbook(policy, township="青岩镇", villages=villages, as_of=as_of, rows=30)   # prepared rows 4–33
+    RowWriter(wb[SHEET]).write(households)                                  # rows 4–28
+    save_workbook(wb, tmp_path / "ledger.xlsx")                             # print area to row 28
+    wb = openpyxl.load_workbook(tmp_path / "ledger.xlsx")
+    ws = wb[SHEET]
+    name, seq = column_index("name"), column_letter("seq")
+    inserted, below_print, below_prepared, fine = 12, 30, 40, FIRST_DATA_ROW   # row 4: 杨明华, nothing to fix
+    for column in COLUMNS:                                                  # as if inserted: no formulas at all
+        if column.formula:
+            ws.cell(inserted, column_index(column.key)).value = None
+    for row in (inserted, below_print, below_prepared):
+        ws.cell(row, name, "新增的人")
+    rules = [(rule, int(str(cf.sqref).split(":")[0][len(seq):])) for cf in ws.conditional_formatting
+             for rule in cf.rules if str(cf.sqref).startswith(seq) and str(cf.sqref)[len(seq)].isdigit()]
+    probes = {}
+    for number, (rule, first) in enumerate(rules):     # each rule evaluated where it applies, in a spare column
+        for row in (inserted, below_print, below_prepared, fine):
+            if row >= first and (first > FIRST_DATA_ROW or row <= 33):
+                ws.cell(row, 200 + number,
+                        Translator(f"={rule.formula[0]}", origin=f"{seq}{first}").translate_formula(f"{seq}{row}"))
+        probes[number] = rule
+    wb.save(tmp_path / "probed.xlsx")
+    [out] = recalculate([tmp_path / "probed.xlsx"], tmp_path / "out")
+    result = openpyxl.load_workbook(out, data_only=True)[SHEET]
+
+    def marked(row: int) -> set[str]:
+        return {probes[n].formula[0] for n in probes if result.cell(row, 200 + n).value in (True, 1)}
+
+    assert any("ISNUMBER" in f and "COUNTA" in f for f in marked(inserted)), marked(inserted)
+    assert any("PRINT_END" in f for f in marked(below_print)), marked(below_print)
+    assert any(f.startswith("COUNTA") for f in marked(below_prepared)), marked(below_prepared)
+    assert not marked(fine)
+
+
+@pytest.mark.libreoffice
+def test_the_guide_starts_with_the_village_list(tmp_path):
+    """填表说明's first step: fill the village list on 参数 while it is empty; where it is (from the settings or a
+    roster), where to change it."""
+    policy = default_policy()
+    build_workbook(policy, rows=20).save(tmp_path / "blank.xlsx")
+    build_workbook(policy, township="青岩镇", villages=("龙井村",), rows=20).save(tmp_path / "villages.xlsx")
+    outs = recalculate([tmp_path / "blank.xlsx", tmp_path / "villages.xlsx"], tmp_path / "out")
+    first = [openpyxl.load_workbook(out, data_only=True)["填表说明"]["B5"].value for out in outs]
+    assert first[0].startswith("第一步：先在“参数”表 E 列“村（居）名单”填本乡镇的村（居）")
+    assert first[1].startswith("村（居）名单在“参数”表 E 列（可增改）")
+    guide = openpyxl.load_workbook(tmp_path / "blank.xlsx")["填表说明"]
+    assert guide.row_dimensions[5].height and guide.row_dimensions[5].height >= 2 * 14   # two lines, not overlapping

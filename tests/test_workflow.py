@@ -120,9 +120,23 @@ def test_D6_green_followed_and_closed(policy):
     green = household(subsidies_undelivered=True, household_check_on=date(2022, 6, 1))
     assert steps(plan(green, policy, date(2022, 7, 15)))["visit"].clause == "D6"
     fixed = household(household_check_on=date(2022, 6, 1))
-    assert steps(plan(fixed, policy, date(2022, 7, 15)))["close"].status == "未到期"
+    assert steps(plan(fixed, policy, date(2022, 7, 15)))["close"].status == ""   # open; the document sets no deadline
     closed = household(household_check_on=date(2022, 6, 1), exit_status="是（销号）", closed_on=date(2022, 7, 1))
     assert "close" not in steps(plan(closed, policy, date(2022, 7, 15)))
+
+
+def test_a_visit_done_this_month_makes_the_next_one_the_next_step(policy):
+    """D4 每月走访: visited on 3 July, the July visit is done and the next step is the next visit, due by the end
+    of August; so is the village review once held in July."""
+    h = household(subsidies_undelivered=True, sharp_income_fall=True, entered_on=date(2022, 1, 10),
+                  contact_name="杨光荣", contact_assigned_on=date(2022, 1, 12),
+                  last_visit_on=date(2022, 7, 3), last_review_on=date(2022, 7, 6),
+                  measures=[{"category": "就业帮扶", "decided_on": date(2022, 1, 15)}])
+    result = plan(h, policy, date(2022, 7, 15))
+    assert steps(result)["visit"].status == "已完成"
+    assert (steps(result)["next_visit"].due, steps(result)["next_visit"].status) == (date(2022, 8, 31), "未到期")
+    assert steps(result)["next_review"].due == date(2022, 8, 31)
+    assert (result.next_step.key, result.next_step.title) == ("next_visit", "下次入户走访")
 
 
 def test_exited_household_has_no_monthly_steps(policy):
@@ -136,6 +150,7 @@ def test_exited_household_has_no_monthly_steps(policy):
     (date(2022, 7, 10), None, date(2022, 7, 10), "即将到期"),
     (date(2022, 7, 10), None, date(2022, 7, 11), "已逾期"),
     (date(2022, 7, 10), date(2022, 7, 12), date(2022, 7, 20), "已完成"),
+    (None, None, date(2022, 7, 20), ""),                 # no deadline, no status
 ])
 def test_step_status(due, done, as_of, status):
     assert step_status(due, done, as_of, 3) == status

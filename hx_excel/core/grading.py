@@ -86,6 +86,10 @@ class Assessment(BaseModel):
         return tuple(c.id for c in self.clauses)
 
 
+# 五(二): a yellow household with someone able to work and nobody in work (the sheet's row check says the same)
+YELLOW_WITHOUT_WORK = "五(二) 黄色监测户应确保每个家庭至少 1 人就业，目前成员中无人登记务工就业"
+
+
 def yuan(amount: float) -> str:
     """Money as a clerk reads it: thousands separators, at most two decimals, half away from zero like Excel."""
     quantised = Decimal(repr(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
@@ -326,8 +330,7 @@ def assess(household: Household, policy: Policy, as_of: date) -> Assessment:
                     + ("" if grade == "无" else f"。分级“{grade}”仅供参考；如确有预警因素，请核实户类型或按重点群体纳入"),
         ))
     if grade == "黄" and members and able_unemployed and not any(m.employed for m in members):
-        findings.append(Finding(level="提示", clause="Y1" if facts["Y1"] else "Y2",
-                                message="五(二) 黄色监测户应确保每个家庭至少 1 人就业，目前成员中无人登记务工就业"))
+        findings.append(Finding(level="提示", clause="Y1" if facts["Y1"] else "Y2", message=YELLOW_WITHOUT_WORK))
 
     return Assessment(
         grade=grade, missing=missing, clauses=tuple(hits), carved_out=carved_out, category=category, in_scope=in_scope,

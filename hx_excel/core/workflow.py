@@ -18,7 +18,7 @@ from hx_excel.core.grading import Assessment, Finding, assess
 from hx_excel.core.models import Household
 from hx_excel.policy import Policy
 
-Status = Literal["未到期", "即将到期", "已逾期", "已完成"]
+Status = Literal["未到期", "即将到期", "已逾期", "已完成", ""]   # "": open, but the document sets it no deadline
 
 
 # One title per step, shared with the ledger's 下一步 formula (hx_excel/ledger/formulas.py).
@@ -33,6 +33,8 @@ STEP_TITLES: dict[str, str] = {
     "measures": "明确帮扶措施并录入系统",
     "visit": "本月入户走访",
     "review": "本月村级集中研判",
+    "next_visit": "下次入户走访",
+    "next_review": "下次村级集中研判",
     "elimination_nomination": "村（居）提名风险消除",
     "elimination_check": "风险消除入户核实",
     "elimination_notice": "风险消除村级评议及公示",
@@ -77,7 +79,7 @@ def step_status(due: date | None, done_on: date | None, as_of: date, due_soon_da
     if done_on is not None:
         return "已完成"
     if due is None:
-        return "未到期"
+        return ""
     if as_of > due:
         return "已逾期"
     return "即将到期" if (due - as_of).days <= due_soon_days else "未到期"
@@ -216,7 +218,9 @@ def _monthly(b: _Builder, key: str, clause: str, last: date | None, anchor: date
     due = month_end(last, months) if last else month_end(anchor)
     done_this_month = last is not None and (last.year, last.month) == (b.as_of.year, b.as_of.month)
     if done_this_month:
+        # this month's is done; the next one is what the clerk plans for now
         b.add(key, clause, due=due, done_on=last, note=f"下次应在 {due:%Y-%m-%d} 前")
+        b.add(f"next_{key}", clause, due=due, note=f"本月已于 {last:%Y-%m-%d} 完成")
     else:
         b.add(key, clause, due=due, done_on=None,
               note=f"上次 {last:%Y-%m-%d}" if last else "尚无记录")

@@ -25,6 +25,7 @@ from openpyxl.utils import column_index_from_string as column_number
 from hx_excel.core.clauses import (CATEGORIES, CERTAIN_RED, EXITED_RED, GREEN_CATEGORY, OTHER_RED, YELLOW_CATEGORY,
                                     CLAUSES, FACTOR_SEPARATOR, GRADING_CLAUSES, INCOMPLETE,
                                    MISSING_SEPARATOR, label)
+from hx_excel.core.grading import YELLOW_WITHOUT_WORK
 from hx_excel.core.models import Household
 from hx_excel.core.workflow import STEP_TITLES
 
@@ -548,12 +549,18 @@ def due_measures_open(r: Refs) -> str:
 
 
 def due_visit_open(r: Refs) -> str:
-    return f'=IF(AND({r("visit_due")}<>"",NOT({_done_this_month(r("last_visit_on"))})),{r("visit_due")},"")'
+    """This month's visit, or once it is done the next one (core.workflow._monthly): always open while followed."""
+    return f'=IF({r("visit_due")}<>"",{r("visit_due")},"")'
 
 
 def due_review_open(r: Refs) -> str:
-    return (f'=IF(AND({_monitored(r)},NOT({_done_this_month(r("last_review_on"))})),'
-            f'{_monthly_due(r, "last_review_on")},"")')
+    return f'=IF({_monitored(r)},{_monthly_due(r, "last_review_on")},"")'
+
+
+def _monthly_title(last: str, key: str) -> str:
+    """This month's step, or the next one when this month's is done."""
+    return f'IF({_done_this_month(last)}," {STEP_TITLES["next_" + key]}"," {STEP_TITLES[key]}")'
+
 
 
 # Workflow states used by several columns, one hidden helper cell each (core.workflow.plan's conditions).
@@ -640,17 +647,22 @@ def next_step(r: Refs) -> str:
         (_elimination_started(r), elimination),
     ], close)
     # The dated step due first: the first helper column holding the earliest due date (N: a blank due matches none).
-    titles = ",".join(f'IF({_monitored(r)},"D4","D6")&" {STEP_TITLES[key]}"' if clause is None else _step(clause, key)
-                      for _, key, clause in DATED_STEPS)
+    def title(key: str, clause: str | None) -> str:
+        if key == "visit":
+            return f'IF({_monitored(r)},"D4","D6")&{_monthly_title(r("last_visit_on"), key)}'
+        if key == "review":
+            return f'"{clause}"&{_monthly_title(r("last_review_on"), key)}'
+        return _step(clause, key)
+    titles = ",".join(title(key, clause) for _, key, clause in DATED_STEPS)
     span = r.span(DATED_STEPS[0][0], DATED_STEPS[-1][0])
     return _head(r, f'IFERROR(CHOOSE(MATCH(N({r("next_due")}),{span},0),{titles}),{undated})')
 
 
 def next_status(r: Refs) -> str:
-    """core.workflow.step_status."""
+    """core.workflow.step_status: a step the document sets no deadline shows no status."""
     due = r("next_due")
-    return (f'=IF({r("next_step")}="","",IF({due}="","未到期",IF({P_ASOF}>{due},"已逾期",'
-            f'IF({due}-{P_ASOF}<={P_SOON},"即将到期","未到期"))))')
+    return (f'=IF(OR({r("next_step")}="",{due}=""),"",IF({P_ASOF}>{due},"已逾期",'
+            f'IF({due}-{P_ASOF}<={P_SOON},"即将到期","未到期")))')
 
 
 # ---- row checks ----------------------------------------------------------------------------------------------
@@ -754,6 +766,16 @@ def check_member(r: Refs) -> str:
     return f'=IF({unused},"",{_messages(checks[:4])}&{bad_id}&{_messages(checks[4:])})'
 
 
+def _yellow_without_work(r: Refs) -> str:
+    """五(二), as core.grading.assess finds it: yellow, someone able to work (a labour value not in SET_CANNOT_WORK),
+    and nobody's 务工就业 is 是. One SUMPRODUCT over the household's window, on yellow head rows only."""
+    same, employed = f'({r.window("household_id")}={r("household_id")})', f'TRIM({r.window("employed")})'
+    labour = r.window("labour")
+    able = f'(TRIM({labour})<>"")*ISERROR(FIND("{SEP}"&TRIM({labour})&"{SEP}",SET_CANNOT_WORK_TEXT))'
+    return (f'IF({r("grade")}="黄",AND(SUMPRODUCT({same}*({employed}="是"))=0,'
+            f'SUMPRODUCT({same}*{able}*({employed}<>"是"))>0),FALSE)')
+
+
 def check_household(r: Refs) -> str:
     """Head rows: what to fix in the household's facts and its workflow dates, each message led by "；"."""
     hid = r("household_id")
@@ -776,6 +798,7 @@ def check_household(r: Refs) -> str:
         *_list_checks(r, "household"),
         *_typed_as_text(r, "household"),
         (f"NOT(ISNUMBER({P_LINE}))", "“参数”表的核算年度没有标准线：请在参数表的标准线表中补上该年度"),
+        (_yellow_without_work(r), YELLOW_WITHOUT_WORK),
         (f"AND({P_WORKING},{uncounted})",
          "工作日期限算不出：隐藏的“日历”表没有这一年的放假安排，请在政策参数中补上（[calendar.年份]）后重新生成台账"),
         (_out_of_order(r, ["household_check_on", "application_on", "notice_start_on", "township_review_on",

@@ -103,7 +103,7 @@ def build_workbook(policy: Policy, *, township: str = "", county: str = "花溪�
     _write_calendar(wb, calendar, policy)
     _write_ledger(wb, ledger, policy, last_row, township=township)
     _write_stats(stats, last_row)
-    _write_guide(guide, policy)
+    _write_guide(guide, policy, rows)
     wb.active = 1
     for sheet in (lists, calendar):
         sheet.sheet_state = "hidden"
@@ -380,6 +380,9 @@ def _write_ledger(wb: Workbook, ws: Worksheet, policy: Policy, last_row: int, *,
     ws.protection.autoFilter = False
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
+    # births, deaths and moves: rows may be inserted and deleted (the names adjust; an inserted row is marked above)
+    ws.protection.insertRows = False
+    ws.protection.deleteRows = False
 
 
 TITLE_FORMULA = (f'="{TITLE}（"&IF(P_TOWNSHIP="","",P_TOWNSHIP&" ")'
@@ -483,6 +486,11 @@ def _conditional_formats(ws: Worksheet, last_row: int) -> None:
     # a row with something to fix is marked inside the official columns too, where the eye is
     for key in ("seq", "name"):
         ws.conditional_formatting.add(area(key), FormulaRule(formula=[f'{cell("row_check")}<>""'], fill=INVALID_FILL))
+    # a row inserted by hand has no formulas: typed into, it is computed nowhere (is_head holds 0 or 1 in every row
+    # that has them)
+    for key in ("seq", "name"):
+        ws.conditional_formatting.add(area(key), FormulaRule(
+            formula=[f"AND({printing.typed_in_row(first)},NOT(ISNUMBER({cell('is_head')})))"], fill=INVALID_FILL))
     # a row typed below the print area (fitted when hx-excel last saved the ledger) would not print: 序号 turns blue
     ws.conditional_formatting.add(area("seq"), FormulaRule(
         formula=[f"AND({printing.typed_in_row(first)},ROW({cell('seq')})>=ROW({printing.PRINT_END}))"],
@@ -685,28 +693,49 @@ def _write_stats(ws: Worksheet, last_row: int) -> None:
 
 # ---- 填表说明 ------------------------------------------------------------------------------------------------
 
-GUIDE_STEPS = (
-    f"每人一行：先写户主（与户主关系选“户主”），紧接着写其他成员；同一户各行相连、户主行在最前，每行填相同的“户编号”"
-    f"（一户最多 {f.HOUSEHOLD_ROWS} 行）。顺序乱了时按“户编号”排序，再把户主行移到本户第一行。",
-    "户的情况（收入、刚性支出、吃穿饮水、住房、人居环境、线索与流程日期）只填在户主行；成员情况（劳动技能、健康、残疾、在校、参保）每人填自己那行。",
-    "身份证号按文本输入 18 位；年龄、性别由身份证号自动算出。",
-    "灰色“计算结果”列自动计算，已锁定，不用填写：预警分级、监测预警因素、成立条款、监测类别、下一步、期限、状态、行检查。"
-    "各列公式在“公式 > 名称管理器”中以 F_ 开头的名称保存（每列一条）。",
-    "“行检查”列有内容时，按提示改正本行；红色底纹的单元格格式有误（如数字格里写了文字）。"
-    "同一身份证号填在两行时，两行的身份证号格都标为橙色；带空格的号码、不同台账之间的重复由 hx-excel check 查出。",
-    "“参数”表可改评估日期（默认今天）、核算年度和村名单；标准线按年度从参数表查出，未配置的年度显示 #N/A。",
-    "工作表已保护但未设密码；如需排序或改列宽以外的格式，可在“审阅 > 撤销工作表保护”后操作。",
-    "打印：A4 横向，只打印文件附件的 14 列，表头每页重复。",
-)
+# The first step depends on whether 参数's village list is filled (the district's settings or the roster fill it).
+_VILLAGES_EMPTY = 'SUMPRODUCT((TRIM(VILLAGES)<>"")*1)=0'
+GUIDE_FIRST_STEP = (
+    f'=IF({_VILLAGES_EMPTY},"第一步：先在“参数”表 E 列“村（居）名单”填本乡镇的村（居），每格一个。台账的“村”列从这里选，'
+    f'“统计”按它逐村汇总；名单空着时，台账每填一个村都会提示“不在列表中”。",'
+    f'"村（居）名单在“参数”表 E 列（可增改）：台账的“村”列从这里选，“统计”按它逐村汇总；不在名单中的村，行检查会提示。")')
 
 
-def _write_guide(ws: Worksheet, policy: Policy) -> None:
+GUIDE_WIDTH = 100
+
+
+def guide_steps(rows: int) -> tuple[str, ...]:
+    """填表说明's steps after the first (GUIDE_FIRST_STEP), for a ledger with `rows` prepared rows."""
+    last = FIRST_DATA_ROW + rows - 1
+    return (
+        f"每人一行：先写户主（与户主关系选“户主”），紧接着写其他成员；同一户各行相连、户主行在最前，每行填相同的“户编号”"
+        f"（一户最多 {f.HOUSEHOLD_ROWS} 行）。顺序乱了时按“户编号”排序，再把户主行移到本户第一行。",
+        "户的情况（收入、刚性支出、吃穿饮水、住房、人居环境、线索与流程日期）只填在户主行；成员情况（劳动技能、健康、残疾、在校、参保）每人填自己那行。",
+        "身份证号按文本输入 18 位；年龄、性别由身份证号自动算出。",
+        "灰色“计算结果”列自动计算，已锁定，不用填写：预警分级、监测预警因素、成立条款、监测类别、下一步、期限、状态、行检查。"
+        "各列公式在“公式 > 名称管理器”中以 F_ 开头的名称保存（每列一条）。",
+        "“行检查”有内容时，本行的“序号”“姓名”标红，按提示改正本行；红色底纹的单元格格式有误（如数字格里写了文字）。"
+        "同一身份证号填在两行时，两行的身份证号格都标为橙色；带空格的号码、不同台账之间的重复由 hx-excel check 查出。"
+        "缺少分级所需的情况时，预警分级显示“待补充”，监测预警因素列出缺的项目。",
+        "“参数”表可改评估日期（默认今天）、核算年度、村名单，以及落款的填报人、联系电话、审核人；标准线按年度从参数表查出，"
+        "没有配置的年度显示“未配置”，各户分级为“待补充”。",
+        f"台账准备了第 {FIRST_DATA_ROW}–{last} 行的公式，在其中的空行接着填写；其下的行不能填写（会提示），行不够时请区里用"
+        " hx-excel generate 生成行数更多的台账。可以插入、删除行：删除后其他行照常计算；插入的行没有公式，"
+        "填写后“序号”“姓名”标红，请撤销工作表保护，选中上一行的全部灰色计算列，向下填充到新行（或改在末尾的空行填写，再按户编号排序）。",
+        "工作表已保护但未设密码；如需排序、填充公式，可在“审阅 > 撤销工作表保护”后操作，完成后再保护。",
+        "打印：A4 横向一页宽，只打印文件附件的 14 列，打到填写过的最后一行；标题（乡镇、年月）、落款行和表头每页重复。"
+        "打印区域在 hx-excel 保存台账时按已填写的行设定：之后在其下新填的行“序号”标蓝，打印前选中 A1 到最后一行的 N 列，"
+        "用“页面布局 > 打印区域 > 设置打印区域”（蓝色提示在下次用 hx-excel 保存后消失）。“统计”表打印为一页 A4。",
+    )
+
+
+def _write_guide(ws: Worksheet, policy: Policy, rows: int) -> None:
     ws["A1"] = f"{TITLE} 填表说明"
     ws["A1"].font = font(bold=True, size=15)
     ws["A2"] = f"依据：{policy.document.number}《{policy.document.title}》"
     row = 4
     ws.cell(row, 1, "怎么填").font = font(bold=True, size=12)
-    for number, step in enumerate(GUIDE_STEPS, start=1):
+    for number, step in enumerate((GUIDE_FIRST_STEP, *guide_steps(rows)), start=1):
         row += 1
         ws.cell(row, 1, number)
         ws.cell(row, 2, step)
@@ -725,10 +754,16 @@ def _write_guide(ws: Worksheet, policy: Policy) -> None:
         ws.cell(row, 1, column.header)
         ws.cell(row, 2, f"[{column.group}] {column.help}")
     ws.column_dimensions["A"].width = 22
-    ws.column_dimensions["B"].width = 100
+    ws.column_dimensions["B"].width = GUIDE_WIDTH
     _fit_width(ws)
-    for line in ws.iter_rows(min_col=2, max_col=2):
-        line[0].alignment = Alignment(wrap_text=True, vertical="top")
+    for line in ws.iter_rows(min_col=1, max_col=2):
+        for cell in line:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        # rows tall enough for the wrapped text, or the lines overlap on paper (the first step: its longer text)
+        text = GUIDE_FIRST_STEP if line[1].value == GUIDE_FIRST_STEP else str(line[1].value or "")
+        lines = printing.lines_needed(text.split(",", 1)[-1] if text.startswith("=") else text, GUIDE_WIDTH)
+        if lines > 1:
+            ws.row_dimensions[line[1].row].height = round(lines * printing.LINE_HEIGHT, 2)
 
 
 # ---- the committed official template ---------------------------------------------------------------------------
