@@ -33,7 +33,7 @@ from hx_excel.core.models import Household
 from hx_excel.districts import DistrictSettings, Township, default_townships
 from hx_excel.files.content import differences, read_content, same_parts, summary
 from hx_excel.files.inputs import InputFileError, reason
-from hx_excel.files.lock import FolderLock
+from hx_excel.files.lock import FolderLock, open_in_office
 from hx_excel.files.save import (UNCHECKED, FileChanged, SaveError, clean_leftovers, commit, fingerprint,
                                  write_temp)
 from hx_excel.ledger.reader import Problem
@@ -266,12 +266,7 @@ def _conflict(path: Path, staged: Path) -> str | None:
 
 
 def _in_use(path: Path) -> str | None:
-    """Excel and WPS keep an owner file `~$name` beside a workbook they have open (for a long name, `~$` stands in
-    for its first two characters); a file replaced under an open window would be saved over again."""
-    for owner in (path.with_name("~$" + path.name), path.with_name("~$" + path.name[2:])):
-        if owner.exists():
-            return f"正在 Excel 或 WPS 中打开（有锁定文件 {owner.name}）。请先关闭它；如确认没有打开，删除该锁定文件后重试"
-    return None
+    return open_in_office(path)
 
 
 def _ledger_place(sheet: str, row: int, column: int) -> str | None:

@@ -140,7 +140,7 @@ def test_typing_below_the_prepared_rows_is_refused_and_a_paste_there_is_marked(w
     ws = wb[SHEET]
     below = [rule for rule in ws.data_validations.dataValidation if rule.type == "custom"]
     assert len(below) == 1 and below[0].formula1 == "0" and below[0].showErrorMessage
-    assert f"第 {FIRST_DATA_ROW}–{LAST_ROW} 行" in below[0].error and "hx-excel generate" in below[0].error
+    assert f"第 {FIRST_DATA_ROW}–{LAST_ROW} 行" in below[0].error and "hx-excel extend" in below[0].error
     covered = {re.match(r"([A-Z]+)(\d+):\1(\d+)$", ref).groups() for ref in str(below[0].sqref).split()}
     assert covered == {(column_letter(c.key), str(LAST_ROW + 1), "1048576") for c in COLUMNS if c.kind == "input"}
     marked = {str(cf.sqref) for cf in ws.conditional_formatting if str(cf.sqref).endswith("1048576")}

@@ -16,6 +16,7 @@ from pathlib import Path
 from hx_excel.cli.args import ArgumentParser, iso_date, seconds
 from hx_excel.cli.assess import cmd_assess
 from hx_excel.cli.check import cmd_check
+from hx_excel.cli.extend import cmd_extend
 from hx_excel.cli.generate import cmd_demo, cmd_generate
 from hx_excel.cli.output import DONE, INTERRUPTED, REFUSED, end_status, error
 from hx_excel.core.days import CalendarNotAvailable
@@ -25,12 +26,13 @@ from hx_excel.files.inputs import InputFileError
 from hx_excel.files.lock import LockError
 from hx_excel.files.save import SaveError
 from hx_excel.generator import GenerateError
+from hx_excel.operations.extend import ExtendError
 from hx_excel.policy import PolicyError
 from hx_excel.roster import RosterError
 
 # Everything a command refuses with a message of its own; anything else is a fault of ours (see main).
 REFUSALS = (InputFileError, PolicyError, SettingsError, CalendarNotAvailable, HouseholdDataError, RosterError,
-            GenerateError, SaveError, LockError)
+            GenerateError, SaveError, LockError, ExtendError)
 DEBUG = "HX_EXCEL_DEBUG"   # set to show the traceback of an internal fault
 
 
@@ -57,6 +59,10 @@ def build_parser() -> ArgumentParser:
     check = sub.add_parser("check", help="检查台账：重复身份证号（含跨文件）、同户各行不相连、填写有误的格")
     check.add_argument("paths", type=Path, nargs="+", metavar="台账", help="台账文件或文件夹（可写多个，一起查重复身份证号）")
     check.set_defaults(run=cmd_check)
+    extend = sub.add_parser("extend", help="给台账增加准备的行（公式行），填写的内容全部保留，旧文件另存为备份")
+    extend.add_argument("path", type=Path, metavar="台账", help="台账文件（.xlsx）")
+    extend.add_argument("--rows", type=int, metavar="行数", help="扩到共多少行（默认：现有行数再加 1000）")
+    extend.set_defaults(run=cmd_extend)
     demo = sub.add_parser("demo", help="主流程：在 out/ 生成各乡镇台账和示例台账，再用示例户评估并列出下一步")
     demo.add_argument("--out", type=Path, default=Path("out"), help="输出文件夹（默认：out）")
     demo.add_argument("--settings", type=Path, help="区设置 TOML 文件（默认：内置 22 个乡镇）")

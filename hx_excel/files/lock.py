@@ -178,3 +178,12 @@ def _still_named(fd: int, path: Path) -> bool:
         return False
     held = os.fstat(fd)
     return (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
+
+
+def open_in_office(path: Path) -> str | None:
+    """Excel and WPS keep an owner file `~$name` beside a workbook they have open (for a long name, `~$` stands in
+    for its first two characters); a file replaced under an open window would be saved over again. Says so, or None."""
+    for owner in (path.with_name("~$" + path.name), path.with_name("~$" + path.name[2:])):
+        if owner.exists():
+            return f"正在 Excel 或 WPS 中打开（有锁定文件 {owner.name}）。请先关闭它；如确认没有打开，删除该锁定文件后重试"
+    return None

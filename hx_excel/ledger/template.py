@@ -5,6 +5,7 @@ Everything a sheet shows comes from `schema.COLUMNS`, `core.clauses.CLAUSES` and
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
@@ -414,7 +415,7 @@ def _beyond_prepared_rows(ws: Worksheet, last_row: int) -> None:
     rule = DataValidation(type="custom", formula1="0", allow_blank=False)
     rule.errorTitle = "超出台账的行"
     rule.error = (f"台账只准备了第 {FIRST_DATA_ROW}–{last_row} 行的公式，这里填写的人不会计算分级、不进统计。"
-                  "请用上面的空行；空行用完时请区里用 hx-excel generate 生成行数更多的台账（区设置的 rows）。")
+                  "请用上面的空行；空行用完时用 hx-excel extend 增加行数（填写的内容都保留）。")
     rule.showErrorMessage = True
     ws.add_data_validation(rule)
     for area in ranges:
@@ -719,9 +720,11 @@ def guide_steps(rows: int) -> tuple[str, ...]:
         "缺少分级所需的情况时，预警分级显示“待补充”，监测预警因素列出缺的项目。",
         "“参数”表可改评估日期（默认今天）、核算年度、村名单，以及落款的填报人、联系电话、审核人；标准线按年度从参数表查出，"
         "没有配置的年度显示“未配置”，各户分级为“待补充”。",
-        f"台账准备了第 {FIRST_DATA_ROW}–{last} 行的公式，在其中的空行接着填写；其下的行不能填写（会提示），行不够时请区里用"
-        " hx-excel generate 生成行数更多的台账。可以插入、删除行：删除后其他行照常计算；插入的行没有公式，"
-        "填写后“序号”“姓名”标红，请撤销工作表保护，选中上一行的全部灰色计算列，向下填充到新行（或改在末尾的空行填写，再按户编号排序）。",
+        # a formula, so that the row count is ours to change (hx-excel extend); no literal over Excel's 255 characters
+        f'="台账准备了第 {FIRST_DATA_ROW}–"&ROW({quote_sheetname(SHEET)}!$A${last})&" 行的公式，在其中的空行接着填写；'
+        f'其下的行不能填写（会提示）。行不够时用 hx-excel extend 台账文件 --rows 行数 增加（填写的内容都保留）。"'
+        f'&"可以插入、删除行：删除后其他行照常计算；插入的行没有公式，填写后“序号”“姓名”标红，请撤销工作表保护，'
+        f'选中上一行的全部灰色计算列，向下填充到新行（或改在末尾的空行填写，再按户编号排序）。"',
         "工作表已保护但未设密码；如需排序、填充公式，可在“审阅 > 撤销工作表保护”后操作，完成后再保护。",
         "打印：A4 横向一页宽，只打印文件附件的 14 列，打到填写过的最后一行；标题（乡镇、年月）、落款行和表头每页重复。"
         "打印区域在 hx-excel 保存台账时按已填写的行设定：之后在其下新填的行“序号”标蓝，打印前选中 A1 到最后一行的 N 列，"
@@ -760,8 +763,11 @@ def _write_guide(ws: Worksheet, policy: Policy, rows: int) -> None:
         for cell in line:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         # rows tall enough for the wrapped text, or the lines overlap on paper (the first step: its longer text)
-        text = GUIDE_FIRST_STEP if line[1].value == GUIDE_FIRST_STEP else str(line[1].value or "")
-        lines = printing.lines_needed(text.split(",", 1)[-1] if text.startswith("=") else text, GUIDE_WIDTH)
+        text = str(line[1].value or "")
+        if text.startswith("="):   # a formula: the text it shows, roughly (the longer branch of an IF)
+            quoted = re.findall(r'"([^"]*)"', text)
+            text = max(quoted, key=len) if text.startswith("=IF(") else "".join(quoted)
+        lines = printing.lines_needed(text, GUIDE_WIDTH)
         if lines > 1:
             ws.row_dimensions[line[1].row].height = round(lines * printing.LINE_HEIGHT, 2)
 

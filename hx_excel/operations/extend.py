@@ -1,0 +1,124 @@
+"""Give a ledger more prepared rows, keeping everything the clerk typed: `hx-excel extend FILE --rows N`.
+
+Below its prepared rows a ledger computes nothing and refuses typing (the template's last validation), so a township
+that runs out of rows needs a ledger with more of them. The ledger is rebuilt from the template with `rows` formula
+rows, the township, county, year and village list it names on 参数, and then every cell the clerk could type is
+carried over as it is: the input cells of 台账 (with their row heights) and the unlocked cells of 参数 (评估日期, the
+sign-off, the village list, the income lines, the day counts). Before anything is replaced the rebuilt workbook is
+compared with the old one (`files.content.differences`): anything else the clerk added (a sheet, a comment, a name,
+text outside the input columns, a typed value over a formula) would be lost, so the run refuses and names it. The
+file is replaced atomically, the previous one kept as a backup, never while Excel or WPS has it open.
+"""
+
+from __future__ import annotations
+
+from copy import copy
+from dataclasses import dataclass
+from pathlib import Path
+
+from openpyxl.worksheet.worksheet import Worksheet
+
+from hx_excel.files.content import differences, read_content, summary
+from hx_excel.files.lock import FolderLock, open_in_office
+from hx_excel.files.save import commit, fingerprint, write_temp
+from hx_excel.ledger.cells import put
+from hx_excel.ledger.reader import check_headers, open_workbook
+from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, HEADER_ROW, SHEET, column_index
+from hx_excel.ledger.template import DEFAULT_ROWS, PARAMS, build_workbook
+from hx_excel.policy import Policy
+
+MAX_ROWS = 50_000          # as the district settings' rows
+_INPUTS = [column_index(c.key) for c in COLUMNS if c.kind == "input"]
+_SEQ = column_index("seq")
+
+
+class ExtendError(ValueError):
+    """The ledger cannot be extended; nothing was written. The message says why and what to do."""
+
+
+@dataclass
+class Extended:
+    path: Path
+    rows_before: int
+    rows_after: int
+    backup: Path | None
+
+
+def prepared_rows(ws: Worksheet) -> int:
+    """How many data rows carry the formulas (序号's column holds one in each)."""
+    last = FIRST_DATA_ROW - 1
+    for (row, col), cell in ws._cells.items():
+        if col == _SEQ and row > last and cell.data_type == "f":
+            last = row
+    return last - FIRST_DATA_ROW + 1
+
+
+def _param(wb, name: str):
+    sheet, ref = wb.defined_names[name].attr_text.split("!")
+    return wb[PARAMS][ref.replace("$", "")].value
+
+
+def extend_ledger(path: str | Path, policy: Policy, rows: int | None = None, *,
+                  command: str = "hx-excel extend") -> Extended:
+    path = Path(path)
+    if not path.is_file():
+        raise ExtendError(f"找不到台账文件 {path}")
+    busy = open_in_office(path)
+    if busy:
+        raise ExtendError(f"{path.name} {busy}")
+    lock = FolderLock(path.parent, command)
+    lock.acquire(0)
+    try:
+        found = fingerprint(path)
+        old = open_workbook(path, read_only=False, data_only=False)
+        if SHEET not in old.sheetnames or PARAMS not in old.sheetnames:
+            raise ExtendError(f"{path.name} 不是本工具生成的台账（没有“{SHEET}”或“{PARAMS}”表）")
+        ledger = old[SHEET]
+        check_headers([ledger.cell(HEADER_ROW, i).value for i in range(1, len(COLUMNS) + 1)], path.name)
+        before = prepared_rows(ledger)
+        rows = rows or before + DEFAULT_ROWS
+        if rows <= before:
+            raise ExtendError(f"{path.name} 已准备了 {before} 行，--rows 须大于 {before}")
+        if rows > MAX_ROWS:
+            raise ExtendError(f"--rows 最多 {MAX_ROWS} 行")
+        try:
+            year = int(_param(old, "P_YEAR"))
+        except (KeyError, TypeError, ValueError):
+            raise ExtendError(f"{path.name} 的“{PARAMS}”表没有可读的核算年度，无法按原样重建") from None
+        # 参数's typed cells (乡镇, the village list as it stands, gaps and all) come over with _carry_over
+        new = build_workbook(policy, year=year, rows=rows)
+        _carry_over(old, new)
+        temp = write_temp(new, path)
+        try:
+            lost = differences(read_content(path, "台账文件"), read_content(temp, "重建的台账"), ours_may_change=True)
+            if lost:
+                raise ExtendError(f"{path.name} 中有重建时带不过去的内容，为免丢失，没有改动该文件：{summary(lost, 5)}。"
+                                  "请先把这些内容移到别处（或删去），再运行本命令。")
+            backup = commit(temp, path, keep_previous=True, expected=found)
+        finally:
+            temp.unlink(missing_ok=True)
+    finally:
+        lock.release()
+    return Extended(path, before, rows, backup)
+
+
+def _carry_over(old, new) -> None:
+    """Every cell a clerk can type, from the old workbook into the rebuilt one, as it is (text stays text)."""
+    source, target = old[SHEET], new[SHEET]
+    for (row, col), cell in list(source._cells.items()):
+        if row < FIRST_DATA_ROW or col not in _INPUTS or cell.value is None:
+            continue
+        copied = put(target, row, col, cell.value) if isinstance(cell.value, str) else target.cell(row, col, cell.value)
+        copied.number_format = cell.number_format
+        copied.protection = copy(cell.protection)
+        copied.alignment = copy(cell.alignment)
+    for row, dimension in source.row_dimensions.items():
+        if row >= FIRST_DATA_ROW and dimension.height:
+            target.row_dimensions[row].height = dimension.height
+    params_old, params_new = old[PARAMS], new[PARAMS]
+    for (row, col), cell in list(params_old._cells.items()):
+        if cell.protection.locked is False:
+            value = cell.value
+            copied = put(params_new, row, col, value) if isinstance(value, str) and not value.startswith("=") \
+                else params_new.cell(row, col, value)
+            copied.number_format = cell.number_format
