@@ -322,3 +322,38 @@ def test_two_heads_reported(policy):
 @pytest.mark.parametrize("amount, text", [(5200, "5,200"), (6233.333333, "6,233.33"), (0.125, "0.13"), (1e6, "1,000,000")])
 def test_money_is_formatted_half_away_from_zero(amount, text):
     assert yuan(amount) == text
+
+
+@pytest.mark.parametrize("born, holds", [
+    (date(1962, 7, 15), True),     # 60 on the day of assessment
+    (date(1962, 7, 16), False),    # 60 tomorrow
+])
+def test_S2_elderly_household_age_boundary(policy, born, holds):
+    """S2 老人户: every member at least 60 (老年人权益保障法: 六十周岁以上; the policy's elderly_age), counted in whole
+    years on the assessment day."""
+    assert policy.grading.elderly_age == 60
+    a = assess(household(household_type="一般农户", members=[person("老人", born=born)]), policy, AS_OF)
+    assert ("S2" in a.scope_clauses and any("老人户" in r for r in a.scope_reasons)) == holds
+
+
+def test_S2_elderly_household_needs_every_member_old(policy):
+    members = [person("老人", born=date(1950, 1, 1)), person("孙子", "之孙子", born=date(2010, 1, 1))]
+    a = assess(household(household_type="一般农户", members=members), policy, AS_OF)
+    assert not any("老人户" in r for r in a.scope_reasons)
+
+
+@pytest.mark.parametrize("head_sex, relation, sex, wrong", [
+    ("男", "配偶", "女", False), ("男", "配偶", "男", True),    # 配偶: the head's opposite sex
+    ("女", "配偶", "男", False), ("女", "配偶", "女", True),
+    ("男", "之子", "男", False), ("男", "之子", "女", True),
+    ("男", "之女", "女", False), ("男", "之女", "男", True),
+    ("男", "其他", "女", False), ("男", "其他", "男", False),   # no sex expected
+])
+def test_relation_against_sex(policy, head_sex, relation, sex, wrong):
+    """与户主关系 against the sex the ID number shows (GB 11643: the 17th digit), as the value list declares it."""
+    members = [person("户主", sex=head_sex), person("成员", relation, born=date(1990, 1, 1), sex=sex)]
+    a = assess(household(members=members), policy, AS_OF)
+    said = [f.message for f in a.findings if "与户主关系为" in f.message]
+    assert bool(said) == wrong, said
+    if wrong:
+        assert said == [f"成员 与户主关系为“{relation}”，但身份证号显示性别为{sex}，请核对"]
