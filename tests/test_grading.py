@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from pydantic import ValidationError
 
 from conftest import AS_OF, household, person, size_income
 from hx_excel.core.grading import assess, yuan
@@ -357,3 +358,155 @@ def test_relation_against_sex(policy, head_sex, relation, sex, wrong):
     assert bool(said) == wrong, said
     if wrong:
         assert said == [f"成员 与户主关系为“{relation}”，但身份证号显示性别为{sex}，请核对"]
+
+
+# ---- pinned by the mutation run (docs/mutation-testing.md) ----------------------------------------------------------
+
+def test_results_cannot_be_changed_after_the_fact(policy):
+    """An assessment is a record of what the rules found on a day: none of its parts can be altered afterwards."""
+    a = assess(household(members=[person("户主"), person("小明", "之子", born=date(2010, 9, 1), school="辍学")]),
+               policy, AS_OF)
+    for record, field in ((a, "grade"), (a.clauses[0], "id"), (a.derived, "size"), (a.derived.members[0], "age"),
+                          (a.findings[0] if a.findings else a.clauses[0], "message" if a.findings else "reason")):
+        with pytest.raises(ValidationError):
+            setattr(record, field, None)
+
+
+def test_unnamed_members_are_named_by_their_place(policy):
+    members = [person("户主"), {"name": "", "relation": "之子", "id_number": "520111201001011234"}]
+    a = assess(household(members=members), policy, AS_OF)
+    assert any(f.message.startswith("第 2 位成员 的身份证号有误") for f in a.findings), [f.message for f in a.findings]
+    ill = [person("户主"), dict(person("", "配偶", born=date(1982, 3, 3), sex="女"), health="患有大病", insured=False)]
+    a = assess(household(members=ill), policy, AS_OF)
+    assert "第 2 位成员" in next(c.reason for c in a.clauses if c.id == "R5")
+
+
+def test_a_member_without_an_id_number_has_no_valid_id(policy):
+    a = assess(household(members=[person("户主"), {"name": "无号", "relation": "之子"}]), policy, AS_OF)
+    assert a.derived.members[1].id_valid is False and a.derived.members[1].age is None
+
+
+def test_someone_able_to_work_means_nobody_can_work_is_false_not_unknown(policy):
+    a = assess(household(members=[person("户主", labour="普通劳动力"), person("老人", "之父", labour="丧失劳动力",
+                                                                      born=date(1940, 1, 1))]), policy, AS_OF)
+    assert a.derived.nobody_can_work is False
+
+
+def test_a_household_with_no_member_rows_is_not_elderly_only(policy):
+    a = assess(household(household_type="一般农户", members=[]), policy, AS_OF)
+    assert a.derived.elderly_only is None and not any("老人户" in r for r in a.scope_reasons)
+
+
+def test_an_untyped_summary_is_not_a_contradiction(policy):
+    """R4 typed blank while a member row shows a dropout: the clause holds, and nothing says the clerk typed 否."""
+    child = person("小明", "之子", born=date(2010, 9, 1), school="辍学")
+    a = assess(household(members=[person("户主"), child], reported_dropout=None), policy, AS_OF)
+    assert "R4" in a.clause_ids
+    assert not any("户信息填了" in f.message for f in a.findings)
+
+
+def test_a_size_typed_against_the_member_rows_is_reported(policy):
+    members = [person("户主"), person("配偶", "配偶", sex="女")]
+    said = [f.message for f in assess(household(members=members, household_size=3), policy, AS_OF).findings]
+    assert any("家庭人口" in m or "人数" in m for m in said), said
+    agree = [f.message for f in assess(household(members=members, household_size=2), policy, AS_OF).findings]
+    assert agree == []
+
+
+def test_only_the_repeated_number_is_a_duplicate(policy):
+    members = [person("户主"), person("成员", "之子", born=date(2001, 2, 3)),
+               person("另一人", "之女", born=date(2003, 4, 5), sex="女")]
+    members.append(dict(members[0], name="重复", relation="之子"))
+    said = [f.message for f in assess(household(members=members), policy, AS_OF).findings if "重复" in f.message]
+    assert said == ["重复 的身份证号与第 1 位成员重复"]
+
+
+@pytest.mark.parametrize("income, negative", [(-1, True), (0, False), (0.5, False)])
+def test_a_negative_income_is_reported_and_zero_is_not(policy, income, negative):
+    said = [f.message for f in assess(household(annual_net_income=income), policy, AS_OF).findings]
+    assert any("负" in m for m in said) == negative, said
+
+
+def test_Y1_holds_for_income_exactly_on_the_line(policy):
+    """Y1 “核算年人均纯收入高于 6700 元…”: exactly 6,700 is not below the line (R1 does not hold), so with rigid
+    spending it falls under Y1."""
+    a = assess(household(**size_income(6700, 2), rigid_spending_school=1), policy, AS_OF)
+    assert a.clause_ids == ("Y1",)
+
+
+@pytest.mark.parametrize("spending, medical_measure", [(0, False), (1, True)])
+def test_the_medical_measure_follows_medical_spending(policy, spending, medical_measure):
+    """五(二): the health measure is recommended when the household has medical spending (any, from 1 yuan)."""
+    h = household(**size_income(6800, 2), rigid_spending_medical=spending, rigid_spending_school=300)
+    measures = assess(h, policy, AS_OF).clauses[0].measures
+    assert any("就医支出高" in m for m in measures) == medical_measure
+
+
+@pytest.mark.parametrize("spending, school_measure", [(0, False), (1, True)])
+def test_the_school_measure_follows_school_spending(policy, spending, school_measure):
+    h = household(**size_income(6800, 2), rigid_spending_school=spending, rigid_spending_medical=300)
+    measures = assess(h, policy, AS_OF).clauses[0].measures
+    assert any("就学子女" in m for m in measures) == school_measure
+
+
+@pytest.mark.parametrize("employed, labour, prompt", [
+    (None, "普通劳动力", True),       # able, nobody says they work
+    (False, "普通劳动力", True),
+    (True, "普通劳动力", False),       # someone works
+    (None, "丧失劳动力", False),       # nobody able to work: 五(二)'s employment does not apply
+    (None, None, False),              # labour not typed: not counted as able
+])
+def test_the_yellow_employment_prompt(policy, employed, labour, prompt):
+    """五(二) “黄色监测户…确保每个家庭至少 1 人就业”."""
+    members = [dict(person("户主", labour=labour), employed=employed)]
+    if labour is None:
+        members[0].pop("labour")
+    h = household(members=members, sharp_income_fall=True, has_dibao=True)   # 低保: no R7 when nobody can work
+    a = assess(h, policy, AS_OF)
+    assert a.grade == "黄"
+    assert any("五(二)" in f.message for f in a.findings) == prompt
+
+
+@pytest.mark.parametrize("facts", [{}, {"annual_net_income": 1000}])
+def test_the_employment_prompt_is_for_yellow_households_only(policy, facts):
+    members = [dict(person("户主", labour="普通劳动力"), employed=False)]
+    a = assess(household(members=members, **facts), policy, AS_OF)
+    assert a.grade in ("无", "红")
+    assert not any("五(二)" in f.message for f in a.findings)
+
+
+def test_G2_measures_and_reason_name_only_what_is_poor(policy):
+    good_road = assess(household(poor_hygiene=True, access_road="硬化路", sanitary_toilet=True), policy, AS_OF)
+    g2 = next(c for c in good_road.clauses if c.id == "G2")
+    assert not any("入户路" in m for m in g2.measures) and not any("厕所改造" in m for m in g2.measures)
+    assert "入户路" not in g2.reason and "无卫生厕所" not in g2.reason
+    unknown_toilet = assess(household(poor_hygiene=True, sanitary_toilet=None), policy, AS_OF)
+    assert "无卫生厕所" not in next(c for c in unknown_toilet.clauses if c.id == "G2").reason
+    poor = assess(household(access_road="泥土路", sanitary_toilet=False), policy, AS_OF)
+    g2 = next(c for c in poor.clauses if c.id == "G2")
+    assert "入户路为泥土路" in g2.reason and "无卫生厕所" in g2.reason
+    assert any("厕所改造" in m for m in g2.measures)
+
+
+def test_red_without_a_household_type_is_said_and_taken_as_marginal(policy):
+    a = assess(household(household_type=None, **size_income(3000, 1)), policy, AS_OF)
+    assert a.category == "边缘易致贫户"
+    assert any("户类型未填" in f.message for f in a.findings)
+    typed = assess(household(household_type="一般农户", **size_income(3000, 1)), policy, AS_OF)
+    assert not any("户类型未填" in f.message for f in typed.findings)
+
+
+def test_out_of_scope_message_names_the_type_and_the_grade(policy):
+    none = assess(household(household_type="一般农户"), policy, AS_OF)
+    assert [f.message for f in none.findings if f.clause == "S2"] == [
+        "S1 S2 户类型为“一般农户”，且不属于所列重点群体：不在监测预警范围"]
+    red = assess(household(household_type=None, **size_income(3000, 1)), policy, AS_OF)
+    message = next(f.message for f in red.findings if f.clause == "S2")
+    assert "户类型为“未填”" in message and "分级“红”仅供参考" in message
+
+
+def test_R5_reason_names_the_illness_and_the_disability(policy):
+    members = [person("户主"), dict(person("病人", "之父", born=date(1950, 1, 1)), health="患有大病", insured=False),
+               dict(person("残疾人", "之母", born=date(1952, 1, 1), sex="女"), disability="一级", insured=False)]
+    reason = next(c.reason for c in assess(household(members=members), policy, AS_OF).clauses if c.id == "R5")
+    assert "病人（患有大病）" in reason and "残疾人（一级）" in reason
