@@ -760,8 +760,8 @@ def _write_guide(ws: Worksheet, policy: Policy, rows: int) -> None:
     ws.column_dimensions["B"].width = GUIDE_WIDTH
     _fit_width(ws)
     for line in ws.iter_rows(min_col=1, max_col=2):
-        for cell in line:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        line[0].alignment = Alignment(vertical="top")      # the title and the headings run on, unwrapped
+        line[1].alignment = Alignment(wrap_text=True, vertical="top")
         # rows tall enough for the wrapped text, or the lines overlap on paper (the first step: its longer text)
         text = str(line[1].value or "")
         if text.startswith("="):   # a formula: the text it shows, roughly (the longer branch of an IF)
