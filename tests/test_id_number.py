@@ -356,3 +356,39 @@ def test_repeats_finds_the_same_number_however_it_was_typed():
     entries = [("a", number), ("b", None), ("c", 5.2e17), ("d", f"{number[:6]} {number[6:]}"), ("e", number.lower()),
                ("f", make_valid("520111", date(1980, 1, 1), 13))]
     assert list(repeats(entries)) == [("d", "a"), ("e", "a")]
+
+
+# ---- pinned by the mutation run (docs/mutation-testing.md) ----------------------------------------------------------
+
+def test_the_length_fault_carries_the_length_and_says_empty_when_empty() -> None:
+    with pytest.raises(InvalidLength) as empty:
+        validate("")
+    assert empty.value.length == 0 and str(empty.value) == "身份证号为空，请填写 18 位身份证号。"
+    with pytest.raises(InvalidLength) as short:
+        validate(WOMAN[:1])
+    assert short.value.length == 1 and "有 1 位" in str(short.value)
+
+
+def test_the_checksum_fault_carries_both_characters() -> None:
+    wrong = WOMAN[:17] + ("0" if WOMAN[17] != "0" else "1")
+    with pytest.raises(InvalidChecksum) as caught:
+        validate(wrong)
+    assert (caught.value.expected, caught.value.actual) == (WOMAN[17], wrong[17])
+
+
+def test_a_letter_in_a_15_digit_number_says_the_15_digit_rule() -> None:
+    message = raises_chinese(InvalidFormat, "52011180050112A")
+    assert "15 位旧号码只能由数字组成" in message
+    message = raises_chinese(InvalidFormat, WOMAN[:5] + "A" + WOMAN[6:])
+    assert "只能由数字组成，最后一位可以是 X" in message
+
+
+@pytest.mark.parametrize("region, seq", [("52011", 1), ("52011A", 1), ("520111", 1000), ("520111", -1)])
+def test_make_valid_refuses_what_is_not_a_number(region: str, seq: int) -> None:
+    with pytest.raises(ValueError):
+        make_valid(region, date(1980, 1, 1), seq)
+
+
+def test_repeats_passes_over_blank_and_bad_numbers() -> None:
+    entries = [("a", ""), ("b", None), ("c", 5.2e17), ("d", WOMAN), ("e", ""), ("f", WOMAN)]
+    assert list(repeats(entries)) == [("f", "d")]

@@ -210,3 +210,124 @@ def test_a_policy_calendar_outside_its_year_is_refused(tmp_path):
     (tmp_path / "p.toml").write_text("[calendar.2027]\nholidays = [2028-01-01]\n", encoding="utf-8")
     with pytest.raises(PolicyError, match="不在 2027 年"):
         load_policy(tmp_path / "p.toml")
+
+
+# ---- pinned by the mutation run (docs/mutation-testing.md) ----------------------------------------------------------
+
+RED = dict(annual_net_income=3000)            # two people at 1,500 a head: R1
+
+
+def test_months_and_month_ends_across_years():
+    assert months_after(date(2022, 1, 15), 24) == date(2024, 1, 15)
+    assert months_after(date(2022, 12, 15), 1) == date(2023, 1, 15)
+    assert month_end(date(2022, 7, 3)) == date(2022, 7, 31)              # this month, by default
+    assert month_end(date(2022, 12, 10)) == date(2022, 12, 31)
+    assert month_end(date(2022, 11, 5), 1) == date(2022, 12, 31)
+    assert month_end(date(2022, 12, 5), 1) == date(2023, 1, 31)
+    assert month_end(date(2022, 1, 5), 24) == date(2024, 1, 31)
+
+
+def test_the_years_the_calendar_covers(tmp_path):
+    from hx_excel.core.days import covered_years
+    from hx_excel.policy import load_policy
+    package = covered_years()
+    assert package.start <= 2010 and package.stop == 2027                 # chinesecalendar 1.11: through 2026
+    (tmp_path / "p.toml").write_text("[calendar.2027]\nholidays = [2027-01-01]\n[calendar.2029]\n"
+                                     "holidays = [2029-01-01]\n", encoding="utf-8")
+    extended = covered_years(load_policy(tmp_path / "p.toml").calendar)
+    assert extended.stop == 2028                                          # 2029 does not follow on: 2028 is missing
+
+
+def test_a_working_day_deadline_uses_the_policy_calendar_in_plan(tmp_path):
+    from hx_excel.policy import load_policy
+    (tmp_path / "p.toml").write_text(
+        '[deadlines]\nday_mode = "working"\n[calendar.2027]\nholidays = [2027-01-01, 2027-01-04]\n', encoding="utf-8")
+    policy = load_policy(tmp_path / "p.toml")
+    result = plan(household(clue_on=date(2026, 12, 31), clue_channel="基层干部排查"), policy, date(2027, 1, 2))
+    # 7 working days after Thu 31 Dec 2026: 1 and 4 Jan off (the file), weekends off: 5–8, 11, 12, 13 Jan → 13 Jan
+    assert steps(result)["household_check"].due == date(2027, 1, 13)
+
+
+def test_the_next_step_is_the_earliest_deadline_and_overdue_lists_only_overdue(policy):
+    h = household(**RED, entered_on=date(2022, 7, 1), household_check_on=date(2022, 6, 20))
+    result = plan(h, policy, date(2022, 7, 20))
+    dated = [s for s in result.steps if s.due and s.status != "已完成"]
+    assert result.next_step.due == min(s.due for s in dated)
+    assert result.overdue and all(s.status == "已逾期" for s in result.overdue)
+    assert {s.key for s in result.overdue} == {s.key for s in result.steps if s.status == "已逾期"}
+
+
+def test_a_step_done_on_its_deadline_is_not_late(policy):
+    h = household(**RED, entered_on=date(2022, 7, 1), contact_name="杨光荣", contact_assigned_on=date(2022, 7, 11))
+    contact = steps(plan(h, policy, date(2022, 7, 20)))["contact"]
+    assert contact.due == date(2022, 7, 11) and "逾期完成" not in contact.note
+    late = household(**RED, entered_on=date(2022, 7, 1), contact_name="杨光荣", contact_assigned_on=date(2022, 7, 12))
+    assert "逾期完成" in steps(plan(late, policy, date(2022, 7, 20)))["contact"].note
+
+
+def test_steps_on_the_same_day_are_in_order(policy):
+    h = household(**RED, household_check_on=date(2022, 7, 1), application_on=date(2022, 7, 1))
+    assert not plan(h, policy, date(2022, 7, 20)).problems
+
+
+def test_the_village_notice_runs_its_full_days(policy):
+    """D2: a 5-day notice from 1 July runs through 5 July; ending then completes it; the township review may come
+    the day after, not on the last day."""
+    base = dict(**RED, household_check_on=date(2022, 6, 28), application_on=date(2022, 6, 30),
+                notice_start_on=date(2022, 7, 1))
+    complete = plan(household(**base, notice_end_on=date(2022, 7, 5)), policy, date(2022, 7, 20))
+    assert steps(complete)["village_notice"].status == "已完成" and not complete.problems
+    running = plan(household(**base), policy, date(2022, 7, 3))
+    assert steps(running)["township_review"].earliest == date(2022, 7, 6)
+    too_early = plan(household(**base, notice_end_on=date(2022, 7, 5), township_review_on=date(2022, 7, 5)),
+                     policy, date(2022, 7, 20))
+    assert any("公示期满" in f.message for f in too_early.problems)
+    day_after = plan(household(**base, notice_end_on=date(2022, 7, 5), township_review_on=date(2022, 7, 6)),
+                     policy, date(2022, 7, 20))
+    assert not day_after.problems
+    same_day = plan(household(**base, notice_end_on=date(2022, 7, 1)), policy, date(2022, 7, 20))
+    assert not any("早于开始日期" in f.message for f in same_day.problems)
+    assert any("公示不足 5 天" in f.message for f in same_day.problems)
+
+
+def test_the_identification_chain_starts_with_red_yellow_or_a_date(policy):
+    assert "application" in steps(plan(household(**RED), policy, date(2022, 7, 20)))
+    assert "application" not in steps(plan(household(), policy, date(2022, 7, 20)))
+    started = household(application_on=date(2022, 7, 1))             # green, but the chain has begun
+    assert "application" in steps(plan(started, policy, date(2022, 7, 20)))
+    # without a clue or a check, the chain's first step is the household check (D2), with no deadline
+    first = steps(plan(household(**RED), policy, date(2022, 7, 20)))["household_check"]
+    assert (first.clause, first.due, first.status) == ("D2", None, "")
+    with_clue = plan(household(**RED, clue_on=date(2022, 7, 10), clue_channel="基层干部排查"), policy, date(2022, 7, 20))
+    assert steps(with_clue)["household_check"].clause == "D1"
+
+
+def test_notes_for_a_contact_or_measures_typed_without_their_date(policy):
+    entered = dict(**RED, entered_on=date(2022, 7, 1))
+    undated = steps(plan(household(**entered, contact_name="杨光荣", measures=[{"category": "综合保障"}]),
+                         policy, date(2022, 7, 20)))
+    assert undated["contact"].note == "已填联系人但未填确定日期"
+    assert undated["measures"].note == "已填措施但未填明确日期"
+    dated = steps(plan(household(**entered, contact_name="杨光荣", contact_assigned_on=date(2022, 7, 5),
+                                 measures=[{"category": "综合保障", "decided_on": date(2022, 7, 5)}]),
+                       policy, date(2022, 7, 20)))
+    assert dated["contact"].note == "" and dated["measures"].note == ""
+    nothing = steps(plan(household(**entered), policy, date(2022, 7, 20)))
+    assert nothing["contact"].note == "" and nothing["measures"].note == ""
+
+
+def test_the_first_visit_is_due_by_the_end_of_the_month_of_entry(policy):
+    h = household(**RED, household_check_on=date(2022, 5, 20), entered_on=date(2022, 6, 10))
+    assert steps(plan(h, policy, date(2022, 6, 15)))["visit"].due == date(2022, 6, 30)
+
+
+def test_risk_elimination_notes_and_notice(policy):
+    entered = dict(entered_on=date(2022, 1, 10))
+    no_stable = steps(plan(household(**entered), policy, date(2022, 7, 20)))["elimination_nomination"]
+    assert "未填收入稳定起始日期" in no_stable.note
+    stable = steps(plan(household(**entered, income_stable_since=date(2022, 1, 1)), policy, date(2022, 7, 20)))
+    assert "未填收入稳定起始日期" not in stable["elimination_nomination"].note
+    early_review = household(**entered, income_stable_since=date(2021, 12, 1), elimination_nominated_on=date(2022, 7, 1),
+                             elimination_check_on=date(2022, 7, 2), elimination_notice_start_on=date(2022, 7, 4),
+                             elimination_notice_end_on=date(2022, 7, 8), elimination_township_review_on=date(2022, 7, 8))
+    assert any(f.clause == "D5" and "公示期满" in f.message for f in plan(early_review, policy, date(2022, 7, 20)).problems)
