@@ -364,18 +364,22 @@ def test_relation_against_sex(policy, head_sex, relation, sex, wrong):
 
 def test_results_cannot_be_changed_after_the_fact(policy):
     """An assessment is a record of what the rules found on a day: none of its parts can be altered afterwards."""
-    a = assess(household(members=[person("户主"), person("小明", "之子", born=date(2010, 9, 1), school="辍学")]),
-               policy, AS_OF)
+    a = assess(household(members=[person("户主"), person("小明", "之子", born=date(2010, 9, 1), school="辍学"),
+                                  person("又一户主")]), policy, AS_OF)      # two heads: a finding too
+    assert a.findings
     for record, field in ((a, "grade"), (a.clauses[0], "id"), (a.derived, "size"), (a.derived.members[0], "age"),
-                          (a.findings[0] if a.findings else a.clauses[0], "message" if a.findings else "reason")):
+                          (a.findings[0], "message")):
         with pytest.raises(ValidationError):
             setattr(record, field, None)
 
 
 def test_unnamed_members_are_named_by_their_place(policy):
-    members = [person("户主"), {"name": "", "relation": "之子", "id_number": "520111201001011234"}]
+    members = [person("户主"), {"name": "", "relation": "之子", "id_number": "520111201001011234"},
+               dict(person("", "之女", born=date(2005, 5, 5), sex="男"))]
     a = assess(household(members=members), policy, AS_OF)
-    assert any(f.message.startswith("第 2 位成员 的身份证号有误") for f in a.findings), [f.message for f in a.findings]
+    said = [f.message for f in a.findings]
+    assert any(m.startswith("第 2 位成员 的身份证号有误") for m in said), said
+    assert any(m.startswith("第 3 位成员 与户主关系为“之女”") for m in said), said
     ill = [person("户主"), dict(person("", "配偶", born=date(1982, 3, 3), sex="女"), health="患有大病", insured=False)]
     a = assess(household(members=ill), policy, AS_OF)
     assert "第 2 位成员" in next(c.reason for c in a.clauses if c.id == "R5")

@@ -383,9 +383,10 @@ def test_a_letter_in_a_15_digit_number_says_the_15_digit_rule() -> None:
     assert "只能由数字组成，最后一位可以是 X" in message
 
 
-@pytest.mark.parametrize("region, seq", [("52011", 1), ("52011A", 1), ("520111", 1000), ("520111", -1)])
-def test_make_valid_refuses_what_is_not_a_number(region: str, seq: int) -> None:
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("region, seq, fault", [("52011", 1, "region6"), ("52011A", 1, "region6"),
+                                                ("520111", 1000, "seq3"), ("520111", -1, "seq3")])
+def test_make_valid_refuses_what_is_not_a_number(region: str, seq: int, fault: str) -> None:
+    with pytest.raises(ValueError, match=fault):
         make_valid(region, date(1980, 1, 1), seq)
 
 

@@ -248,6 +248,15 @@ def test_a_working_day_deadline_uses_the_policy_calendar_in_plan(tmp_path):
     assert steps(result)["household_check"].due == date(2027, 1, 13)
 
 
+def test_the_next_step_is_the_earliest_deadline_not_the_first_in_order(policy):
+    """Measures are due 10 days after entry (8 July); the visit, last made in May, was due by 30 June: the visit is
+    the next step although the measures come first in the document's order."""
+    h = household(**RED, household_check_on=date(2022, 6, 20), entered_on=date(2022, 6, 28), contact_name="杨光荣",
+                  contact_assigned_on=date(2022, 6, 29), last_visit_on=date(2022, 5, 10))
+    result = plan(h, policy, date(2022, 7, 5))
+    assert (result.next_step.key, result.next_step.due) == ("visit", date(2022, 6, 30))
+
+
 def test_the_next_step_is_the_earliest_deadline_and_overdue_lists_only_overdue(policy):
     h = household(**RED, entered_on=date(2022, 7, 1), household_check_on=date(2022, 6, 20))
     result = plan(h, policy, date(2022, 7, 20))
@@ -331,3 +340,11 @@ def test_risk_elimination_notes_and_notice(policy):
                              elimination_check_on=date(2022, 7, 2), elimination_notice_start_on=date(2022, 7, 4),
                              elimination_notice_end_on=date(2022, 7, 8), elimination_township_review_on=date(2022, 7, 8))
     assert any(f.clause == "D5" and "公示期满" in f.message for f in plan(early_review, policy, date(2022, 7, 20)).problems)
+
+
+def test_a_plan_cannot_be_changed_after_the_fact(policy):
+    from pydantic import ValidationError
+    result = plan(household(**RED), policy, date(2022, 7, 20))
+    for record, field in ((result, "steps"), (result.steps[0], "status")):
+        with pytest.raises(ValidationError):
+            setattr(record, field, None)
