@@ -35,7 +35,7 @@ EXCEL_2010 = {
     "AND", "OR", "NOT", "IF", "IFERROR", "ISNUMBER", "ISTEXT", "ISNA", "SUM", "SUMIF", "SUMPRODUCT", "COUNT",
     "COUNTA", "COUNTIF", "COUNTIFS", "MIN", "MAX", "MOD", "INT", "N", "LEN", "MID", "LEFT", "RIGHT", "UPPER", "TRIM",
     "SUBSTITUTE", "FIND", "CHOOSE", "DATE", "YEAR", "MONTH", "DAY", "TODAY", "EOMONTH", "EDATE", "INDEX", "MATCH",
-    "VLOOKUP", "ROW", "FREQUENCY", "ISERROR",
+    "VLOOKUP", "ROW", "FREQUENCY", "ISERROR", "SUBTOTAL",
 }
 
 
@@ -202,7 +202,8 @@ def test_each_computed_column_is_one_named_formula_relative_to_its_row(template_
     relative to the row using it (stored as row 1, as Excel stores a name's relative references). They reach this row,
     the household's window below it (formulas.HOUSEHOLD_ROWS) and one row past it, or the whole data range; never a
     row above, which a name cannot express: the columns that read rows above hold their formula in each cell
-    (block_start the row above; p_grade and p_category the rows up to the household's head, never above row 4)."""
+    (block_start and seq_count the row above; p_grade and p_category the rows up to the household's head, never
+    above row 4)."""
     wb = openpyxl.load_workbook(template_path)
     ws = wb[SHEET]
     for column in COLUMNS:
@@ -212,7 +213,8 @@ def test_each_computed_column_is_one_named_formula_relative_to_its_row(template_
             for row in (FIRST_DATA_ROW, FIRST_DATA_ROW + 1, FIRST_DATA_ROW + HOUSEHOLD_ROWS - 2,
                         FIRST_DATA_ROW + HOUSEHOLD_ROWS - 1, FIRST_DATA_ROW + HOUSEHOLD_ROWS, ws.max_row):
                 text = ws.cell(row, column_index(column.key)).value
-                above = row - 1 if column.key == "block_start" else max(FIRST_DATA_ROW, row - HOUSEHOLD_ROWS + 1)
+                above = (row - 1 if column.key in ("block_start", "seq_count")
+                         else max(FIRST_DATA_ROW, row - HOUSEHOLD_ROWS + 1))
                 assert set(re.findall(r"\$[A-Z]+(\d+)", text)) == {str(row), str(above)}, (column.key, text)
             continue
         name = column_name(column.key)
@@ -436,3 +438,23 @@ def test_the_guide_starts_with_the_village_list(tmp_path):
     assert first[1].startswith("村（居）名单在“参数”表 E 列（可增改）")
     guide = openpyxl.load_workbook(tmp_path / "blank.xlsx")["填表说明"]
     assert guide.row_dimensions[5].height and guide.row_dimensions[5].height >= 2 * 14   # two lines, not overlapping
+
+
+@pytest.mark.libreoffice
+def test_seq_stays_continuous_over_hidden_rows(tmp_path):
+    """序号 counts the rows shown: with rows hidden (as a filter hides them; SUBTOTAL 103 skips both) the shown
+    filled rows read on without the hidden ones' numbers; a blank row shown between households keeps its place."""
+    policy = default_policy()
+    as_of, households = sample_households(policy)
+    wb = build_workbook(policy, township="青岩镇", as_of=as_of, rows=40)
+    RowWriter(wb[SHEET]).write(households[:2], start_row=FIRST_DATA_ROW)      # rows 4–9
+    RowWriter(wb[SHEET]).write(households[2:4], start_row=11)                # row 10 left blank
+    hidden = {5, 6, 12}
+    for row in hidden:
+        wb[SHEET].row_dimensions[row].hidden = True
+    wb.save(tmp_path / "hidden.xlsx")
+    [out] = recalculate([tmp_path / "hidden.xlsx"], tmp_path / "out")
+    ws = openpyxl.load_workbook(out, data_only=True)[SHEET]
+    shown = [ws.cell(row, 1).value for row in range(FIRST_DATA_ROW, 17) if row not in hidden]
+    # rows 4, 7, 8, 9 · 10 blank (its place counted) · 11, 13, 14, 15 · 16 empty
+    assert shown == [1, 2, 3, 4, None, 6, 7, 8, 9, None], shown

@@ -290,7 +290,20 @@ assert len({g[0] for g in ("红", "黄", "绿", "无", INCOMPLETE)}) == 5
 
 
 def seq(r: Refs) -> str:
-    return f'=IF(AND({r("name")}="",{r("household_id")}=""),"",ROW()-{r.first_row - 1})'
+    """The row's place among the rows shown (seq_count): 1, 2, 3 … and still without gaps under a filter."""
+    return f'=IF(AND({r("name")}="",{r("household_id")}=""),"",{r("seq_count")})'
+
+
+def row_shown(r: Refs) -> str:
+    """1 in every prepared row: SUBTOTAL(103, …) over it is 1 while the row is shown and 0 while a filter hides it.
+    A constant, so that no typing ever recalculates what reads it."""
+    return "=1"
+
+
+def seq_count(r: Refs) -> str:
+    """The rows shown so far, down to this one: a running count that only a filter changes (it reads no typed cell),
+    so typing recalculates none of it. Written in each cell: it reads the row above."""
+    return f'=N({r("seq_count", -1)})+SUBTOTAL(103,{r("row_shown")})'
 
 
 def clauses(r: Refs) -> str:

@@ -69,7 +69,7 @@ def _out(key, header, group, type_, level, width, help_, formula, *, hidden=Fals
 
 COLUMNS: tuple[Column, ...] = (
     # ---- 附件台账：文件附件的 14 列，顺序、表头与文件一致 ----
-    _out("seq", "序号", OFFICIAL, "integer", "row", 5, "自动编号。", f.seq),
+    _out("seq", "序号", OFFICIAL, "integer", "row", 5, "自动编号：显示着的行依次编号，筛选后也连续。", f.seq),
     _in("township", "乡镇", OFFICIAL, "text", "row", 12, "乡（镇、街道）名称。", field="household.township"),
     _in("village", "村", OFFICIAL, "list", "row", 10, "村（居）名称，从下拉列表选择（列表在“参数”表维护）。",
         values="villages", field="household.village"),
@@ -266,6 +266,10 @@ COLUMNS: tuple[Column, ...] = (
          "有姓名的行：本户户主行的“村与分级”编号，按人统计各级人数。", f.p_grade, hidden=True, in_cell=True),
     _out("p_category", "统计：人与类别", HELPERS, "integer", "member", 5,
          "有姓名的行：本户的监测类别序号，按人统计各类别人数。", f.p_category, hidden=True, in_cell=True),
+    _out("row_shown", "本行显示", HELPERS, "integer", "row", 5, "每行为 1；序号据此只数显示着的行（筛选隐藏的不数）。",
+         f.row_shown, hidden=True),
+    _out("seq_count", "序号计数", HELPERS, "integer", "row", 5, "到本行为止显示着的行数；序号取自它，筛选后仍连续。",
+         f.seq_count, hidden=True, in_cell=True),
 )
 
 BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
