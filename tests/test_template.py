@@ -104,8 +104,7 @@ def test_official_columns_first_in_order_with_exact_headers(wb):
         assert column.help in ws.cell(HEADER_ROW, i).comment.text
 
 
-def test_frozen_header_filter_and_print_setup(wb, template_path):
-    path = template_path
+def test_frozen_header_filter_and_print_setup(wb):
     ws = wb[SHEET]
     assert ws.freeze_panes == f"F{FIRST_DATA_ROW}"
     assert ws.auto_filter.ref == f"A{HEADER_ROW}:{column_letter(COLUMNS[-1].key)}{LAST_ROW}"

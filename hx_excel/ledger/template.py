@@ -586,8 +586,8 @@ def _write_stats(ws: Worksheet, last_row: int) -> None:
 
     # ---- title, date, sign-off
     last_col = get_column_letter(STAT_WIDTH)
-    ws["A1"] = (f'=IF(P_TOWNSHIP="","",P_TOWNSHIP)&"防贫分级监测预警统计表（"'
-                f'&IFERROR(YEAR(P_ASOF)&"年"&MONTH(P_ASOF)&"月","")&"）"')
+    ws["A1"] = ('=IF(P_TOWNSHIP="","",P_TOWNSHIP)&"防贫分级监测预警统计表（"'
+                '&IFERROR(YEAR(P_ASOF)&"年"&MONTH(P_ASOF)&"月","")&"）"')
     ws["A1"].font = font(bold=True, size=15)
     ws["A1"].alignment = Alignment(horizontal="center")
     ws["A2"] = SIGN_OFF_FORMULA
