@@ -187,7 +187,7 @@ def _stage(targets: list[_Target], policy: Policy, year: int, *, force: bool,
             except OSError as exc:
                 target.conflict = f"无法读取（{reason(exc)}），无法确认其中没有需要保留的内容"
                 continue
-            busy = _in_use(target.path)
+            busy = open_in_office(target.path)
             target.in_use = busy is not None
             target.conflict = busy or _conflict(target.path, target.temp)
     _refuse_conflicts(targets, force=force, skip_filled=skip_filled)
@@ -263,10 +263,6 @@ def _conflict(path: Path, staged: Path) -> str | None:
     if SHEET not in found.sheets:
         return f"不是本工具生成的台账（没有“{SHEET}”表），其中的内容会丢失：{summary(listed)}"
     return summary(listed) if listed else None
-
-
-def _in_use(path: Path) -> str | None:
-    return open_in_office(path)
 
 
 def _ledger_place(sheet: str, row: int, column: int) -> str | None:

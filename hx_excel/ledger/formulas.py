@@ -859,19 +859,24 @@ def s_person(r: Refs) -> str:
     return f'=IF({r("name")}="","",{r("s_village")})'
 
 
+def _village_when(r: Refs, key: str, value: str) -> str:
+    """The row's village where column `key` shows `value`, for one of 统计's counts."""
+    return f'=IF({r(key)}="{value}",{r("s_village")},"")'
+
+
 def s_overdue(r: Refs) -> str:
     """Households whose next step is overdue: the village."""
-    return f'=IF({r("next_status")}="已逾期",{r("s_village")},"")'
+    return _village_when(r, "next_status", "已逾期")
 
 
 def s_out_of_scope(r: Refs) -> str:
     """Households outside S1 and S2: the village."""
-    return f'=IF({r("scope")}="不在范围",{r("s_village")},"")'
+    return _village_when(r, "scope", "不在范围")
 
 
 def s_due_soon(r: Refs) -> str:
     """Households whose next step falls due within P_SOON days: the village."""
-    return f'=IF({r("next_status")}="即将到期",{r("s_village")},"")'
+    return _village_when(r, "next_status", "即将到期")
 
 
 assert len({c[0] for c in CATEGORIES}) == len(CATEGORIES)   # s_category tells them apart by their first character

@@ -14,26 +14,25 @@ import math
 import unicodedata
 from typing import Iterable
 
-from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils import quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.worksheet import Worksheet
 
-from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, HEADER_ROW, OFFICIAL_HEADERS, SHEET, TITLE_ROW, column_index
+from hx_excel.ledger import formulas as f
+from hx_excel.ledger.schema import (COLUMNS, FIRST_DATA_ROW, HEADER_ROW, INPUT_COLUMNS, INPUT_INDEXES, OFFICIAL_HEADERS,
+                                    SHEET, TITLE_ROW)
 from hx_excel.ledger.schema import column_letter as letter
 
 PRINT_END = "PRINT_END"        # the first row below the print area (a reference: it moves when rows are inserted)
 LINE_HEIGHT = 14.25            # points per line of 11-point 宋体, as Excel sets a row of it
 CELL_PADDING = 1.5             # characters of a column's width that its margins take
 
-_INPUT_INDEXES = frozenset(column_index(c.key) for c in COLUMNS if c.kind == "input")
-
-
 def last_filled_row(ws: Worksheet) -> int:
     """The last row in which anything was typed (any input column), or HEADER_ROW for an empty ledger. A row left
     blank between filled ones does not end it."""
     last = HEADER_ROW
     for (row, col), cell in ws._cells.items():   # only the cells that exist: no walk over the empty formula rows
-        if row > last and col in _INPUT_INDEXES and cell.value not in (None, ""):
+        if row > last and col in INPUT_INDEXES and cell.value not in (None, ""):
             last = row
     return last
 
@@ -57,19 +56,8 @@ def fit_print_area(ws: Worksheet) -> str:
 def typed_in_row(row: int) -> str:
     """An Excel test that something is typed in `row`'s input cells (formula cells are never counted: COUNTA counts
     the "" a formula shows)."""
-    runs, start, previous = [], None, None
-    for index in sorted(_INPUT_INDEXES):
-        if start is None:
-            start = previous = index
-        elif index == previous + 1:
-            previous = index
-        else:
-            runs.append((start, previous))
-            start = previous = index
-    runs.append((start, previous))
-    cells = ",".join(f"${get_column_letter(a)}{row}" + ("" if a == b else f":${get_column_letter(b)}{row}")
-                     for a, b in runs)
-    return f"COUNTA({cells})>0"
+    cells = f.Refs(letter, FIRST_DATA_ROW, FIRST_DATA_ROW).cells([c.key for c in INPUT_COLUMNS])
+    return f"COUNTA({f.at_row(cells, row)})>0"
 
 
 def display_width(text: str) -> int:

@@ -13,10 +13,9 @@ from hx_excel.files import inputs
 from hx_excel.files.inputs import InputFileError
 from hx_excel.core.models import Household, HouseholdDataError
 from hx_excel.ledger.cells import CellError, from_cell
-from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, HEADER_ROW, SHEET, column_letter
+from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, HEADER_ROW, INPUT_COLUMNS, SHEET, column_letter
 from hx_excel.policy import YES_NO, Policy
 
-INPUT_COLUMNS = tuple(c for c in COLUMNS if c.kind == "input")
 
 
 class LedgerFileError(InputFileError):

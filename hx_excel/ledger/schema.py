@@ -273,6 +273,7 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
+INPUT_COLUMNS: tuple[Column, ...] = tuple(c for c in COLUMNS if c.kind == "input")   # what a clerk types
 OFFICIAL_HEADERS = ("序号", "乡镇", "村", "组", "姓名", "与户主关系", "身份证号", "户类型", "监测预警因素", "预警分级", "帮扶措施",
                     "帮扶措施完成时间", "是否退出监测预警对象", "备注")
 
@@ -288,3 +289,4 @@ def column_letter(key: str) -> str:
 
 
 _INDEX = {c.key: i for i, c in enumerate(COLUMNS, start=1)}
+INPUT_INDEXES = frozenset(_INDEX[c.key] for c in INPUT_COLUMNS)                     # their column numbers

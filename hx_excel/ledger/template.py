@@ -386,8 +386,9 @@ def _write_ledger(wb: Workbook, ws: Worksheet, policy: Policy, last_row: int, *,
     ws.protection.deleteRows = False
 
 
-TITLE_FORMULA = (f'="{TITLE}（"&IF(P_TOWNSHIP="","",P_TOWNSHIP&" ")'
-                 f'&IFERROR(YEAR(P_ASOF)&"年"&MONTH(P_ASOF)&"月","")&"）"')
+ASOF_MONTH = 'YEAR(P_ASOF)&"年"&MONTH(P_ASOF)&"月"'           # 评估日期 as 2022年7月, for titles
+ASOF_DAY = ASOF_MONTH + '&DAY(P_ASOF)&"日"'                     # and as 2022年7月15日
+TITLE_FORMULA = f'="{TITLE}（"&IF(P_TOWNSHIP="","",P_TOWNSHIP&" ")&IFERROR({ASOF_MONTH},"")&"）"'
 
 
 def _or_blank(name: str, blank: str) -> str:
@@ -399,7 +400,7 @@ SIGN_OFF_FORMULA = ('="填报单位（盖章）："&' + _or_blank("P_TOWNSHIP", 
                     + '&"　　填报人："&' + _or_blank("P_REPORTER", "_" * 10)
                     + '&"　　联系电话："&' + _or_blank("P_PHONE", "_" * 12)
                     + '&"　　审核人："&' + _or_blank("P_REVIEWER", "_" * 10)
-                    + '&"　　填报日期："&IFERROR(YEAR(P_ASOF)&"年"&MONTH(P_ASOF)&"月"&DAY(P_ASOF)&"日","____年__月__日")')
+                    + f'&"　　填报日期："&IFERROR({ASOF_DAY},"____年__月__日")')
 
 
 MAX_ROW = 1048576
@@ -586,13 +587,12 @@ def _write_stats(ws: Worksheet, last_row: int) -> None:
 
     # ---- title, date, sign-off
     last_col = get_column_letter(STAT_WIDTH)
-    ws["A1"] = ('=IF(P_TOWNSHIP="","",P_TOWNSHIP)&"防贫分级监测预警统计表（"'
-                '&IFERROR(YEAR(P_ASOF)&"年"&MONTH(P_ASOF)&"月","")&"）"')
+    ws["A1"] = f'=IF(P_TOWNSHIP="","",P_TOWNSHIP)&"防贫分级监测预警统计表（"&IFERROR({ASOF_MONTH},"")&"）"'
     ws["A1"].font = font(bold=True, size=15)
     ws["A1"].alignment = Alignment(horizontal="center")
     ws["A2"] = SIGN_OFF_FORMULA
     ws["A2"].font = font(size=10)
-    ws["A3"] = ('="评估日期："&IFERROR(YEAR(P_ASOF)&"年"&MONTH(P_ASOF)&"月"&DAY(P_ASOF)&"日","")'
+    ws["A3"] = (f'="评估日期："&IFERROR({ASOF_DAY},"")'
                 '&"　　单位：户、人　　由台账自动计算，请勿手改"')
     ws["A3"].font = font(size=10)
     for row in (1, 2, 3):

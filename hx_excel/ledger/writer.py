@@ -13,9 +13,8 @@ from hx_excel.core.models import Household
 from hx_excel.ledger import schema
 from hx_excel.ledger.cells import put, to_cell
 from hx_excel.ledger.printing import fit_row_heights
-from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW
+from hx_excel.ledger.schema import FIRST_DATA_ROW, INPUT_COLUMNS
 
-INPUT_COLUMNS = tuple(c for c in COLUMNS if c.kind == "input")
 WRAPPED_INPUTS = tuple(c.key for c in INPUT_COLUMNS if c.wrap)
 
 

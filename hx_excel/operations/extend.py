@@ -23,12 +23,11 @@ from hx_excel.files.lock import FolderLock, open_in_office
 from hx_excel.files.save import commit, fingerprint, write_temp
 from hx_excel.ledger.cells import put
 from hx_excel.ledger.reader import check_headers, open_workbook
-from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, HEADER_ROW, SHEET, column_index
+from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, HEADER_ROW, INPUT_INDEXES, SHEET, column_index
 from hx_excel.ledger.template import DEFAULT_ROWS, PARAMS, build_workbook
 from hx_excel.policy import Policy
 
 MAX_ROWS = 50_000          # as the district settings' rows
-_INPUTS = [column_index(c.key) for c in COLUMNS if c.kind == "input"]
 _SEQ = column_index("seq")
 
 
@@ -106,19 +105,22 @@ def _carry_over(old, new) -> None:
     """Every cell a clerk can type, from the old workbook into the rebuilt one, as it is (text stays text)."""
     source, target = old[SHEET], new[SHEET]
     for (row, col), cell in list(source._cells.items()):
-        if row < FIRST_DATA_ROW or col not in _INPUTS or cell.value is None:
-            continue
-        copied = put(target, row, col, cell.value) if isinstance(cell.value, str) else target.cell(row, col, cell.value)
-        copied.number_format = cell.number_format
-        copied.protection = copy(cell.protection)
-        copied.alignment = copy(cell.alignment)
+        if row >= FIRST_DATA_ROW and col in INPUT_INDEXES and cell.value is not None:
+            _copy(cell, target)
     for row, dimension in source.row_dimensions.items():
         if row >= FIRST_DATA_ROW and dimension.height:
             target.row_dimensions[row].height = dimension.height
-    params_old, params_new = old[PARAMS], new[PARAMS]
-    for (row, col), cell in list(params_old._cells.items()):
+    for cell in list(old[PARAMS]._cells.values()):
         if cell.protection.locked is False:
-            value = cell.value
-            copied = put(params_new, row, col, value) if isinstance(value, str) and not value.startswith("=") \
-                else params_new.cell(row, col, value)
-            copied.number_format = cell.number_format
+            _copy(cell, new[PARAMS])
+
+
+def _copy(cell, target: Worksheet) -> None:
+    """One cell as the clerk left it: a formula the clerk typed stays a formula, text stays text (`put`)."""
+    if cell.data_type == "f" or not isinstance(cell.value, str):
+        copied = target.cell(cell.row, cell.column, cell.value)
+    else:
+        copied = put(target, cell.row, cell.column, cell.value)
+    copied.number_format = cell.number_format
+    copied.protection = copy(cell.protection)
+    copied.alignment = copy(cell.alignment)

@@ -24,9 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from hx_excel.files.inputs import read_toml
-from hx_excel.ledger.schema import BY_KEY, COLUMNS, Column
+from hx_excel.ledger.schema import BY_KEY, COLUMNS, INPUT_COLUMNS, Column
 
-INPUT_COLUMNS = tuple(c for c in COLUMNS if c.kind == "input")
 
 
 class RosterError(ValueError):
