@@ -130,4 +130,8 @@ def test_bad_requests_are_refused_with_a_message(typed, tmp_path, capsys):
     assert "不是本工具生成的台账" in capsys.readouterr().err
     assert main(["extend", str(tmp_path / "没有.xlsx")]) == 2
     assert "找不到台账文件" in capsys.readouterr().err
+    assert main(["extend", str(tmp_path)]) == 2
+    assert "是一个文件夹" in capsys.readouterr().err
+    assert main(["extend", str(typed), "--rows", "三千"]) == 2
+    assert "“三千”不是有效的行数" in capsys.readouterr().err
     assert typed.read_bytes() == original

@@ -13,7 +13,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from hx_excel.cli.args import ArgumentParser, iso_date, seconds
+from hx_excel.cli.args import ArgumentParser, iso_date, row_count, seconds
 from hx_excel.cli.assess import cmd_assess
 from hx_excel.cli.check import cmd_check
 from hx_excel.cli.extend import cmd_extend
@@ -61,7 +61,7 @@ def build_parser() -> ArgumentParser:
     check.set_defaults(run=cmd_check)
     extend = sub.add_parser("extend", help="给台账增加准备的行（公式行），填写的内容全部保留，旧文件另存为备份")
     extend.add_argument("path", type=Path, metavar="台账", help="台账文件（.xlsx）")
-    extend.add_argument("--rows", type=int, metavar="行数", help="扩到共多少行（默认：现有行数再加 1000）")
+    extend.add_argument("--rows", type=row_count, metavar="行数", help="扩到共多少行（默认：现有行数再加 1000）")
     extend.set_defaults(run=cmd_extend)
     demo = sub.add_parser("demo", help="主流程：在 out/ 生成各乡镇台账和示例台账，再用示例户评估并列出下一步")
     demo.add_argument("--out", type=Path, default=Path("out"), help="输出文件夹（默认：out）")

@@ -61,6 +61,17 @@ def iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"“{text}”不是有效的日期，请写成 2022-07-15 的形式") from None
 
 
+def row_count(text: str) -> int:
+    """A number of ledger rows typed on the command line: a whole number above 0."""
+    try:
+        value = int(text.strip())
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"“{text}”不是有效的行数，请写一个正整数，如 3000")
+    return value
+
+
 def seconds(text: str) -> float:
     try:
         value = float(text)

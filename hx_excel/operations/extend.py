@@ -60,6 +60,8 @@ def _param(wb, name: str):
 def extend_ledger(path: str | Path, policy: Policy, rows: int | None = None, *,
                   command: str = "hx-excel extend") -> Extended:
     path = Path(path)
+    if path.is_dir():
+        raise ExtendError(f"{path} 是一个文件夹，请写出要扩行的台账文件（.xlsx）")
     if not path.is_file():
         raise ExtendError(f"找不到台账文件 {path}")
     busy = open_in_office(path)
