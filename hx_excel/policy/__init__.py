@@ -282,9 +282,14 @@ def _normalise_years(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+@lru_cache(maxsize=1)
+def _shipped_text() -> str:
+    """default.toml, read once per process: it is part of the package and does not change while we run."""
+    return resources.files(__package__).joinpath(DEFAULT_POLICY_FILE).read_text(encoding="utf-8")
+
+
 def default_policy_data() -> dict[str, Any]:
-    text = resources.files(__package__).joinpath(DEFAULT_POLICY_FILE).read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return tomllib.loads(_shipped_text())
 
 
 def load_policy(user_file: str | Path | None = None) -> Policy:
