@@ -68,8 +68,8 @@ def test_the_command_prints_a_table_and_exits_1_on_errors(files, tmp_path, capsy
     (tmp_path / "备忘.xlsx").write_bytes(b"not a workbook")
     assert main(["check", str(tmp_path)]) == 1
     out = capsys.readouterr().out
-    assert out.splitlines()[0].split() == ["文件", "行", "列", "级别", "问题"]
-    assert "备忘.xlsx 不是 Excel 工作簿" in out and "注意：检查了 3 本台账" in out and A_ID not in out
+    assert out.splitlines()[0].split() == ["文件", "工作表", "行", "列", "级别", "条款", "问题"]
+    assert "备忘.xlsx 不是 Excel 工作簿" in out and "注意：检查了 2 本台账（另有 1 个文件无法读取）" in out and A_ID not in out
 
 
 def test_a_clean_ledger_passes(tmp_path, policy, capsys):

@@ -1,27 +1,71 @@
-"""`hx-excel check`: every problem of one or more ledgers, as a table naming file, row and column."""
+"""`hx-excel check FILE|DIR… [-o 问题.xlsx] [--as-of DATE]`: every problem of one or more ledgers, as a table naming
+file, sheet, row, column, severity and clause; with -o also as a workbook. Exit code 0 clean, 1 with errors."""
 
 from __future__ import annotations
 
 import argparse
 
-from hx_excel.cli.output import DONE, PROBLEMS, format_table, notice
-from hx_excel.operations.check import check_files
+from openpyxl import Workbook
+from openpyxl.styles import Alignment
+
+from hx_excel.cli.output import DONE, PROBLEMS, end_status, format_table, notice, status
+from hx_excel.files.fonts import font
+from hx_excel.files.report import save_report
+from hx_excel.ledger.cells import put
+from hx_excel.operations.check import CheckResult, check_files
 from hx_excel.policy import load_policy
+
+HEADERS = (("文件", 36), ("工作表", 8), ("行", 6), ("列", 14), ("级别", 6), ("条款", 7), ("问题及改正方法", 90))
+
+
+def report_workbook(result: CheckResult) -> Workbook:
+    """The findings, one row each, filterable, for the clerk to work through."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "检查结果"
+    errors = len(result.errors)
+    put(ws, 1, 1, f"台账检查结果：{len(result.read)} 本台账，{errors} 处错误，{len(result.findings) - errors} 处提示")
+    ws.cell(1, 1).font = font(bold=True, size=13)
+    for column, (header, width) in enumerate(HEADERS, start=1):
+        ws.cell(2, column, header).font = font(bold=True)
+        ws.column_dimensions[chr(64 + column)].width = width
+    for row, f in enumerate(result.findings, start=3):
+        for column, value in enumerate((f.file, f.sheet, f.row or None, f.column, f.severity, f.clause, f.message), 1):
+            put(ws, row, column, value)
+        ws.cell(row, 7).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A3"
+    ws.auto_filter.ref = f"A2:G{max(2, 2 + len(result.findings))}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    return wb
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    result = check_files(args.paths, load_policy(args.policy))
+    policy = load_policy(args.policy)
+    result = check_files(args.paths, policy, args.as_of,
+                         progress=lambda done, total, name: status(f"正在检查 {done}/{total}：{name}"))
+    end_status()
     if not result.files:
         print("没有找到台账文件（.xlsx）。")
         return DONE
+    for note in result.notes:
+        print(f"说明：{note}")
     if result.findings:
-        rows = [["文件", "行", "列", "级别", "问题"]] + [
-            [f.file, str(f.row) if f.row else "", f.column, f.severity, f.message] for f in result.findings]
+        rows = [["文件", "工作表", "行", "列", "级别", "条款", "问题"]] + [
+            [f.file, f.sheet, str(f.row) if f.row else "", f.column, f.severity, f.clause, f.message]
+            for f in result.findings]
         print(format_table(rows))
         print()
+    if args.output is not None:
+        backup = save_report(report_workbook(result), args.output, sources=args.paths, what="检查结果")
+        print(f"检查结果已写入 {args.output}" + (f"（旧文件已备份为 {backup}）" if backup else ""))
     errors = len(result.errors)
-    summary = f"检查了 {len(result.files)} 本台账，发现 {errors} 处错误" + (
-        f"、{len(result.findings) - errors} 处提示" if len(result.findings) > errors else "") + "。"
+    unread = len(result.files) - len(result.read)
+    summary = (f"检查了 {len(result.read)} 本台账" + (f"（另有 {unread} 个文件无法读取）" if unread else "")
+               + f"，发现 {errors} 处错误" + (f"、{len(result.findings) - errors} 处提示" if len(result.findings) > errors else "")
+               + "。")
     if errors:
         notice(summary)
         return PROBLEMS

@@ -1,6 +1,7 @@
-"""Reading 台账 back into households, in the manner of a declared table schema: the header row is checked against
-`schema.COLUMNS`, every typed cell against its column's type and value list, and each fault becomes a Problem that
-names the sheet, row and column and says what to fix. A faulty cell is left out; the rest is still read.
+"""Reading 台账 rows back into households, in the manner of a declared table schema: every typed cell is checked
+against its column's type and value list, and each fault becomes a Problem that names the sheet, row and column and
+says what to fix. A faulty cell is left out; the rest is still read. The rows come laid out as `schema.COLUMNS`,
+from `book.read_book`, which finds the columns by their headers.
 """
 
 from __future__ import annotations
@@ -9,11 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hx_excel.files import inputs
 from hx_excel.files.inputs import InputFileError
 from hx_excel.core.models import Household, HouseholdDataError
 from hx_excel.ledger.cells import CellError, from_cell
-from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, HEADER_ROW, INPUT_COLUMNS, SHEET, column_letter
+from hx_excel.ledger.schema import COLUMNS, INPUT_COLUMNS, SHEET
 from hx_excel.policy import YES_NO, Policy
 
 
@@ -49,54 +49,11 @@ class LedgerRead:
     problems: list[Problem] = field(default_factory=list)
 
 
-def open_workbook(path: str | Path, *, read_only: bool = True, data_only: bool = True):
-    """Open a ledger workbook, turning every way it can be unusable into one clear Chinese message."""
-    try:
-        return inputs.open_workbook(path, "台账文件", read_only=read_only, data_only=data_only)
-    except InputFileError as exc:
-        raise LedgerFileError(str(exc)) from None
-
-
-def check_headers(headers: list[Any], file_name: str) -> None:
-    """Every schema column in its place, with its exact header; say which one is missing, renamed or moved."""
-    found = [str(h).strip() if h is not None else "" for h in headers]
-    problems = []
-    for index, column in enumerate(COLUMNS):
-        actual = found[index] if index < len(found) else ""
-        if actual == column.header:
-            continue
-        letter = column_letter(column.key)
-        if column.header in found:
-            problems.append(f"“{column.header}”列应在 {letter} 列，现在第 {found.index(column.header) + 1} 列（列被移动过）")
-        else:
-            problems.append(f"缺少“{column.header}”列（{letter} 列现为“{actual}”，可能被改名或删除）")
-        if len(problems) >= 5:
-            break
-    if problems:
-        raise LedgerFileError(
-            f"{file_name} 的“{SHEET}”表表头与标准台账不一致：" + "；".join(problems)
-            + "。请用本工具生成的台账模板，或把表头改回原样（第 3 行）。")
-
-
-def ledger_rows(wb, file_name: str):
-    """(row number, cell values) of 台账 below its header, once the sheet and its header row are checked."""
-    if SHEET not in wb.sheetnames:
-        raise LedgerFileError(f"{file_name} 中没有“{SHEET}”工作表，不是防贫监测台账（现有：{'、'.join(wb.sheetnames)}）")
-    rows = inputs.rows(wb[SHEET], Path(file_name), "台账文件", min_row=HEADER_ROW, max_col=len(COLUMNS), values_only=True)
-    try:
-        headers = next(rows, ())
-    except InputFileError as exc:
-        raise LedgerFileError(str(exc)) from None
-    check_headers(list(headers), file_name)
-    return enumerate(rows, start=HEADER_ROW + 1)
-
-
 def read_ledger(path: str | Path, policy: Policy) -> LedgerRead:
-    wb = open_workbook(path)
-    try:
-        return read_rows(ledger_rows(wb, Path(path).name), policy)
-    finally:
-        wb.close()
+    """The households of a ledger file, its columns found by their headers (`book.read_book`)."""
+    from hx_excel.ledger.book import read_book   # book reads files and builds on this module's row reading
+
+    return read_book(path).read(policy)
 
 
 def read_rows(numbered_rows, policy: Policy) -> LedgerRead:
@@ -105,8 +62,6 @@ def read_rows(numbered_rows, policy: Policy) -> LedgerRead:
     positions = [(i, c) for i, c in enumerate(COLUMNS) if c.kind == "input"]
     by_household: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for number, values in numbered_rows:
-        if number < FIRST_DATA_ROW:
-            continue
         typed = read_row(number, values, positions, policy, result.problems)
         if not typed:
             continue

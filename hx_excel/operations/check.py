@@ -1,31 +1,58 @@
-"""Checking ledgers on demand: what the sheet cannot check live without searching it on every edit.
+"""Checking ledgers before they go up: every problem of one workbook, or of a district's worth, as rows naming
+file, sheet, row, column, severity, clause and what to fix.
 
-The ledger's own formulas check each row and each household through its window (formulas.HOUSEHOLD_ROWS). What needs
-the whole sheet, or several sheets, runs here, over rows already read (the workbook reading stays at the edge,
-`check_files`):
-- every problem the reader finds in typed cells and households (values off their lists, text in number cells, a
-  household without a head or with two);
-- ID numbers that stand twice, compared in their normalised form (spaces, hyphens and a lower-case x do not hide a
-  duplicate), within a file and across the files checked together: a person in two townships' ledgers;
-- a household whose rows are split over several places of the sheet, whose head is not its first row, or that runs
-  past the window the formulas read.
+The sheet checks each row live through its window (formulas.HOUSEHOLD_ROWS); what needs the whole sheet, several
+files, the workbook's own structure or the core's full plan runs here, over a ledger already read and graded
+(`assessed.assess_book`; reading files stays at the edge, `check_files`):
+- every problem the reader finds in typed cells and households: values off their lists, text in number or date
+  cells, an ID stored as a number, a member without a head, two heads;
+- required member facts left blank (姓名, 与户主关系, 身份证号, 劳动技能);
+- what the core finds in each household: bad ID numbers (checksum, birth date, 15-digit legacy), relation against
+  sex, 待补充, out of scope (S1/S2), dates out of order (D2, D5), and every step overdue (D1–D5; D3 is a red or
+  yellow household without contact or measures 10 days after entry);
+- 户类型 against the member rows (S2), no 开发式帮扶 after six months (五(二)), risk eliminated too early (D5)
+  (`core.follow_up`);
+- a computed cell whose formula is gone (typed over or cleared), and a grade the file shows that differs from the
+  core's (the file was not recalculated, or a formula was changed);
+- ID numbers that stand twice, compared normalised, within a file and across the files checked together;
+- a household whose rows are split, whose head is not its first row, or that runs past the window.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import Any, Iterable, Literal
+from typing import Any, Callable, Iterable, Literal
 
-from hx_excel.core import id_number
-from hx_excel.ledger import formulas
+from hx_excel.core import follow_up, id_number
+from hx_excel.core.clauses import INCOMPLETE
 from hx_excel.files.inputs import InputFileError
-from hx_excel.ledger.reader import ledger_rows, open_workbook, read_rows
-from hx_excel.ledger.schema import SHEET, column_index
+from hx_excel.ledger import formulas
+from hx_excel.ledger.book import read_book
+from hx_excel.ledger.schema import BY_KEY, COLUMNS, SHEET, column_index
+from hx_excel.operations.assessed import AssessedHousehold, AssessedLedger, assess_book
 from hx_excel.policy import Policy
 
 Severity = Literal["错误", "提示"]
 _HID, _REL, _ID, _NAME = (column_index(k) - 1 for k in ("household_id", "relation", "id_number", "name"))
+_INPUTS = [i for i, c in enumerate(COLUMNS) if c.kind == "input"]
+_REQUIRED_MEMBER = [(i, c) for i, c in enumerate(COLUMNS) if c.kind == "input" and c.required and c.level == "member"]
+_COMPUTED = frozenset(i for i, c in enumerate(COLUMNS) if c.kind == "computed")
+_GRADE = column_index("grade") - 1
+
+# the column a plan step is recorded in, so that an overdue step names where its date goes
+STEP_COLUMNS = {
+    "household_check": "household_check_on", "application": "application_on", "village_notice": "notice_end_on",
+    "township_review": "township_review_on", "district_approval": "district_approval_on", "entry": "entered_on",
+    "contact": "contact_assigned_on", "measures": "measure_decided_on", "visit": "last_visit_on",
+    "review": "last_review_on", "next_visit": "last_visit_on", "next_review": "last_review_on",
+    "elimination_nomination": "elimination_nominated_on", "elimination_check": "elimination_check_on",
+    "elimination_notice": "elimination_notice_end_on",
+    "elimination_township_review": "elimination_township_review_on",
+    "elimination_county_approval": "elimination_county_approval_on", "eliminated": "eliminated_on",
+    "close": "closed_on",
+}
 
 
 @dataclass(frozen=True)
@@ -42,18 +69,122 @@ class Finding:
 @dataclass
 class CheckResult:
     findings: list[Finding] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)           # every file looked at
+    read: list[str] = field(default_factory=list)            # the ledgers among them that could be read
+    notes: list[str] = field(default_factory=list)           # columns added, hidden or moved: tolerated
 
     @property
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "错误"]
 
 
-def check_rows(file: str, rows: list[tuple[int, tuple[Any, ...]]], policy: Policy) -> list[Finding]:
-    """One ledger's findings, from its numbered rows (as `reader.ledger_rows` gives them)."""
-    read = read_rows(rows, policy)
-    found = [Finding(file, p.sheet, p.row, p.column, "错误", "", p.message) for p in read.problems]
-    return found + _layout(file, rows)
+def check_ledger(ledger: AssessedLedger) -> list[Finding]:
+    """Everything one ledger shows, from the reader, the core and the workbook's formulas."""
+    file = ledger.name
+    found = [Finding(file, p.sheet, p.row, p.column, "错误", "", p.message) for p in ledger.problems]
+    found += _required(file, ledger.book.rows)
+    for item in ledger.households:
+        found += _household(file, item, ledger.as_of, ledger)
+    found += _formulas(file, ledger)
+    found += _layout(file, ledger.book.rows)
+    return found
+
+
+def _required(file: str, rows: list[tuple[int, tuple[Any, ...]]]) -> list[Finding]:
+    """Blank member facts the reader does not report (a blank is not a fault of the cell)."""
+    found = []
+    for number, values in rows:
+        if not any(_filled(values[i]) for i in _INPUTS):
+            continue
+        blank = [c.header for i, c in _REQUIRED_MEMBER if not _filled(values[i])]
+        if blank:
+            found.append(Finding(file, SHEET, number, blank[0], "错误", "",
+                                 f"{'、'.join(blank)}未填：每人一行都要填写，请补充"))
+    return found
+
+
+def _filled(value: Any) -> bool:
+    return value is not None and (not isinstance(value, str) or bool(value.strip()))
+
+
+def _household(file: str, item: AssessedHousehold, as_of: date, ledger: AssessedLedger) -> list[Finding]:
+    entry, a, p = item.entry, item.assessment, item.plan
+    if a is None or p is None:
+        return []
+    hid = entry.household.household_id
+    found = []
+
+    def add(row: int, column: str, level: str, clause: str | None, message: str) -> None:
+        found.append(Finding(file, SHEET, row, column, level, clause or "", f"户编号“{hid}”：{message}"))
+
+    for finding in a.findings:
+        if finding.message.startswith("一户应有且只有"):   # the reader names the rows of the heads already
+            continue
+        row = entry.rows[finding.member] if finding.member is not None and finding.member < len(entry.rows) \
+            else entry.head_row
+        column = "身份证号" if "身份证号" in finding.message else "与户主关系" if "与户主关系" in finding.message \
+            else "预警分级" if finding.message.startswith(INCOMPLETE) else ""
+        add(row, column, finding.level, finding.clause, finding.message)
+    for problem in p.problems:
+        add(entry.head_row, "", problem.level, problem.clause, problem.message)
+    for step in p.overdue:
+        column = BY_KEY[STEP_COLUMNS[step.key]].header if step.key in STEP_COLUMNS else ""
+        what = (f"纳入监测已过 {ledger.policy.deadlines.contact_and_measures_days} 天仍未"
+                if step.clause == "D3" else "")
+        add(entry.head_row, column, "错误", step.clause,
+            f"{step.clause} {what}“{step.title}”已逾期（期限 {step.due:%Y-%m-%d}）" + (f"，{step.note}" if step.note else "")
+            + (f"：请尽快办理，并填写“{column}”" if column else "：请尽快办理"))
+    for extra in (follow_up.type_contradiction(entry.household, a, ledger.policy),
+                  follow_up.development_help_missing(entry.household, ledger.policy, as_of),
+                  follow_up.elimination_too_early(entry.household)):
+        if extra:
+            column = {"S2": "户类型", "五(二)": "措施类别", "D5": "标注风险消除日期"}.get(extra.clause or "", "")
+            add(entry.head_row, column, extra.level, extra.clause, extra.message)
+    cached = _cached(ledger, entry.head_row)
+    if cached is not None and a.grade != cached:
+        add(entry.head_row, "预警分级", "错误", "",
+            f"表中“预警分级”为“{cached}”，按文件规则应为“{a.grade}”：文件保存前没有重新计算，或公式被改动；"
+            "请在 Excel 中按 Ctrl+Alt+F9 重新计算后保存，仍不一致时用 hx-excel fill --restore-formulas 恢复公式")
+    return found
+
+
+def _cached(ledger: AssessedLedger, row: int) -> str | None:
+    """The grade the file shows on a head row, when its formula is there and a spreadsheet computed it."""
+    if _GRADE not in ledger.book.formulas.get(row, ()):
+        return None
+    values = ledger.book.values_at(row)
+    value = values[_GRADE] if values else None
+    return str(value).strip() if _filled(value) else None
+
+
+def _formulas(file: str, ledger: AssessedLedger) -> list[Finding]:
+    """Computed cells whose formula is gone, in rows that have formulas; typed rows with none at all."""
+    book = ledger.book
+    if not book.has_formulas:
+        return [Finding(file, SHEET, 0, "", "提示", "",
+                        "计算列没有公式（导出或粘贴为数值的台账）：分级等按本工具计算，运行 hx-excel fill 可把结果填入")]
+    found = []
+    expected = _COMPUTED & frozenset(i for i, p in enumerate(book.columns.positions) if p is not None)
+    last_formula_row = max(book.formulas)
+    for number, present in book.formulas.items():
+        gone = expected - present
+        if gone and len(present) >= len(expected) // 2:
+            headers = [COLUMNS[i].header for i in sorted(gone)]
+            values = book.values_at(number)
+            typed = [f"“{COLUMNS[i].header}”填了“{values[i]}”" for i in sorted(gone) if values and _filled(values[i])]
+            found.append(Finding(file, SHEET, number, headers[0], "错误", "",
+                                 f"{'、'.join(headers[:4])}{'等' if len(headers) > 4 else ''}列的公式被删除或被填写覆盖"
+                                 + (f"（{'；'.join(typed[:2])}）" if typed else "")
+                                 + "：计算列请勿填写；运行 hx-excel fill --restore-formulas 可恢复公式（原值保留在备份中）"))
+    for number, values in book.rows:
+        if number in book.formulas or not any(_filled(values[i]) for i in _INPUTS):
+            continue
+        below = number > last_formula_row
+        found.append(Finding(file, SHEET, number, "序号", "错误", "",
+                             ("本行在准备了公式的行以下" if below else "本行没有公式（插入的行）")
+                             + "，不会计算分级、不进统计："
+                             + ("请运行 hx-excel extend 增加公式行" if below else "请运行 hx-excel fill --restore-formulas 补上公式")))
+    return found
 
 
 def _layout(file: str, rows: list[tuple[int, tuple[Any, ...]]]) -> list[Finding]:
@@ -106,7 +237,7 @@ def duplicate_ids(ledgers: Iterable[tuple[str, list[tuple[int, tuple[Any, ...]]]
 
 
 def ledger_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The .xlsx files named, and those in the folders named (our backups and temporary files left out)."""
+    """The .xlsx files named, and those in the folders named (our backups, lock and temporary files left out)."""
     files = []
     for path in map(Path, paths):
         if path.is_dir():
@@ -116,24 +247,28 @@ def ledger_files(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
-def check_files(paths: Iterable[str | Path], policy: Policy) -> CheckResult:
+def check_files(paths: Iterable[str | Path], policy: Policy, as_of: date | None = None, *,
+                progress: Callable[[int, int, str], None] | None = None) -> CheckResult:
     """Read each ledger once and check it, and all of them together for duplicate ID numbers. A file that is not a
-    ledger is a finding of its own; the others are still checked."""
+    ledger is a finding of its own; the others are still checked. `progress(done, total, name)` before each file."""
     result = CheckResult()
     read: list[tuple[str, list[tuple[int, tuple[Any, ...]]]]] = []
-    for path in ledger_files(paths):
+    files = ledger_files(paths)
+    for number, path in enumerate(files, start=1):
+        if progress:
+            progress(number, len(files), path.name)
         result.files.append(path.name)
         try:
-            wb = open_workbook(path)
-            try:
-                rows = [(n, tuple(v)) for n, v in ledger_rows(wb, path.name)]
-            finally:
-                wb.close()
+            book = read_book(path)
         except InputFileError as exc:
             result.findings.append(Finding(path.name, "", 0, "", "错误", "", str(exc)))
             continue
-        read.append((path.name, rows))
-        result.findings += check_rows(path.name, rows, policy)
+        ledger = assess_book(book, policy, as_of)
+        result.read.append(path.name)
+        result.notes += book.notes
+        read.append((path.name, book.rows))
+        result.findings += check_ledger(ledger)
     result.findings += duplicate_ids(read)
-    result.findings.sort(key=lambda f: (result.files.index(f.file) if f.file in result.files else -1, f.row))
+    order = {name: i for i, name in enumerate(result.files)}
+    result.findings.sort(key=lambda f: (order.get(f.file, -1), f.row, f.severity != "错误"))
     return result

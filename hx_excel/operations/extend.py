@@ -22,8 +22,9 @@ from hx_excel.files.content import differences, read_content, summary
 from hx_excel.files.lock import FolderLock, open_in_office
 from hx_excel.files.save import commit, fingerprint, write_temp
 from hx_excel.ledger.cells import put
-from hx_excel.ledger.reader import check_headers, open_workbook
-from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, HEADER_ROW, INPUT_INDEXES, SHEET, column_index
+from hx_excel.files.inputs import open_workbook
+from hx_excel.ledger.book import WHAT, find_columns
+from hx_excel.ledger.schema import FIRST_DATA_ROW, HEADER_ROW, INPUT_INDEXES, SHEET, column_index
 from hx_excel.ledger.template import DEFAULT_ROWS, PARAMS, build_workbook
 from hx_excel.policy import Policy
 
@@ -71,11 +72,14 @@ def extend_ledger(path: str | Path, policy: Policy, rows: int | None = None, *,
     lock.acquire(0)
     try:
         found = fingerprint(path)
-        old = open_workbook(path, read_only=False, data_only=False)
+        old = open_workbook(path, WHAT, read_only=False, data_only=False)
         if SHEET not in old.sheetnames or PARAMS not in old.sheetnames:
             raise ExtendError(f"{path.name} 不是本工具生成的台账（没有“{SHEET}”或“{PARAMS}”表）")
         ledger = old[SHEET]
-        check_headers([ledger.cell(HEADER_ROW, i).value for i in range(1, len(COLUMNS) + 1)], path.name)
+        top = [[c.value for c in row] for row in ledger.iter_rows(max_row=HEADER_ROW + 2, max_col=ledger.max_column)]
+        if not find_columns(top, path.name).standard:   # a column added, moved or missing (named by find_columns)
+            raise ExtendError(f"{path.name} 的“{SHEET}”表插入、删除或移动过列，extend 只能按模板的列重建："
+                              "请先把列恢复原样（多出的列移到别的工作表），再运行 hx-excel extend")
         before = prepared_rows(ledger)
         rows = rows or before + DEFAULT_ROWS
         if rows <= before:

@@ -53,6 +53,9 @@ class Deadlines(_Frozen):
     stable_income_months: int = Field(gt=0, title="D5 收入稳定月数")
     elimination_notice_days: int = Field(gt=0, title="D5 风险消除公示天数")
     due_soon_days: int = Field(ge=0, title="即将到期提示天数")
+    # 五(二) 开发式帮扶: a monitored household with labour is expected to have one of these categories by then
+    development_months: int = Field(gt=0, title="有劳动力户落实开发式帮扶月数")
+    development_categories: tuple[str, ...] = Field(min_length=1, title="开发式帮扶措施类别")
 
 
 class HouseholdType(_Frozen):
@@ -60,6 +63,8 @@ class HouseholdType(_Frozen):
     scope: Literal["S1", "S2", ""]
     exited_poverty: bool
     needs_house_grade: bool = False   # the type is about the house: without its grade R6 cannot be decided
+    # what the member rows or house facts must show for the type to hold (checked by hx-excel check)
+    implies: Literal["", "elderly", "severely_disabled", "seriously_ill", "house_unsafe", "dibao"] = ""
 
 
 class Relation(_Frozen):
@@ -234,6 +239,9 @@ class Policy(_Frozen):
         for rule in self.measures:
             if rule.category not in self.lists.measure_categories:
                 raise ValueError(f"措施类别“{rule.category}”（{rule.clause}）不在 measure_categories 中")
+        for category in self.deadlines.development_categories:
+            if category not in self.lists.measure_categories:
+                raise ValueError(f"开发式帮扶措施类别“{category}”（deadlines.development_categories）不在 measure_categories 中")
         return self
 
     def income_line(self, year: int, province: str | None = None) -> float:

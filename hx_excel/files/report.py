@@ -1,0 +1,32 @@
+"""Saving a workbook a command made (a check report, a monthly summary, a notice) where the user asked: atomically,
+never over one of the files it was made from, never over a file open in Excel or WPS, and with any previous file of
+that name kept as a backup beside it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from openpyxl import Workbook
+
+from hx_excel.files.fonts import use_chinese_font
+from hx_excel.files.lock import open_in_office
+from hx_excel.files.save import SaveError, save_workbook
+
+
+def save_report(wb: Workbook, path: str | Path, *, sources: Iterable[str | Path] = (), what: str = "结果") -> Path | None:
+    """Save `wb` to `path`; the backup of the file it replaced, if any. SaveError (Chinese) when refused."""
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise SaveError(f"{what}文件 {path} 须以 .xlsx 结尾（-o 后写文件名，如 {what}.xlsx）")
+    if path.is_dir():
+        raise SaveError(f"{path} 是一个文件夹：-o 后请写{what}的文件名（如 {path / (what + '.xlsx')}）")
+    target = path.resolve()
+    for source in map(Path, sources):
+        if source.exists() and source.resolve() == target:
+            raise SaveError(f"{what}不能写到读取的文件 {path} 上（会覆盖台账）：请用 -o 另写一个文件名")
+    busy = open_in_office(path) if path.exists() else None
+    if busy:
+        raise SaveError(f"{path.name} {busy}")
+    use_chinese_font(wb)
+    return save_workbook(wb, path, keep_previous=True)

@@ -1,0 +1,309 @@
+"""A ledger workbook as the month's operations read it: every column found by its header, typed values and the
+values Excel or WPS cached for the formulas, which computed cells still hold their formula, and the settings typed
+on 参数. Read-only, and fast: python-calamine reads the cells (about ten times faster than openpyxl), and one pass
+over the sheet's XML tells formulas from typed values, which calamine does not report.
+
+Columns are found by their header, folded (spaces, line breaks and full-width brackets do not count), in the first
+rows of 台账: a column a clerk added, hid or moved is tolerated and named in a note; only a missing or renamed input
+column stops the reading, naming it. The rows handed on (`LedgerBook.rows`) are laid out as `schema.COLUMNS`
+whatever the sheet's order, so the reader and the checks work on them unchanged.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+from xml.etree import ElementTree
+
+from openpyxl.utils import get_column_letter
+from python_calamine import CalamineWorkbook
+
+from hx_excel.files import inputs
+from hx_excel.files.inputs import InputFileError
+from hx_excel.ledger.reader import LedgerFileError, LedgerRead, read_rows
+from hx_excel.ledger.schema import COLUMNS, HEADER_ROW, SHEET
+from hx_excel.policy import Policy
+
+WHAT = "台账文件"
+HEADER_SCAN_ROWS = 10          # the header is looked for in this many rows from the top
+PARAMS = "参数"
+VILLAGE_LIST_HEADER = "村（居）名单"
+_FOLD = str.maketrans({"（": "(", "）": ")", "【": "[", "】": "]", "：": ":", "，": ","})
+_SPACES = re.compile(r"\s+")
+
+
+def fold(header: Any) -> str:
+    """A header as compared: no spaces or line breaks anywhere, brackets and colons of either width alike."""
+    if header is None:
+        return ""
+    text = header.strftime("%Y-%m-%d") if isinstance(header, (date, datetime)) else str(header)
+    return _SPACES.sub("", text.replace("\u3000", " ")).translate(_FOLD)
+
+
+_SCHEMA_FOLDED = {fold(c.header): i for i, c in enumerate(COLUMNS)}
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """Where each schema column stands on the sheet (0-based; None when absent), read from the header row."""
+
+    header_row: int
+    positions: tuple[int | None, ...]
+    notes: tuple[str, ...] = ()
+
+    def remap(self, values: list[Any] | tuple[Any, ...]) -> tuple[Any, ...]:
+        """A sheet row laid out as schema.COLUMNS."""
+        size = len(values)
+        return tuple(values[p] if p is not None and p < size else None for p in self.positions)
+
+    def letter(self, key_index: int) -> str:
+        position = self.positions[key_index]
+        return get_column_letter(position + 1) if position is not None else ""
+
+    @property
+    def standard(self) -> bool:
+        """Every column in its template place (the workbook can be written to by schema position)."""
+        return self.header_row == HEADER_ROW and all(p == i for i, p in enumerate(self.positions))
+
+
+def find_columns(top_rows: list[list[Any]], file_name: str, hidden: set[int] = frozenset()) -> ColumnMap:
+    """The ColumnMap of a sheet from its first rows; LedgerFileError naming each missing input column."""
+    best_row, best = 0, -1
+    for number, values in enumerate(top_rows[:HEADER_SCAN_ROWS]):
+        hits = sum(1 for v in values if fold(v) in _SCHEMA_FOLDED)
+        if hits > best:
+            best_row, best = number, hits
+    if best < 3:
+        raise LedgerFileError(f"{file_name} 的“{SHEET}”表前 {HEADER_SCAN_ROWS} 行中找不到台账的表头（序号、姓名、身份证号……），"
+                              "不是本工具的台账。请用 hx-excel generate 生成的台账。")
+    headers = top_rows[best_row]
+    positions: list[int | None] = [None] * len(COLUMNS)
+    extra, twice = [], []
+    for position, header in enumerate(headers):
+        folded = fold(header)
+        if not folded:
+            continue
+        index = _SCHEMA_FOLDED.get(folded)
+        if index is None:
+            extra.append(f"{get_column_letter(position + 1)} 列“{str(header).strip()}”")
+        elif positions[index] is not None:
+            twice.append(f"{get_column_letter(position + 1)} 列“{COLUMNS[index].header}”")
+        else:
+            positions[index] = position
+    missing = [c for c, p in zip(COLUMNS, positions) if p is None and c.kind == "input"]
+    if missing:
+        names = "、".join(f"“{c.header}”列" for c in missing[:8]) + (f"等 {len(missing)} 列" if len(missing) > 8 else "")
+        hint = f"表头中有本工具不认识的列：{'、'.join(extra[:5])}；如果是改了名，请改回原名。" if extra else ""
+        raise LedgerFileError(f"{file_name} 的“{SHEET}”表缺少{names}（第 {best_row + 1} 行表头中找不到，可能被改名或删除）。"
+                              f"{hint}请把表头改回原样，或用 hx-excel generate 生成的台账。")
+    notes = []
+    if extra:
+        notes.append(f"{file_name}：{'、'.join(extra[:6])}{'等' if len(extra) > 6 else ''}不是台账的列，已保留，未读取")
+    if twice:
+        notes.append(f"{file_name}：{'、'.join(twice)}与前面的列同名，按前面的列读取")
+    moved = [c.header for i, (c, p) in enumerate(zip(COLUMNS, positions)) if p is not None and p != i]
+    if moved:
+        notes.append(f"{file_name}：{len(moved)} 列不在模板中的位置（如“{moved[0]}”），已按表头读取")
+    shown_hidden = [c.header for c, p in zip(COLUMNS, positions) if p in hidden and not c.hidden]
+    if shown_hidden:
+        notes.append(f"{file_name}：{'、'.join(shown_hidden[:6])}{'等' if len(shown_hidden) > 6 else ''}列被隐藏，已照常读取")
+    return ColumnMap(best_row + 1, tuple(positions), tuple(notes))
+
+
+@dataclass
+class LedgerSettings:
+    """What 参数 says (labels found in column A, values in B): the township, the sign-off, the assessment date."""
+
+    township: str = ""
+    county: str = ""
+    reporter: str = ""
+    phone: str = ""
+    reviewer: str = ""
+    year: int | None = None
+    as_of: date | None = None          # a fixed 评估日期; None when it is =TODAY() or blank
+    villages: tuple[str, ...] = ()
+
+
+_SETTING_LABELS = {"乡镇": "township", "区县": "county", "填报人": "reporter", "联系电话": "phone", "审核人": "reviewer",
+                   "核算年度": "year", "评估日期": "as_of"}
+
+
+@dataclass
+class LedgerBook:
+    """One ledger as read. `rows`: (sheet row, values laid out as schema.COLUMNS) of every data row with a value."""
+
+    path: Path
+    columns: ColumnMap
+    rows: list[tuple[int, tuple[Any, ...]]]
+    formulas: dict[int, frozenset[int]]       # sheet row → schema indexes of computed columns holding a formula
+    settings: LedgerSettings
+    sheet_names: list[str]
+    _workbook: CalamineWorkbook | None = field(default=None, repr=False)
+    _by_row: dict[int, tuple[Any, ...]] | None = field(default=None, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self.columns.notes
+
+    @property
+    def has_formulas(self) -> bool:
+        """Whether the computed columns hold formulas at all (not an export or a copy pasted as values)."""
+        return any(self.formulas.values())
+
+    def values_at(self, row: int) -> tuple[Any, ...] | None:
+        """The row's cells laid out as schema.COLUMNS (None for a row with nothing in it)."""
+        if self._by_row is None:
+            self._by_row = dict(self.rows)
+        return self._by_row.get(row)
+
+    def read(self, policy: Policy) -> LedgerRead:
+        """Households from the typed cells, every faulty cell a Problem (reader.read_rows)."""
+        return read_rows(self.rows, policy)
+
+    def sheet_rows(self, name: str) -> list[list[Any]] | None:
+        """Another sheet's cells from A1 (None when the workbook has no such sheet)."""
+        if name not in self.sheet_names or self._workbook is None:
+            return None
+        try:
+            return self._workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception as exc:  # noqa: BLE001 — a damaged sheet in a file we did not write
+            raise LedgerFileError(str(inputs.damaged(self.path, WHAT, exc))) from None
+
+
+def read_book(path: str | Path, *, data: bytes | None = None) -> LedgerBook:
+    """Read a ledger workbook; LedgerFileError (a Chinese message naming the file) when it is not one we can read."""
+    path = Path(path)
+    try:
+        data = inputs.read_bytes(path, WHAT) if data is None else data
+        problem = inputs.workbook_problem(data, path, WHAT)
+        if problem:
+            raise InputFileError(problem)
+        try:
+            workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            names = list(workbook.sheet_names)
+        except Exception as exc:  # noqa: BLE001 — any fault inside a file we did not write means "damaged"
+            raise inputs.damaged(path, WHAT, exc) from None
+        if SHEET not in names:
+            raise LedgerFileError(f"{path.name} 中没有“{SHEET}”工作表，不是防贫监测台账（现有：{'、'.join(names) or '无'}）。"
+                                  "请用 hx-excel generate 生成的台账。")
+        try:
+            cells = workbook.get_sheet_by_name(SHEET).to_python(skip_empty_area=False)
+            parts = _sheet_parts(data)
+        except Exception as exc:  # noqa: BLE001
+            raise inputs.damaged(path, WHAT, exc) from None
+    except LedgerFileError:
+        raise
+    except InputFileError as exc:
+        raise LedgerFileError(str(exc)) from None
+    ledger_xml = parts.get(SHEET, b"")
+    columns = find_columns(cells[:HEADER_SCAN_ROWS], path.name, _hidden_columns(ledger_xml))
+    rows = []
+    for number, values in enumerate(cells[columns.header_row:], start=columns.header_row + 1):
+        if any(v != "" and v is not None for v in values):
+            rows.append((number, columns.remap([None if v == "" else v for v in values])))
+    formulas = _formula_rows(ledger_xml, columns)
+    settings = _settings(workbook, names, parts.get(PARAMS, b""))
+    book = LedgerBook(path, columns, rows, formulas, settings, names, workbook)
+    return book
+
+
+# ---- the parts calamine does not tell: formulas and hidden columns ---------------------------------------------
+
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+# a cell's opening tag and, when it holds one, the start of its formula (Excel writes <f> before <v>)
+_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*?(/?)>(<(?:\w+:)?f\b)?')
+_COL = re.compile(rb'<(?:\w+:)?col\b([^>]*)/?>')
+_ATTR = re.compile(rb'(\w+)="([^"]*)"')
+
+
+def _sheet_parts(data: bytes) -> dict[str, bytes]:
+    """The XML of 台账 and 参数, by sheet name (workbook.xml and its relationships say which part is which)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): r.get("Target", "") for r in rels}
+        parts = {}
+        for sheet in book.iter():
+            if not sheet.tag.endswith("}sheet") or sheet.get("name") not in (SHEET, PARAMS):
+                continue
+            target = targets.get(sheet.get(_NS_REL), "")
+            part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+            if part in archive.namelist():
+                parts[sheet.get("name")] = archive.read(part)
+        return parts
+
+
+def _hidden_columns(xml: bytes) -> set[int]:
+    """0-based positions of the columns the sheet hides."""
+    head = xml[:xml.find(b"<sheetData")] if b"<sheetData" in xml else b""
+    hidden = set()
+    for match in _COL.finditer(head):
+        attrs = dict(_ATTR.findall(match.group(1)))
+        if attrs.get(b"hidden") in (b"1", b"true"):
+            hidden.update(range(int(attrs.get(b"min", b"1")) - 1, int(attrs.get(b"max", b"1"))))
+    return hidden
+
+
+def _formula_rows(xml: bytes, columns: ColumnMap) -> dict[int, frozenset[int]]:
+    """For each data row, the schema indexes of the computed columns whose cell holds a formula."""
+    computed = {get_column_letter(p + 1).encode(): i for i, (c, p) in enumerate(zip(COLUMNS, columns.positions))
+                if c.kind == "computed" and p is not None}
+    found: dict[int, set[int]] = {}
+    first = columns.header_row + 1
+    for match in _CELL.finditer(xml):
+        if match.group(4) is None:
+            continue
+        index = computed.get(match.group(1))
+        if index is None:
+            continue
+        row = int(match.group(2))
+        if row >= first:
+            found.setdefault(row, set()).add(index)
+    return {row: frozenset(indexes) for row, indexes in found.items()}
+
+
+def _settings(workbook: CalamineWorkbook, names: list[str], params_xml: bytes) -> LedgerSettings:
+    settings = LedgerSettings()
+    if PARAMS not in names:
+        return settings
+    try:
+        cells = workbook.get_sheet_by_name(PARAMS).to_python(skip_empty_area=False)
+    except Exception:  # noqa: BLE001 — settings are optional: a damaged 参数 leaves the defaults
+        return settings
+    with_formula = {int(m.group(2)) for m in _CELL.finditer(params_xml) if m.group(1) == b"B" and m.group(4)}
+    village_column = None
+    for number, values in enumerate(cells[:60], start=1):
+        label = fold(values[0]) if values else ""
+        key = _SETTING_LABELS.get(label)
+        value = values[1] if len(values) > 1 else ""
+        if key == "as_of":
+            if isinstance(value, (date, datetime)) and number not in with_formula:
+                settings.as_of = value.date() if isinstance(value, datetime) else value
+        elif key == "year":
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
+                settings.year = int(value)
+        elif key:
+            setattr(settings, key, _text(value))
+        if village_column is None and VILLAGE_LIST_HEADER in [fold(v) for v in values]:
+            village_column = [fold(v) for v in values].index(VILLAGE_LIST_HEADER)
+            start = number
+    if village_column is not None:
+        settings.villages = tuple(t for t in (_text(r[village_column]) for r in cells[start:start + 40]
+                                              if len(r) > village_column) if t)
+    return settings
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "" if value is None else str(value).strip()
+
