@@ -17,6 +17,7 @@ from hx_excel.cli.args import ArgumentParser, iso_date, row_count, seconds
 from hx_excel.cli.assess import cmd_assess
 from hx_excel.cli.check import cmd_check
 from hx_excel.cli.extend import cmd_extend
+from hx_excel.cli.review import cmd_review
 from hx_excel.cli.generate import cmd_demo, cmd_generate
 from hx_excel.cli.output import DONE, INTERRUPTED, REFUSED, end_status, error
 from hx_excel.core.days import CalendarNotAvailable
@@ -26,13 +27,14 @@ from hx_excel.files.inputs import InputFileError
 from hx_excel.files.lock import LockError
 from hx_excel.files.save import SaveError
 from hx_excel.generator import GenerateError
+from hx_excel.operations.editing import EditRefused
 from hx_excel.operations.extend import ExtendError
 from hx_excel.policy import PolicyError
 from hx_excel.roster import RosterError
 
 # Everything a command refuses with a message of its own; anything else is a fault of ours (see main).
 REFUSALS = (InputFileError, PolicyError, SettingsError, CalendarNotAvailable, HouseholdDataError, RosterError,
-            GenerateError, SaveError, LockError, ExtendError)
+            GenerateError, SaveError, LockError, ExtendError, EditRefused)
 DEBUG = "HX_EXCEL_DEBUG"   # set to show the traceback of an internal fault
 
 
@@ -61,6 +63,12 @@ def build_parser() -> ArgumentParser:
     check.add_argument("-o", "--output", type=Path, metavar="问题.xlsx", help="另把全部问题写成一个工作簿")
     check.add_argument("--as-of", type=iso_date, help="评估日期 YYYY-MM-DD（默认：台账“参数”表的评估日期，未固定时为今天）")
     check.set_defaults(run=cmd_check)
+    review = sub.add_parser("review", help="月度研判：把本月每个监测户的分级、措施和变动追加到“月度研判记录”表")
+    review.add_argument("path", type=Path, metavar="台账", help="台账文件（.xlsx）")
+    review.add_argument("--month", required=True, metavar="年-月", help="研判月份，如 2022-07")
+    review.add_argument("--reviewer", metavar="姓名", help="研判人（默认：“参数”表的审核人）")
+    review.add_argument("--redo", action="store_true", help="重做已记录的月份（只替换该月的记录）")
+    review.set_defaults(run=cmd_review)
     extend = sub.add_parser("extend", help="给台账增加准备的行（公式行），填写的内容全部保留，旧文件另存为备份")
     extend.add_argument("path", type=Path, metavar="台账", help="台账文件（.xlsx）")
     extend.add_argument("--rows", type=row_count, metavar="行数", help="扩到共多少行（默认：现有行数再加 1000）")

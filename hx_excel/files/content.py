@@ -141,13 +141,26 @@ def read_content(path: str | Path, what: str = "文件") -> WorkbookContent:
     try:
         with zipfile.ZipFile(path) as archive:
             comments = _comments(archive)
-            extras = frozenset(label for part in archive.namelist() for prefix, label in EXTRA_PARTS.items()
-                               if part.startswith(prefix) and not _empty_drawing(archive, part))
+            extras = _extras(archive)
     except InputFileError:
         raise
     except Exception as exc:  # noqa: BLE001 — a damaged part of a file we did not write
         raise damaged(path, what, exc) from None
     return WorkbookContent(sheets, cells, comments, names, extras)
+
+
+def _extras(archive: zipfile.ZipFile) -> frozenset[str]:
+    return frozenset(label for part in archive.namelist() for prefix, label in EXTRA_PARTS.items()
+                     if part.startswith(prefix) and not _empty_drawing(archive, part))
+
+
+def extras_in(path: str | Path, what: str = "文件") -> frozenset[str]:
+    """The EXTRA_PARTS labels of a workbook (pictures, charts, macros …): what openpyxl would not keep on a save."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return _extras(archive)
+    except Exception as exc:  # noqa: BLE001 — a damaged part of a file we did not write
+        raise damaged(Path(path), what, exc) from None
 
 
 def same_parts(first: str | Path, second: str | Path) -> bool:

@@ -1,0 +1,31 @@
+"""`hx-excel review FILE --month 2022-07 [--reviewer 姓名] [--redo]`: this month's review record of every monitored
+household, appended to 月度研判记录 (operations.review), the previous file kept as a backup."""
+
+from __future__ import annotations
+
+import argparse
+
+from hx_excel.cli.output import DONE
+from hx_excel.operations.assessed import assess_book
+from hx_excel.operations.editing import edit_ledger
+from hx_excel.operations.review import RECORD_SHEET, append_review, parse_month
+from hx_excel.policy import load_policy
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    policy = load_policy(args.policy)
+    parse_month(args.month)
+    month = "{:04d}-{:02d}".format(*parse_month(args.month))
+
+    def change(wb, book):
+        ledger = assess_book(book, policy)
+        reviewer = args.reviewer if args.reviewer is not None else book.settings.reviewer
+        return append_review(wb, book, ledger, month, reviewer, redo=args.redo)
+
+    result = edit_ledger(args.path, change, command=args.command_line)
+    for line in result.edits.report:
+        print(line)
+    print(f"已写入 {result.path} 的“{RECORD_SHEET}”表。")
+    if result.backup:
+        print(f"  旧文件已备份为 {result.backup}")
+    return DONE

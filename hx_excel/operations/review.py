@@ -1,0 +1,266 @@
+"""The monthly review record (D4: every month the village reviews each monitored household; 四、动态调整): one row per
+monitored household and month on the sheet 月度研判记录, so that grades moving up and down from month to month are
+visible, and the district's summary can count this month's moves.
+
+`review_rows(ledger, month, reviewer, previous)` is the operation: the core grades each household at the end of the
+month (or today, within it) and compares it with the household's record of the previous month. Moves:
+新纳入 (no earlier record) · 升级 / 降级 / 不变 (红 > 黄 > 绿 > 无) · 风险消除 (D5, marked eliminated) · 销号 (D6).
+`append_review` writes them: earlier months are never rewritten; redoing a month replaces that month's rows only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment
+
+from hx_excel.core.days import month_end
+from hx_excel.core.grading import Assessment, assess
+from hx_excel.core.workflow import plan
+from hx_excel.files.fonts import font
+from hx_excel.ledger.book import LedgerBook, fold
+from hx_excel.ledger.cells import put
+from hx_excel.operations.assessed import AssessedLedger
+from hx_excel.operations.editing import EditRefused, Edits
+
+RECORD_SHEET = "月度研判记录"
+TITLE_ROW, HEADER_ROW = 1, 2
+MOVES = ("新纳入", "升级", "降级", "不变", "风险消除", "销号")
+GRADE_RANK = {"红": 3, "黄": 2, "绿": 1, "无": 0}
+MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+@dataclass
+class Record:
+    """One household's review in one month (a row of 月度研判记录)."""
+
+    month: str                 # 2022-07
+    village: str
+    group: str
+    household_id: str
+    head_name: str
+    grade: str
+    clauses: str
+    category: str
+    measures: str              # the measures, "；"-joined
+    measures_state: str        # 共 2 项，已完成 1 项
+    last_visit: date | None
+    next_step: str
+    next_due: date | None
+    reviewer: str
+    move: str
+    previous_grade: str
+    reviewed_on: date | None
+
+
+HEADERS = {"month": ("研判月份", 9), "village": ("村", 10), "group": ("组", 6), "household_id": ("户编号", 10),
+           "head_name": ("户主姓名", 9), "grade": ("预警分级", 7), "clauses": ("成立条款", 12),
+           "category": ("监测类别", 12), "measures": ("帮扶措施", 30), "measures_state": ("措施落实情况", 14),
+           "last_visit": ("最近走访日期", 11), "next_step": ("下一步", 22), "next_due": ("期限", 11),
+           "reviewer": ("研判人", 8), "move": ("变动", 8), "previous_grade": ("上月分级", 7),
+           "reviewed_on": ("研判日期", 11)}
+FIELDS = [f.name for f in fields(Record)]
+_DATES = ("last_visit", "next_due", "reviewed_on")
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    """`2022-07` → (2022, 7); EditRefused in Chinese otherwise."""
+    match = MONTH.match(text.strip()) if isinstance(text, str) else None
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise EditRefused(f"研判月份“{text}”应写成 年-月，如 2022-07")
+    return int(match.group(1)), int(match.group(2))
+
+
+def month_text(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+# ---- reading the records back ----------------------------------------------------------------------------------
+
+def read_records(book: LedgerBook) -> list[Record]:
+    """The records on 月度研判记录, in sheet order ([] when the workbook has none). Columns are found by header."""
+    cells = book.sheet_rows(RECORD_SHEET)
+    if not cells:
+        return []
+    header_row = next((i for i, r in enumerate(cells[:5]) if fold(r[0] if r else "") == HEADERS["month"][0]), None)
+    if header_row is None:
+        return []
+    position = {fold(h): i for i, h in enumerate(cells[header_row])}
+    records = []
+    for values in cells[header_row + 1:]:
+        row: dict[str, Any] = {}
+        for name in FIELDS:
+            index = position.get(HEADERS[name][0])
+            value = values[index] if index is not None and index < len(values) else None
+            row[name] = _value(name, value)
+        if row["month"] and row["household_id"]:
+            records.append(Record(**row))
+    return records
+
+
+def _value(name: str, value: Any) -> Any:
+    if name in _DATES:
+        if isinstance(value, datetime):
+            return value.date()
+        return value if isinstance(value, date) else None
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, (date, datetime)) and name == "month":
+        return f"{value.year:04d}-{value.month:02d}"
+    return str(value).strip()
+
+
+# ---- the operation ---------------------------------------------------------------------------------------------
+
+def review_day(year: int, month: int, today: date | None = None) -> date:
+    """The day a month is reviewed on: its last day, or today while the month is still running."""
+    last = month_end(date(year, month, 1))
+    today = today or date.today()
+    return min(last, today) if (today.year, today.month) == (year, month) else last
+
+
+def review_rows(ledger: AssessedLedger, month: str, reviewer: str, previous: list[Record],
+                today: date | None = None) -> list[Record]:
+    """This month's record of every monitored household (D4), each with its move against its latest earlier record.
+    The ledger's households are graded again on the review day (`review_day`), never taken from the sheet."""
+    year, number = parse_month(month)
+    day = review_day(year, number, today)
+    first_day = date(year, number, 1)
+    latest: dict[str, Record] = {}
+    for record in previous:
+        if record.month < month:
+            latest[record.household_id] = record
+    policy = ledger.policy
+    records = []
+    for item in ledger.households:
+        h = item.household
+        known = [d for d in (h.clue_on, h.clue_published_on, h.household_check_on, h.entered_on) if d]
+        if known and min(known) > day:
+            continue                # not yet known in that month
+        try:
+            a: Assessment = assess(h, policy, day)
+        except Exception:  # noqa: BLE001 — a year with no line: the check reports it; such a household is skipped
+            continue
+        p = plan(h, policy, day, a)
+        before = latest.get(h.household_id)
+        ended_before = before is not None and before.move in ("风险消除", "销号")
+        exit_kind = policy.lists.entry("exit_statuses", h.exit_status).exit if h.exit_status else ""
+        exit_on = h.eliminated_on if exit_kind != "closed" else h.closed_on
+        if not exit_kind:
+            exit_kind = "eliminated" if h.eliminated_on and h.eliminated_on <= day else \
+                "closed" if h.closed_on and h.closed_on <= day else ""
+            exit_on = h.eliminated_on or h.closed_on
+        if exit_on and exit_on > day:
+            exit_kind = ""          # marked for a day after this month: not yet
+        if exit_kind:
+            left_now = exit_on is not None and first_day <= exit_on <= day
+            if ended_before or not (left_now or (before is not None)):
+                continue            # left earlier, or never recorded: nothing to review
+            move = "风险消除" if exit_kind == "eliminated" else "销号"
+        elif a.grade in GRADE_RANK and a.grade != "无" or a.grade == "待补充":
+            move = _move(before, a.grade) if not ended_before else "新纳入"
+        elif before is not None and not ended_before:
+            move = _move(before, a.grade)     # graded 无 now: down from its last grade
+        else:
+            continue
+        head = next((m for m in h.members if m.relation == "户主"), h.members[0] if h.members else None)
+        done = sum(1 for m in h.measures if m.completed_on and m.completed_on <= day)
+        step = p.next_step
+        records.append(Record(
+            month=month, village=h.village, group=h.group, household_id=h.household_id,
+            head_name=head.name if head else "", grade=a.grade, clauses="、".join(a.clause_ids),
+            category=a.category, measures="；".join(m.text or m.category for m in h.measures),
+            measures_state=f"共 {len(h.measures)} 项，已完成 {done} 项" if h.measures else "无措施",
+            last_visit=h.last_visit_on if h.last_visit_on and h.last_visit_on <= day else None,
+            next_step=step.title if step else "", next_due=step.due if step else None, reviewer=reviewer,
+            move=move, previous_grade=before.grade if before else "", reviewed_on=day))
+    return records
+
+
+def _move(before: Record | None, grade: str) -> str:
+    if before is None:
+        return "新纳入"
+    was, now = GRADE_RANK.get(before.grade), GRADE_RANK.get(grade)
+    if was is None or now is None or was == now:
+        return "不变"
+    return "升级" if now > was else "降级"
+
+
+# ---- writing ---------------------------------------------------------------------------------------------------
+
+def append_review(wb: Workbook, book: LedgerBook, ledger: AssessedLedger, month: str, reviewer: str, *,
+                  redo: bool = False, today: date | None = None) -> Edits:
+    """Append `month`'s records to 月度研判记录 (created when missing). A month already recorded is refused unless
+    `redo`, which replaces that month's rows only; a month earlier than one recorded is refused."""
+    parse_month(month)
+    previous = read_records(book)
+    recorded = sorted({r.month for r in previous})
+    later = [m for m in recorded if m > month]
+    if later:
+        raise EditRefused(f"{book.name} 已有 {later[-1]} 的研判记录，不能再追加更早的 {month}：已记录的月份不改动")
+    if month in recorded and not redo:
+        raise EditRefused(f"{book.name} 已有 {month} 的研判记录（{sum(r.month == month for r in previous)} 户）。"
+                          f"确需重做这个月，加 --redo（只替换 {month} 的记录，更早的月份不动）")
+    records = review_rows(ledger, month, reviewer, previous, today)
+    ws = wb[RECORD_SHEET] if RECORD_SHEET in wb.sheetnames else _new_sheet(wb)
+    removed = _remove_month(ws, month) if month in recorded else 0
+    row = _last_row(ws) + 1
+    for record in records:
+        for column, name in enumerate(FIELDS, start=1):
+            value = getattr(record, name)
+            cell = put(ws, row, column, value if value != "" else None)
+            if name in _DATES and value:
+                cell.number_format = "yyyy-mm-dd"
+            if name in ("measures", "next_step"):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        row += 1
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{_letter(len(FIELDS))}{max(HEADER_ROW, row - 1)}"
+    moves = {m: sum(r.move == m for r in records) for m in MOVES}
+    edits = Edits(cells=len(records) * len(FIELDS) + removed, sheets=[RECORD_SHEET])
+    edits.report.append(f"{month} 研判 {len(records)} 户：" + "，".join(f"{m} {n}" for m, n in moves.items() if n)
+                        + ("（已替换该月原有记录）" if removed else ""))
+    edits.records = records  # type: ignore[attr-defined]
+    return edits
+
+
+def _letter(column: int) -> str:
+    from openpyxl.utils import get_column_letter
+    return get_column_letter(column)
+
+
+def _new_sheet(wb: Workbook):
+    ws = wb.create_sheet(RECORD_SHEET)
+    ws.cell(TITLE_ROW, 1, "月度研判记录（D4 每月研判；由 hx-excel review 按月追加，已记录的月份请勿改动）").font = font(bold=True, size=13)
+    for column, name in enumerate(FIELDS, start=1):
+        header, width = HEADERS[name]
+        ws.cell(HEADER_ROW, column, header).font = font(bold=True)
+        ws.column_dimensions[_letter(column)].width = width
+    ws.freeze_panes = f"A{HEADER_ROW + 1}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    return ws
+
+
+def _last_row(ws) -> int:
+    last = HEADER_ROW
+    for (row, _column), cell in ws._cells.items():
+        if cell.value is not None and row > last:
+            last = row
+    return last
+
+
+def _remove_month(ws, month: str) -> int:
+    """Delete the rows of `month` (they are the last ones: later months are refused); how many cells went."""
+    rows = [r for r in range(HEADER_ROW + 1, _last_row(ws) + 1) if _value("month", ws.cell(r, 1).value) == month]
+    for row in reversed(rows):
+        ws.delete_rows(row)
+    return len(rows) * len(FIELDS)
