@@ -4,7 +4,7 @@
 
 `hx-excel generate` builds every workbook into a temporary file, compares each existing target with it
 (hx_excel.files.content) and checks the target again just before replacing it. Timed with `time.perf_counter`,
-all through `hx_excel.generator.generate` into one folder:
+all through `hx_excel.operations.generate.generate` into one folder:
   (a) first:      the folder is empty (nothing to compare);
   (b) untouched:  every workbook is there as we wrote it (the byte-identical parts answer at once);
   (c) re-saved:   every workbook was opened and saved again by another program — simulated by an openpyxl load and
@@ -35,7 +35,7 @@ import openpyxl  # noqa: E402
 
 from bench_generate import township_names  # noqa: E402
 from hx_excel.districts import settings_from_data  # noqa: E402
-from hx_excel.generator import generate  # noqa: E402
+from hx_excel.operations.generate import generate  # noqa: E402
 from hx_excel.ledger.template import DEFAULT_ROWS, build_workbook  # noqa: E402
 from hx_excel.policy import default_policy  # noqa: E402
 from results_io import append_result  # noqa: E402

@@ -30,7 +30,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from hx_excel.cli import main
 from hx_excel.core.id_number import make_valid
 from hx_excel.districts import load_settings
-from hx_excel.generator import generate
+from hx_excel.operations.generate import generate
 from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, SHEET, column_index
 from hx_excel.policy import default_policy
 

@@ -18,7 +18,7 @@ import pytest
 from hx_excel.cli import main
 from hx_excel.core.id_number import make_valid
 from hx_excel.districts import DistrictSettings, default_townships
-from hx_excel.generator import generate
+from hx_excel.operations.generate import generate
 from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, SHEET, column_index
 from hx_excel.office.libreoffice import recalculate
 from hx_excel.operations.extend import prepared_rows

@@ -15,7 +15,7 @@ import pytest
 from hx_excel.core.id_number import make_valid
 from hx_excel.districts import DistrictSettings, SettingsError, load_settings
 from hx_excel.files.save import SaveError, save_workbook
-from hx_excel.generator import GenerateError, generate
+from hx_excel.operations.generate import GenerateError, generate
 from hx_excel.roster import RosterError, read_roster
 from hx_excel.ledger.reader import read_ledger
 from hx_excel.ledger.schema import SHEET, column_index
@@ -449,9 +449,14 @@ def test_demo_writes_every_township_and_the_sample_workbook_then_assesses(demo, 
     cwd, result = demo
     assert result.returncode == 0, result.stderr
     out = cwd / "out"
-    assert {p.name for p in out.iterdir()} == EXPECTED_NAMES | {SAMPLE_NAME}
+    month = {"月报-2022-07.xlsx", "公示-龙井村.xlsx"}           # the month's work on the sample (fill, review …)
+    assert {p.name for p in out.iterdir() if ".bak-" not in p.name} == EXPECTED_NAMES | {SAMPLE_NAME} | month
+    assert {p.name.split(".bak-")[0] for p in out.iterdir() if ".bak-" in p.name} == {SAMPLE_NAME[:-5]}
     assert sum(line.startswith("已生成 out/") for line in result.stdout.splitlines()) == 23
     assert "QY-001" in result.stdout and "脱贫不稳定户" in result.stdout      # the assessment table, as before
+    for step in ("—— fill", "—— check", "—— review", "—— summary", "—— notice"):
+        assert step in result.stdout
+    assert "待办" in openpyxl.load_workbook(out / SAMPLE_NAME).sheetnames
     machang = out / "贵安新区-马场镇-防贫监测台账-2022.xlsx"
     assert "马场镇" in title(machang)
     assert params(machang)["乡镇"] == "马场镇" and params(machang)["区县"] == "贵安新区"
@@ -471,11 +476,13 @@ def test_demo_again_regenerates_ours_and_skips_a_filled_workbook(tmp_path):
     assert again.returncode == 0, again.stderr
     lines = again.stdout.splitlines()
     assert any(line.startswith(f"跳过 out/{SHIBAN}") and "--force" in line for line in lines)
-    assert any(line.startswith(f"已生成 out/{SAMPLE_NAME}") and "重新生成" in line for line in lines)
+    # the sample holds the first run's month (fill, review): the demo leaves it and runs the month on it again
+    assert any(line.startswith(f"跳过 out/{SAMPLE_NAME}") for line in lines)
     assert any(line.startswith(f"已生成 out/{QINGYAN}") for line in lines)
-    assert "QY-001" in again.stdout
+    assert "QY-001" in again.stdout and "已是最新" in again.stdout and "2022-07 研判" in again.stdout
     assert (tmp_path / "out" / SHIBAN).read_bytes() == filled
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted([QINGYAN, SHIBAN, SAMPLE_NAME])
+    names = sorted(p.name for p in (tmp_path / "out").iterdir() if ".bak-" not in p.name)
+    assert names == sorted([QINGYAN, SHIBAN, SAMPLE_NAME, "月报-2022-07.xlsx", "公示-龙井村.xlsx"])
 
 
 def test_generate_command_imports_refuses_then_forces(tmp_path):

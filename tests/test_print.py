@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 
 from hx_excel.districts import DistrictSettings, default_townships
-from hx_excel.generator import generate
+from hx_excel.operations.generate import generate
 from hx_excel.ledger.cells import to_cell
 from hx_excel.ledger.schema import BY_KEY, OFFICIAL_HEADERS, TITLE
 from hx_excel.ledger.writer import INPUT_COLUMNS, household_rows

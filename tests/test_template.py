@@ -158,6 +158,9 @@ def test_cells_types_locking_and_protection(wb):
                 assert dimension.number_format == "@"  # ID numbers are text: Excel keeps 15 digits of a number
             if column.type == "date":
                 assert dimension.number_format == "yyyy-mm-dd"
+        elif column.kind == "filled":   # written by hx-excel fill: no formula, locked against typing
+            cell = ws[f"{letter}{FIRST_DATA_ROW}"]
+            assert cell.value is None and cell.protection.locked, column.header
         else:
             cell = ws[f"{letter}{FIRST_DATA_ROW}"]
             assert cell.data_type == "f" and cell.protection.locked, column.header

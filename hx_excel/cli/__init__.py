@@ -17,7 +17,10 @@ from hx_excel.cli.args import ArgumentParser, iso_date, row_count, seconds
 from hx_excel.cli.assess import cmd_assess
 from hx_excel.cli.check import cmd_check
 from hx_excel.cli.extend import cmd_extend
+from hx_excel.cli.fill import cmd_fill
+from hx_excel.cli.notice import cmd_notice
 from hx_excel.cli.review import cmd_review
+from hx_excel.cli.summary import cmd_summary
 from hx_excel.cli.generate import cmd_demo, cmd_generate
 from hx_excel.cli.output import DONE, INTERRUPTED, REFUSED, end_status, error
 from hx_excel.core.days import CalendarNotAvailable
@@ -26,7 +29,7 @@ from hx_excel.districts import SettingsError
 from hx_excel.files.inputs import InputFileError
 from hx_excel.files.lock import LockError
 from hx_excel.files.save import SaveError
-from hx_excel.generator import GenerateError
+from hx_excel.operations.generate import GenerateError
 from hx_excel.operations.editing import EditRefused
 from hx_excel.operations.extend import ExtendError
 from hx_excel.policy import PolicyError
@@ -63,12 +66,34 @@ def build_parser() -> ArgumentParser:
     check.add_argument("-o", "--output", type=Path, metavar="问题.xlsx", help="另把全部问题写成一个工作簿")
     check.add_argument("--as-of", type=iso_date, help="评估日期 YYYY-MM-DD（默认：台账“参数”表的评估日期，未固定时为今天）")
     check.set_defaults(run=cmd_check)
+    notice_ = sub.add_parser("notice", help="村级评议及公示名单：拟识别纳入（D2）或风险消除（D5）的户，A4 一页宽，身份证号脱敏")
+    notice_.add_argument("path", type=Path, metavar="台账", help="台账文件（.xlsx）")
+    notice_.add_argument("--village", required=True, metavar="村", help="村（居）名称，按“参数”表村名单的写法")
+    notice_.add_argument("--kind", choices=("纳入", "消除"), default="纳入",
+                         help="纳入：识别纳入监测（D2，默认）；消除：风险消除（D5）")
+    notice_.add_argument("--from", dest="start", type=iso_date, metavar="YYYY-MM-DD",
+                         help="公示开始日期（默认：名单中各户最早的公示开始日期，都未填时为评估日期）")
+    notice_.add_argument("-o", "--output", type=Path, required=True, metavar="公示.xlsx", help="写出的公示名单")
+    notice_.add_argument("--pdf", action="store_true", help="另用 LibreOffice 在旁边生成 PDF")
+    notice_.add_argument("--as-of", type=iso_date, help="评估日期 YYYY-MM-DD（默认：台账“参数”表的评估日期，未固定时为今天）")
+    notice_.set_defaults(run=cmd_notice)
+    fill = sub.add_parser("fill", help="补填：成员行的户编号、建议帮扶措施、“待办”表；计算列没有公式时写入计算结果")
+    fill.add_argument("path", type=Path, metavar="台账", help="台账文件（.xlsx）")
+    fill.add_argument("--restore-formulas", action="store_true", help="恢复被删除或被填写覆盖的公式（原值保留在备份中）")
+    fill.add_argument("--as-of", type=iso_date, help="评估日期 YYYY-MM-DD（默认：“参数”表的评估日期，未固定时为今天）")
+    fill.set_defaults(run=cmd_fill)
     review = sub.add_parser("review", help="月度研判：把本月每个监测户的分级、措施和变动追加到“月度研判记录”表")
     review.add_argument("path", type=Path, metavar="台账", help="台账文件（.xlsx）")
     review.add_argument("--month", required=True, metavar="年-月", help="研判月份，如 2022-07")
     review.add_argument("--reviewer", metavar="姓名", help="研判人（默认：“参数”表的审核人）")
     review.add_argument("--redo", action="store_true", help="重做已记录的月份（只替换该月的记录）")
     review.set_defaults(run=cmd_review)
+    summary = sub.add_parser("summary", help="月报：汇总各乡镇台账的分级、类别、本月变动、逾期事项、D7 问责清单、措施和图表，写成一个工作簿")
+    summary.add_argument("paths", type=Path, nargs="+", metavar="台账", help="台账文件或文件夹（可写多个）")
+    summary.add_argument("--month", required=True, metavar="年-月", help="月报月份，如 2022-07")
+    summary.add_argument("-o", "--output", type=Path, required=True, metavar="月报.xlsx", help="写出的月报工作簿")
+    summary.add_argument("--as-of", type=iso_date, help="评估日期 YYYY-MM-DD（默认：该月最后一天；当月为今天）")
+    summary.set_defaults(run=cmd_summary)
     extend = sub.add_parser("extend", help="给台账增加准备的行（公式行），填写的内容全部保留，旧文件另存为备份")
     extend.add_argument("path", type=Path, metavar="台账", help="台账文件（.xlsx）")
     extend.add_argument("--rows", type=row_count, metavar="行数", help="扩到共多少行（默认：现有行数再加 1000）")

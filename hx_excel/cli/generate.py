@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from hx_excel.cli.assess import cmd_assess
+from hx_excel.cli.check import cmd_check
+from hx_excel.cli.fill import cmd_fill
+from hx_excel.cli.notice import cmd_notice
+from hx_excel.cli.review import cmd_review
+from hx_excel.cli.summary import cmd_summary
 from hx_excel.cli.output import DONE, PROBLEMS, REFUSED, end_status, error, list_problems, notice, status
 from hx_excel.districts import load_settings
-from hx_excel.generator import GenerateError, GeneratedWorkbook, generate
+from hx_excel.files.inputs import InputFileError
+from hx_excel.files.lock import LockError
+from hx_excel.files.save import SaveError
+from hx_excel.operations.editing import EditRefused
+from hx_excel.operations.generate import SAMPLE_SUFFIX, GenerateError, GeneratedWorkbook, generate
 from hx_excel.policy import load_policy
 from hx_excel.roster import read_roster
+
+
+SAMPLE_MONTH, SAMPLE_VILLAGE = "2022-07", "龙井村"   # the sample's 评估日期 is 2022-07-15; most of its households are in 龙井村
+REFUSALS_OF_A_STEP = (InputFileError, EditRefused, SaveError, LockError)
 
 
 def _report(r: GeneratedWorkbook) -> None:
@@ -71,8 +85,36 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """The main job: every township's workbook plus the sample-filled one into --out, then the sample assessment.
-    A workbook someone has filled in is skipped with a message, never overwritten (demo has no --force)."""
+    """The main job: a township's month, on the built-in sample. Every township's workbook plus the sample-filled
+    青岩镇 one into --out (a workbook someone has filled in is skipped, never overwritten: demo has no --force), the
+    sample assessment, then on the sample ledger: fill, check, the month's review, the district's summary over the
+    folder and the village notice — the commands a clerk runs in a month, in order."""
     code = _generate(args, samples=True, skip_filled=True)
     print()
-    return max(code, cmd_assess(args))
+    code = max(code, cmd_assess(args))
+    sample = next(iter(sorted(Path(args.out).glob(f"*{SAMPLE_SUFFIX}.xlsx"))), None)
+    if sample is None:
+        return code
+    month = SAMPLE_MONTH
+    steps = [
+        ("fill：补户编号、建议帮扶措施、“待办”表", cmd_fill, dict(path=sample, restore_formulas=False, as_of=None)),
+        ("check：检查台账", cmd_check, dict(paths=[sample], output=None, as_of=None)),
+        (f"review：{month} 月度研判（演示时重做该月）", cmd_review,
+         dict(path=sample, month=month, reviewer=None, redo=True)),
+        (f"summary：{month} 月报（全区各乡镇台账）", cmd_summary,
+         dict(paths=[Path(args.out)], month=month, output=Path(args.out) / f"月报-{month}.xlsx", as_of=None)),
+        (f"notice：{SAMPLE_VILLAGE}识别纳入公示（D2）", cmd_notice,
+         dict(path=sample, village=SAMPLE_VILLAGE, kind="纳入", start=None, output=Path(args.out) / f"公示-{SAMPLE_VILLAGE}.xlsx",
+              pdf=False, as_of=None)),
+    ]
+    for title, command, options in steps:
+        print(f"\n—— {title} ——", flush=True)
+        step = argparse.Namespace(**{**vars(args), **options})
+        try:
+            result = command(step)
+        except REFUSALS_OF_A_STEP as exc:     # one step refused: said, and the month goes on
+            error(str(exc))
+            result = REFUSED
+        # check and summary report the sample's deliberate faults (exit 1): that is the demo working
+        code = max(code, result if result == REFUSED else DONE)
+    return code

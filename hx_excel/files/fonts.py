@@ -28,5 +28,6 @@ def font(**style) -> Font:
 def use_chinese_font(wb: Workbook) -> None:
     """Make 宋体 the font of every cell that sets none (the workbook's default and its 常规 style)."""
     default = font()
-    wb._fonts = IndexedList([default])          # openpyxl keeps the default font as the first of its list
+    # openpyxl keeps the default font as the first of its list; fonts cells already use keep their places
+    wb._fonts = IndexedList([default, *list(wb._fonts)[1:]])
     wb._named_styles["Normal"].font = default

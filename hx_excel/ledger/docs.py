@@ -8,7 +8,7 @@ import re
 from hx_excel.ledger import formulas as f
 from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, GROUPS, TITLE, column_letter
 
-KINDS = {"input": "填写", "computed": "自动"}
+KINDS = {"input": "填写", "computed": "自动", "filled": "hx-excel fill"}
 TYPES = {"text": "文字", "id": "身份证号（文本）", "number": "数字", "integer": "整数", "date": "日期", "bool": "是/否",
          "list": "下拉"}
 LEVELS = {"row": "每行", "household": "户主行", "member": "每人"}

@@ -16,7 +16,8 @@ from openpyxl.utils import get_column_letter
 
 from hx_excel.ledger import formulas as f
 
-Kind = Literal["input", "computed"]
+# input: typed by the clerk · computed: a formula · filled: written by `hx-excel fill` (no formula can say it)
+Kind = Literal["input", "computed", "filled"]
 # text: free text · id: ID number stored as text · number/date: typed values · bool: 是/否 · list: a policy value list
 ValueType = Literal["text", "id", "number", "integer", "date", "bool", "list"]
 # row: every row · household: typed or shown on the head row · member: every person's own row
@@ -33,7 +34,8 @@ MEMBER = "成员信息（每人一行）"
 WORKFLOW = "线索与流程（户主行填写）"
 RESULTS = "计算结果（自动，勿填）"
 HELPERS = "辅助列（自动）"
-GROUPS = (OFFICIAL, HOUSEHOLD, MEMBER, WORKFLOW, RESULTS, HELPERS)
+FILLED = "建议（hx-excel fill 填写）"
+GROUPS = (OFFICIAL, HOUSEHOLD, MEMBER, WORKFLOW, RESULTS, HELPERS, FILLED)
 
 
 @dataclass(frozen=True)
@@ -270,10 +272,16 @@ COLUMNS: tuple[Column, ...] = (
          f.row_shown, hidden=True),
     _out("seq_count", "序号计数", HELPERS, "integer", "row", 5, "到本行为止显示着的行数；序号取自它，筛选后仍连续。",
          f.seq_count, hidden=True, in_cell=True),
+
+    # ---- 建议：公式说不出的，由 hx-excel fill 写入（辅助列隐藏，它在“行检查”之后显示） ----
+    Column("suggested_measures", "建议帮扶措施", FILLED, "filled", "text", "household", 40,
+           "五、分类管理及动态帮扶：按成立的条款建议的措施（R1–R7、Y1–Y2、G1–G4 各自的措施），由 hx-excel fill 写入，"
+           "每次运行按最新情况重写。仅供参考：采用的措施请填在“帮扶措施”和“措施类别”。", wrap=True),
 )
 
 BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
 INPUT_COLUMNS: tuple[Column, ...] = tuple(c for c in COLUMNS if c.kind == "input")   # what a clerk types
+FILLED_COLUMNS: tuple[Column, ...] = tuple(c for c in COLUMNS if c.kind == "filled")
 OFFICIAL_HEADERS = ("序号", "乡镇", "村", "组", "姓名", "与户主关系", "身份证号", "户类型", "监测预警因素", "预警分级", "帮扶措施",
                     "帮扶措施完成时间", "是否退出监测预警对象", "备注")
 

@@ -40,7 +40,7 @@ BOOL_VALUES = ("是", "否")
 
 GROUP_COLOURS = {
     schema.OFFICIAL: "DDEBF7", schema.HOUSEHOLD: "E2EFDA", schema.MEMBER: "FFF2CC", schema.WORKFLOW: "FCE4D6",
-    schema.RESULTS: "EDEDED", schema.HELPERS: "F2F2F2",
+    schema.RESULTS: "EDEDED", schema.HELPERS: "F2F2F2", schema.FILLED: "E4DFEC",
 }
 GRADE_FILLS = {"红": "FF7C80", "黄": "FFE699", "绿": "A9D08E", "待补充": "D9D2E9"}
 INVALID_FILL = PatternFill("solid", fgColor="FFC7CE")

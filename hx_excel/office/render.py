@@ -17,7 +17,7 @@ import subprocess
 from pathlib import Path
 
 from hx_excel.districts import DistrictSettings, default_townships
-from hx_excel.generator import SAMPLE_TOWNSHIP, generate
+from hx_excel.operations.generate import SAMPLE_TOWNSHIP, generate
 from hx_excel.ledger.schema import TITLE
 from hx_excel.office.libreoffice import find_pdftoppm, pdf_to_png, to_pdf
 from hx_excel.policy import Policy, default_policy

@@ -25,10 +25,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable
 
-from openpyxl.worksheet.worksheet import Worksheet
 
-from hx_excel.core.clauses import factor_text
-from hx_excel.core.grading import assess
 from hx_excel.core.models import Household
 from hx_excel.districts import DistrictSettings, Township, default_townships
 from hx_excel.files.content import differences, read_content, same_parts, summary
@@ -36,12 +33,13 @@ from hx_excel.files.inputs import InputFileError, reason
 from hx_excel.files.lock import FolderLock, open_in_office
 from hx_excel.files.save import (UNCHECKED, FileChanged, SaveError, clean_leftovers, commit, fingerprint,
                                  write_temp)
+from hx_excel.ledger.book import read_book
 from hx_excel.ledger.reader import Problem
 from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, SHEET
 from hx_excel.ledger.template import VILLAGE_SLOTS, build_workbook, policy_year
-from hx_excel.ledger.writer import RowWriter
-from hx_excel.policy import Policy, PolicyError
+from hx_excel.policy import Policy
 from hx_excel.roster import Roster, RosterHousehold, RosterMapping, read_roster
+from hx_excel.roster.into_ledger import write_households
 from hx_excel.roster.report import problems_workbook
 from hx_excel.samples import sample_households
 
@@ -175,7 +173,7 @@ def _stage(targets: list[_Target], policy: Policy, year: int, *, force: bool,
             status(f"正在生成 {number}/{len(order)}：{target.path.name}")
         wb = build_workbook(policy, township=target.township.name, county=target.township.area,
                             villages=target.villages, year=year, as_of=target.as_of, rows=target.rows)
-        _fill(wb[SHEET], target.items, policy, target.as_of, year)
+        write_households(wb[SHEET], target.items, policy, target.as_of, year)
         try:
             target.temp = write_temp(wb, target.path)
         except SaveError as exc:
@@ -259,17 +257,29 @@ def _conflict(path: Path, staged: Path) -> str | None:
         found = read_content(path, "已有的文件")
     except InputFileError as exc:
         return f"不是本工具能读取的台账，无法确认其中没有需要保留的内容（{exc}）"
-    listed = differences(found, read_content(staged), place=_ledger_place)
     if SHEET not in found.sheets:
+        listed = differences(found, read_content(staged))
         return f"不是本工具生成的台账（没有“{SHEET}”表），其中的内容会丢失：{summary(listed)}"
+    listed = differences(found, read_content(staged), place=_ledger_place(path))
     return summary(listed) if listed else None
 
 
-def _ledger_place(sheet: str, row: int, column: int) -> str | None:
-    """A 台账 data cell by its row and column header, as the clerk sees it."""
-    if sheet == SHEET and row >= FIRST_DATA_ROW and column <= len(COLUMNS):
-        return f"第 {row} 行“{COLUMNS[column - 1].header}”列"
-    return None
+def _ledger_place(path: Path):
+    """Names a 台账 data cell by its row and column header, as the clerk sees it: the columns found by header with
+    the reader every operation uses (`book.read_book`), so that a moved or added column is named as it stands."""
+    try:
+        columns = read_book(path).columns
+        headers = {p: COLUMNS[i].header for i, p in enumerate(columns.positions) if p is not None}
+        first = columns.header_row + 1
+    except InputFileError:      # headers renamed or missing: fall back to the template's places
+        headers, first = {i: c.header for i, c in enumerate(COLUMNS)}, FIRST_DATA_ROW
+
+    def place(sheet: str, row: int, column: int) -> str | None:
+        if sheet == SHEET and row >= first:
+            header = headers.get(column - 1)
+            return f"第 {row} 行“{header}”列" if header else f"第 {row} 行第 {column} 列（不是台账的列）"
+        return None
+    return place
 
 
 def _sample_target(settings: DistrictSettings, policy: Policy, out_dir: Path, year: int) -> _Target:
@@ -303,30 +313,3 @@ def _check_names(targets: list[_Target]) -> None:
             raise GenerateError(f"{seen[target.path]}和{target.township.name}的台账文件名都是“{name}”，会互相覆盖。"
                                 "请在文件名格式中加入 {township} 或 {code}。")
         seen[target.path] = target.township.name
-
-
-def _fill(ws: Worksheet, items: Iterable[Household | RosterHousehold], policy: Policy, as_of: date | None,
-          year: int) -> int:
-    """Write households from the first data row: validated ones through RowWriter (household facts on the head
-    row, which is made tall enough for the 监测预警因素 the core finds, as the sheet will grade it: in the
-    workbook's 核算年度), the others exactly as typed. Returns the next free row."""
-    writer = RowWriter(ws)
-    row = FIRST_DATA_ROW
-    day = as_of or date.today()
-
-    def factors(household: Household) -> str:
-        try:
-            result = assess(household.model_copy(update={"year": household.year or year}), policy, day)
-        except PolicyError:        # a roster year with no income line: the sheet says so in its own cells
-            return ""
-        return factor_text(result.clause_ids, result.missing, result.grade)
-
-    for item in items:
-        household = item.household if isinstance(item, RosterHousehold) else item
-        if household is not None:
-            row = writer.write([household], start_row=row, factors=factors)
-            continue
-        for values in item.typed:
-            writer.write_row(row, values)
-            row += 1
-    return row

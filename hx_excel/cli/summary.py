@@ -1,0 +1,43 @@
+"""`hx-excel summary DIR|FILE… --month 2022-07 -o 月报.xlsx [--as-of DATE]`: the district's monthly report of the
+townships' ledgers in one workbook (operations.summary): grades, categories, this month's moves, overdue steps, the
+D7 accountability list, measures, risk types and charts. Exit 0; 1 when a file could not be read or a grade the file
+shows differs from the core's (the report is still written); 2 when nothing could be read or the output is refused."""
+
+from __future__ import annotations
+
+import argparse
+
+from hx_excel.cli.output import DONE, PROBLEMS, REFUSED, end_status, error, notice, status
+from hx_excel.files.report import save_report
+from hx_excel.operations.review import parse_month
+from hx_excel.operations.summary import assessment_day, read_ledgers, summarize, summary_workbook
+from hx_excel.policy import load_policy
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    policy = load_policy(args.policy)
+    month = "{:04d}-{:02d}".format(*parse_month(args.month))
+    day = assessment_day(month, args.as_of)
+    ledgers, unread = read_ledgers(args.paths, policy, day, skip=[args.output],
+                                   progress=lambda done, total, name: status(f"正在读取 {done}/{total}：{name}"))
+    end_status()
+    for ledger in ledgers:
+        print(f"已读取：{ledger.name}（{ledger.township}，{len(ledger.households)} 户）")
+        for note in ledger.book.notes:   # columns added, hidden or moved, merged cells: read, said
+            print(f"  说明：{note}")
+    for name, why in unread:
+        print(f"无法读取：{name}：{why}")
+    if not ledgers:
+        error("没有可读取的台账，未生成月报。" if unread else "没有找到台账文件（.xlsx），未生成月报。")
+        return REFUSED
+    summary = summarize(ledgers, month, unread)
+    backup = save_report(summary_workbook(summary), args.output, sources=[*args.paths, *(l.book.path for l in ledgers)],
+                         what="月报")
+    if summary.disagreements:
+        print(f"表中显示的预警分级与本工具计算不一致 {len(summary.disagreements)} 处（见月报“说明”表）。")
+    print(f"月报（评估日期 {day:%Y-%m-%d}）已写入 {args.output}" + (f"（旧文件已备份为 {backup}）" if backup else ""))
+    if unread or summary.disagreements:
+        notice(f"读取了 {len(ledgers)} 本台账" + (f"，{len(unread)} 个文件无法读取" if unread else "")
+               + (f"，{len(summary.disagreements)} 处预警分级不一致" if summary.disagreements else "") + "。")
+        return PROBLEMS
+    return DONE

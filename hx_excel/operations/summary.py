@@ -1,0 +1,570 @@
+"""The district's one-click monthly summary (a-month-at-a-township point 6; 四、动态调整 and 六(四) D7): the townships'
+ledgers added up in one workbook — households and persons by grade and by monitored category, this month's moves
+from 月度研判记录 (D4), every overdue step (D1–D4, D6), the D7 accountability list, measures carried out, risk types,
+and native charts of the grade mix.
+
+Pure functions over ledgers already read and graded (`assessed.assess_book`): `summarize` makes the tables as rows,
+`summary_workbook` lays them out; reading files stays at the edge, `read_ledgers`.
+
+Privacy: the workbook names a household by its village, 户编号 and head's name, with the head's ID number masked
+(id_number.mask); it writes no other member fact and nothing of health or disability (the 5-day notice's rule, 三).
+Measures are counted by category only (their free text may name an illness).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable, Iterable
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, PieChart, Reference
+from openpyxl.chart.label import DataLabelList
+from openpyxl.chart.marker import DataPoint
+from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from hx_excel.core import id_number
+from hx_excel.core.clauses import CATEGORIES, INCOMPLETE
+from hx_excel.files.fonts import font
+from hx_excel.files.inputs import InputFileError
+from hx_excel.ledger.book import read_book
+from hx_excel.ledger.cells import put
+from hx_excel.operations.assessed import AssessedHousehold, AssessedLedger, assess_book
+from hx_excel.operations.check import _cached, ledger_files
+from hx_excel.operations.review import MOVES, Record, parse_month, read_records, review_day
+from hx_excel.policy import Policy
+
+GRADES = ("红", "黄", "绿", "无", INCOMPLETE)
+TOTAL = "合计"
+NOT_REVIEWED = "未做本月研判"
+SHEETS = ("说明", "分级汇总", "监测类别", "本月变动", "逾期事项", "D7问责清单", "措施落实", "风险类型", "图表")
+# D7 (六(四)): the three things people are held to account for, as the list groups them
+D7_FOUND, D7_HELPED, D7_FOLLOWED = "(a) 有预警因素未及时核实识别", "(b) 已纳入监测未落实帮扶", "(c) 未按月走访或研判"
+
+
+# ---- the tables, as rows ---------------------------------------------------------------------------------------
+
+@dataclass
+class FileRow:
+    file: str
+    township: str
+    households: int
+    persons: int
+    ungraded: int = 0          # households the core could not grade (the ledger's year has no income line)
+
+
+@dataclass
+class Disagreement:
+    """A 预警分级 the file shows (cached by Excel/WPS/LibreOffice) that is not the core's grade."""
+    file: str
+    row: int
+    shown: str
+    core: str
+
+
+@dataclass
+class CountRow:
+    """One township (or village) with a count of households and of persons per key, in the table's key order."""
+    name: str
+    households: dict[str, int]
+    persons: dict[str, int]
+
+
+@dataclass
+class MovedHousehold:
+    township: str
+    village: str
+    household_id: str
+    head_name: str
+    previous_grade: str
+    grade: str
+    move: str
+
+
+@dataclass
+class OverdueRow:
+    township: str
+    village: str
+    household_id: str
+    head_name: str
+    clause: str
+    step: str
+    due: date | None
+    days_overdue: int | None
+
+
+@dataclass
+class AccountRow:
+    """A row of the D7 list: which of the three, whose, which clause and what is missing, by when."""
+    kind: str
+    township: str
+    village: str
+    household_id: str
+    head_name: str
+    head_id: str               # masked
+    clause: str
+    missing: str
+    due: date | None
+    days_overdue: int | None
+
+
+@dataclass
+class MeasureRow:
+    category: str
+    households: int
+    measures: int
+    completed: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.completed / self.measures if self.measures else None
+
+
+@dataclass
+class MonthlySummary:
+    month: str                                  # 2022-07
+    title: str
+    unit: str                                   # 乡镇, or 村 when one township's ledger is summed
+    as_of: list[date]                           # the assessment date(s) used
+    files: list[FileRow] = field(default_factory=list)
+    unread: list[tuple[str, str]] = field(default_factory=list)
+    disagreements: list[Disagreement] = field(default_factory=list)
+    grades: list[CountRow] = field(default_factory=list)          # last row: 合计
+    categories: list[CountRow] = field(default_factory=list)      # last row: 合计
+    moves: list[tuple[str, dict[str, int], str]] = field(default_factory=list)   # (name, counts, note); 合计 last
+    not_reviewed: list[str] = field(default_factory=list)         # "镇（文件）" of ledgers with no record that month
+    moved: list[MovedHousehold] = field(default_factory=list)
+    overdue: list[OverdueRow] = field(default_factory=list)
+    accountability: list[AccountRow] = field(default_factory=list)
+    measures: list[MeasureRow] = field(default_factory=list)      # last row: 合计
+    risk_types: list[str] = field(default_factory=list)
+    risks: list[tuple[str, dict[str, int]]] = field(default_factory=list)         # 合计 last
+
+
+def _head(item: AssessedHousehold):
+    members = item.household.members
+    return next((m for m in members if m.relation == "户主"), members[0] if members else None)
+
+
+def summarize(ledgers: list[AssessedLedger], month: str, unread: list[tuple[str, str]]) -> MonthlySummary:
+    """Every table of the month's report from the ledgers read (each graded by the core on its as_of date)."""
+    year, number = parse_month(month)
+    month = f"{year:04d}-{number:02d}"
+    townships = {ledger.township for ledger in ledgers}
+    by_village = len(townships) == 1
+    counties = sorted({ledger.book.settings.county for ledger in ledgers if ledger.book.settings.county})
+    title = f"{'、'.join(counties) or '花溪区'}防贫监测月报 {year}年{number}月"
+    result = MonthlySummary(month, title, "村" if by_village else "乡镇",
+                            sorted({ledger.as_of for ledger in ledgers}), unread=list(unread))
+
+    def unit_of(ledger: AssessedLedger, item: AssessedHousehold) -> str:
+        return (item.household.village or "（未填村）") if by_village else ledger.township
+
+    grades: dict[str, CountRow] = {}
+    categories: dict[str, CountRow] = {}
+    risks: dict[str, dict[str, int]] = {}
+    risk_types = list(ledgers[0].policy.lists.risk_types) if ledgers else []
+    measures: dict[str, MeasureRow] = {}
+    for ledger in ledgers:
+        if by_village:   # the villages listed on 参数 first, in their order, even those with no household yet
+            for village in ledger.book.settings.villages:
+                grades.setdefault(village, CountRow(village, {}, {}))
+                categories.setdefault(village, CountRow(village, {}, {}))
+        else:
+            grades.setdefault(ledger.township, CountRow(ledger.township, {}, {}))
+            categories.setdefault(ledger.township, CountRow(ledger.township, {}, {}))
+            risks.setdefault(ledger.township, {})
+        persons_total = 0
+        ungraded = 0
+        for item in ledger.households:
+            persons = len(item.entry.rows)
+            persons_total += persons
+            unit = unit_of(ledger, item)
+            a = item.assessment
+            if a is None:
+                ungraded += 1
+                continue
+            _add(grades.setdefault(unit, CountRow(unit, {}, {})), a.grade, persons)
+            if a.category in CATEGORIES:
+                _add(categories.setdefault(unit, CountRow(unit, {}, {})), a.category, persons)
+            counts = risks.setdefault(unit, {})
+            for risk in dict.fromkeys(item.household.risk_types):
+                counts[risk] = counts.get(risk, 0) + 1
+                if risk not in risk_types:
+                    risk_types.append(risk)
+            seen: set[str] = set()
+            for measure in item.household.measures:
+                row = measures.setdefault(measure.category, MeasureRow(measure.category, 0, 0, 0))
+                row.measures += 1
+                row.completed += bool(measure.completed_on and measure.completed_on <= ledger.as_of)
+                if measure.category not in seen:
+                    row.households += 1
+                    seen.add(measure.category)
+            result.overdue += _overdue(ledger, item)
+            result.accountability += _accountability(ledger, item)
+            cached = _cached(ledger, item.entry.head_row)
+            if cached is not None and cached != a.grade:
+                result.disagreements.append(Disagreement(ledger.name, item.entry.head_row, cached, a.grade))
+        result.files.append(FileRow(ledger.name, ledger.township, len(ledger.households), persons_total, ungraded))
+    result.grades = _with_total(list(grades.values()), GRADES)
+    result.categories = _with_total(list(categories.values()), CATEGORIES)
+    result.risk_types = risk_types
+    result.risks = list(risks.items())
+    result.risks.append((TOTAL, {r: sum(c.get(r, 0) for _, c in risks.items()) for r in risk_types}))
+    order = list(ledgers[0].policy.lists.measure_categories) if ledgers else []
+    rows = sorted(measures.values(), key=lambda r: (order.index(r.category) if r.category in order else len(order),
+                                                    r.category))
+    rows.append(MeasureRow(TOTAL, sum(1 for ledger in ledgers for item in ledger.households if item.household.measures),
+                           sum(r.measures for r in rows), sum(r.completed for r in rows)))
+    result.measures = rows
+    _moves(result, ledgers, month, by_village)
+    kinds = {D7_FOUND: 0, D7_HELPED: 1, D7_FOLLOWED: 2}
+    result.accountability.sort(key=lambda r: (kinds[r.kind], r.township, r.village, r.household_id))
+    return result
+
+
+def _add(row: CountRow, key: str, persons: int) -> None:
+    row.households[key] = row.households.get(key, 0) + 1
+    row.persons[key] = row.persons.get(key, 0) + persons
+
+
+def _with_total(rows: list[CountRow], keys: Iterable[str]) -> list[CountRow]:
+    keys = list(keys)
+    for row in rows:
+        for counts in (row.households, row.persons):
+            for key in keys:
+                counts.setdefault(key, 0)
+            counts[TOTAL] = sum(counts[k] for k in keys)
+    total = CountRow(TOTAL, {k: sum(r.households[k] for r in rows) for k in keys + [TOTAL]},
+                     {k: sum(r.persons[k] for r in rows) for k in keys + [TOTAL]})
+    return rows + [total]
+
+
+def _moves(result: MonthlySummary, ledgers: list[AssessedLedger], month: str, by_village: bool) -> None:
+    """This month's moves as the village review recorded them on 月度研判记录 (D4), never recomputed here."""
+    counts: dict[str, dict[str, int]] = {}
+    notes: dict[str, str] = {}
+    for ledger in ledgers:
+        try:
+            records: list[Record] = [r for r in read_records(ledger.book) if r.month == month]
+        except InputFileError as exc:      # a damaged record sheet: said, the rest of the report stands
+            records, reason = [], f"月度研判记录无法读取：{exc}"
+        else:
+            reason = NOT_REVIEWED
+        if not records:
+            result.not_reviewed.append(f"{ledger.township}（{ledger.name}）：{reason}")
+            if not by_village:
+                counts.setdefault(ledger.township, {})
+                notes[ledger.township] = reason
+            continue
+        for record in records:
+            unit = (record.village or "（未填村）") if by_village else ledger.township
+            row = counts.setdefault(unit, {})
+            move = record.move if record.move in MOVES else "不变"
+            row[move] = row.get(move, 0) + 1
+            if move != "不变":
+                result.moved.append(MovedHousehold(ledger.township, record.village, record.household_id,
+                                                   record.head_name, record.previous_grade, record.grade, move))
+    rows = [(name, {m: c.get(m, 0) for m in MOVES}, notes.get(name, "")) for name, c in counts.items()]
+    for _, c, _ in rows:
+        c[TOTAL] = sum(c[m] for m in MOVES)
+    rows.append((TOTAL, {m: sum(c[m] for _, c, _ in rows) for m in (*MOVES, TOTAL)}, ""))
+    result.moves = rows
+
+
+def _overdue(ledger: AssessedLedger, item: AssessedHousehold) -> list[OverdueRow]:
+    """Every plan step the core finds 已逾期 (D1–D5, D6), with how many days past its deadline."""
+    h, head = item.household, _head(item)
+    return [OverdueRow(ledger.township, h.village, h.household_id, head.name if head else "", step.clause, step.title,
+                       step.due, (ledger.as_of - step.due).days if step.due else None)
+            for step in (item.plan.overdue if item.plan else ())]
+
+
+def _accountability(ledger: AssessedLedger, item: AssessedHousehold) -> list[AccountRow]:
+    """D7 (六(四)): (a) a warning factor present (red or yellow by the core) but not checked within D1's 7 days or
+    the D2 chain not started or late; (b) a household entered (D2 done) without a contact or measures after D3's
+    10 days; (c) a monthly visit or review missed (D4; D6 for the green ledger)."""
+    a, p, h = item.assessment, item.plan, item.household
+    if a is None or p is None:
+        return []
+    head = _head(item)
+    rows: list[AccountRow] = []
+    d = ledger.policy.deadlines
+
+    def add(kind: str, clause: str, missing: str, due: date | None) -> None:
+        rows.append(AccountRow(kind, ledger.township, h.village, h.household_id, head.name if head else "",
+                               id_number.mask(head.id_number) if head and head.id_number else "", clause, missing,
+                               due, (ledger.as_of - due).days if due and ledger.as_of > due else None))
+
+    if a.grade in ("红", "黄"):
+        for step in p.steps:
+            if step.key == "household_check" and step.status == "已逾期":
+                add(D7_FOUND, step.clause, f"{a.grade}色预警因素已出现，{d.household_check_days} 天内未{step.title}", step.due)
+            elif step.key == "household_check" and step.clause == "D2" and step.status == "" and h.entered_on is None:
+                # the plan's D2 check with no clue date: a factor on the ledger, no clue or check recorded at all
+                add(D7_FOUND, "D1", f"{a.grade}色预警因素已出现，未登记线索日期和入户核实，识别程序未启动", None)
+            elif step.clause == "D2" and step.status == "已逾期":
+                add(D7_FOUND, "D2", f"识别程序“{step.title}”已逾期", step.due)
+            elif step.key == "household_check" and step.status == "已完成" and step.due and step.done_on \
+                    and step.done_on > step.due and h.entered_on is None:
+                add(D7_FOUND, "D1", f"入户核实逾期完成（{step.done_on:%Y-%m-%d}），未在 {d.household_check_days} 天内核实",
+                    step.due)
+    for step in p.overdue:
+        if step.clause == "D3" and step.key in ("contact", "measures") and h.entered_on:
+            add(D7_HELPED, "D3", f"纳入监测已过 {d.contact_and_measures_days} 天仍未{step.title}", step.due)
+        elif step.key in ("visit", "review", "next_visit", "next_review") and step.clause in ("D4", "D6"):
+            add(D7_FOLLOWED, step.clause, f"未按月完成：{step.title}", step.due)
+    return rows
+
+
+# ---- reading the files -----------------------------------------------------------------------------------------
+
+def read_ledgers(paths: Iterable[str | Path], policy: Policy, as_of: date, *,
+                 progress: Callable[[int, int, str], None] | None = None,
+                 skip: Iterable[str | Path] = ()) -> tuple[list[AssessedLedger], list[tuple[str, str]]]:
+    """Each ledger named or in the folders named, graded by the core on `as_of`; a file that cannot be read is
+    (file, the Chinese reason) and the others are still read. `skip`: files to pass over (the report itself)."""
+    skipped = {Path(p).resolve() for p in skip}
+    files = [f for f in ledger_files(paths) if f.resolve() not in skipped]
+    ledgers, unread = [], []
+    for number, path in enumerate(files, start=1):
+        if progress:
+            progress(number, len(files), path.name)
+        try:
+            book = read_book(path)
+        except InputFileError as exc:
+            unread.append((path.name, str(exc)))
+            continue
+        ledgers.append(assess_book(book, policy, as_of))
+    return ledgers, unread
+
+
+# ---- the workbook ----------------------------------------------------------------------------------------------
+
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def _sheet(wb: Workbook, title: str, heading: str, widths: Iterable[float]) -> Worksheet:
+    ws = wb.create_sheet(title)
+    put(ws, 1, 1, heading).font = font(bold=True, size=14)
+    for column, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    return ws
+
+
+def _header(ws: Worksheet, row: int, headers: Iterable[str], column: int = 1) -> None:
+    for offset, header in enumerate(headers):
+        cell = put(ws, row, column + offset, header)
+        cell.font = font(bold=True)
+        cell.alignment = _CENTER
+
+
+def _rows(ws: Worksheet, row: int, rows: Iterable[Iterable[object]], *, dates: Iterable[int] = ()) -> int:
+    """Write rows from `row`; the next free row."""
+    dates = set(dates)
+    for values in rows:
+        for column, value in enumerate(values, start=1):
+            cell = put(ws, row, column, value if value != "" else None)
+            if column in dates and value:
+                cell.number_format = "yyyy-mm-dd"
+        row += 1
+    return row
+
+
+def _bold_last(ws: Worksheet, row: int, columns: int) -> None:
+    for column in range(1, columns + 1):
+        ws.cell(row, column).font = font(bold=True)
+
+
+def _freeze_and_filter(ws: Worksheet, header_row: int, last_row: int, columns: int, *, first_column: bool = True,
+                       filter_: bool = False) -> None:
+    ws.freeze_panes = f"{'B' if first_column else 'A'}{header_row + 1}"
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    if filter_:
+        ws.auto_filter.ref = f"A{header_row}:{get_column_letter(columns)}{max(header_row, last_row)}"
+
+
+def _day(day: date) -> str:
+    return f"{day:%Y-%m-%d}"
+
+
+def summary_workbook(s: MonthlySummary) -> Workbook:
+    """The nine sheets of the month's report (SHEETS), A4 landscape one page wide, headers bold and frozen."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    _explanation(wb, s)
+    grade_ws = _counts(wb, "分级汇总", f"{s.title}：分级汇总（按{s.unit}，户数与人数）", s, s.grades, GRADES)
+    _counts(wb, "监测类别", f"{s.title}：监测类别（按{s.unit}，户数与人数）", s, s.categories, CATEGORIES)
+    _moves_sheet(wb, s)
+    _overdue_sheet(wb, s)
+    _accountability_sheet(wb, s)
+    _measures_sheet(wb, s)
+    _risks_sheet(wb, s)
+    _charts(wb, s, grade_ws)
+    wb.active = 0
+    return wb
+
+
+def _explanation(wb: Workbook, s: MonthlySummary) -> None:
+    ws = _sheet(wb, "说明", s.title, (40, 16, 12, 12, 60))
+    row = 2
+    row = _rows(ws, row, [(f"评估日期：{'、'.join(map(_day, s.as_of)) or '—'}（各户按台账填写的事实由本工具重新分级，"
+                           "不取表中显示的值）",),
+                          (f"读取台账 {len(s.files)} 本，共 {sum(f.households for f in s.files)} 户、"
+                           f"{sum(f.persons for f in s.files)} 人；无法读取 {len(s.unread)} 个文件；"
+                           f"表中显示的预警分级与本工具计算不一致 {len(s.disagreements)} 处。",),
+                          ("本月报只写户主姓名和脱敏身份证号，不写其他成员信息。",)])
+    row += 1
+    put(ws, row, 1, "已读取的台账").font = font(bold=True, size=12)
+    header_row = row + 1
+    _header(ws, header_row, ("文件", "乡镇", "户数", "人数", "备注"))
+    row = _rows(ws, header_row + 1, [(f.file, f.township, f.households, f.persons,
+                                      f"{f.ungraded} 户因核算年度没有收入标准线未分级，未计入汇总" if f.ungraded else "")
+                                     for f in s.files])
+    row += 1
+    put(ws, row, 1, "无法读取的文件").font = font(bold=True, size=12)
+    _header(ws, row + 1, ("文件", "原因"))
+    row = _rows(ws, row + 2, [(name, why) for name, why in s.unread] or [("（无）",)])
+    for r in range(row - len(s.unread), row):
+        ws.cell(r, 2).alignment = _WRAP
+        if s.unread:
+            ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=5)
+    row += 1
+    put(ws, row, 1, "表中显示的“预警分级”与本工具计算不一致之处（文件保存前未重新计算，或公式被改动）").font = font(bold=True, size=12)
+    _header(ws, row + 1, ("文件", "行", "表中显示", "本工具计算"))
+    _rows(ws, row + 2, [(d.file, d.row, d.shown, d.core) for d in s.disagreements] or [("（无）",)])
+    _freeze_and_filter(ws, header_row, header_row, 5, first_column=False)
+
+
+def _counts(wb: Workbook, title: str, heading: str, s: MonthlySummary, rows: list[CountRow],
+            keys: Iterable[str]) -> Worksheet:
+    """Households then persons, one block each: row 2 names the blocks, row 3 the keys; 合计 the last row."""
+    keys = [*keys, TOTAL]
+    ws = _sheet(wb, title, heading, [14] + [9 if len(k) <= 3 else 13 for k in keys] * 2)
+    put(ws, 2, 1, s.unit).font = font(bold=True)
+    ws.merge_cells(start_row=2, start_column=1, end_row=3, end_column=1)
+    ws.cell(2, 1).alignment = _CENTER
+    for block, name in enumerate(("户数", "人数")):
+        start = 2 + block * len(keys)
+        _header(ws, 2, (name,), start)
+        ws.merge_cells(start_row=2, start_column=start, end_row=2, end_column=start + len(keys) - 1)
+        _header(ws, 3, keys, start)
+    last = _rows(ws, 4, [(r.name, *(r.households[k] for k in keys), *(r.persons[k] for k in keys)) for r in rows]) - 1
+    _bold_last(ws, last, 1 + 2 * len(keys))
+    _freeze_and_filter(ws, 3, last, 1 + 2 * len(keys))
+    return ws
+
+
+def _moves_sheet(wb: Workbook, s: MonthlySummary) -> None:
+    ws = _sheet(wb, "本月变动", f"{s.title}：本月变动（据各台账“月度研判记录”{s.month} 的记录）",
+                (14, 14, 12, 12, 10, 10, 10, 10, 30))
+    row = 2
+    for line in s.not_reviewed:
+        put(ws, row, 1, line).font = font(bold=True)
+        row += 1
+    header_row = row + 1
+    _header(ws, header_row, (s.unit, *MOVES, TOTAL, "说明"))
+    last = _rows(ws, header_row + 1, [(name, *(c[m] for m in (*MOVES, TOTAL)), note) for name, c, note in s.moves]) - 1
+    _bold_last(ws, last, len(MOVES) + 2)
+    row = last + 2
+    put(ws, row, 1, "本月有变动的户（不含“不变”）").font = font(bold=True, size=12)
+    _header(ws, row + 1, ("乡镇", "村", "户编号", "户主姓名", "上月分级", "本月分级", "变动"))
+    _rows(ws, row + 2, [(m.township, m.village, m.household_id, m.head_name, m.previous_grade or "—", m.grade, m.move)
+                        for m in s.moved] or [("（无）",)])
+    _freeze_and_filter(ws, header_row, last, len(MOVES) + 3)
+
+
+def _overdue_sheet(wb: Workbook, s: MonthlySummary) -> None:
+    ws = _sheet(wb, "逾期事项", f"{s.title}：逾期事项（D1–D6 各程序的期限已过）", (14, 14, 12, 10, 7, 34, 12, 10))
+    headers = ("乡镇", "村", "户编号", "户主姓名", "条款", "事项", "期限", "逾期天数")
+    _header(ws, 2, headers)
+    last = _rows(ws, 3, [(o.township, o.village, o.household_id, o.head_name, o.clause, o.step, o.due, o.days_overdue)
+                         for o in s.overdue] or [("（无逾期事项）",)], dates=(7,)) - 1
+    _freeze_and_filter(ws, 2, last, len(headers), filter_=True)
+
+
+def _accountability_sheet(wb: Workbook, s: MonthlySummary) -> None:
+    ws = _sheet(wb, "D7问责清单", f"{s.title}：D7 问责清单（六(四)：预警因素未及时发现上报、识别后未采取帮扶措施、未按月走访研判）",
+                (26, 12, 12, 10, 9, 22, 6, 58, 12, 9))
+    headers = ("类别", "乡镇", "村", "户编号", "户主姓名", "户主身份证号（脱敏）", "条款", "缺少的事项", "期限", "逾期天数")
+    _header(ws, 2, headers)
+    last = _rows(ws, 3, [(r.kind, r.township, r.village, r.household_id, r.head_name, r.head_id, r.clause, r.missing,
+                          r.due, r.days_overdue) for r in s.accountability] or [("（无）",)], dates=(9,)) - 1
+    for r in range(3, last + 1):
+        ws.cell(r, 8).alignment = _WRAP
+    _freeze_and_filter(ws, 2, last, len(headers), filter_=True)
+
+
+def _measures_sheet(wb: Workbook, s: MonthlySummary) -> None:
+    ws = _sheet(wb, "措施落实", f"{s.title}：帮扶措施落实（按措施类别；完成指完成时间不晚于评估日期）", (18, 14, 10, 10, 10))
+    _header(ws, 2, ("措施类别", "有此措施的户数", "措施数", "已完成", "完成率"))
+    last = _rows(ws, 3, [(m.category, m.households, m.measures, m.completed, m.rate) for m in s.measures]) - 1
+    for r in range(3, last + 1):
+        ws.cell(r, 5).number_format = "0.0%"
+    _bold_last(ws, last, 5)
+    _freeze_and_filter(ws, 2, last, 5)
+
+
+def _risks_sheet(wb: Workbook, s: MonthlySummary) -> None:
+    types = s.risk_types
+    ws = _sheet(wb, "风险类型", f"{s.title}：致贫返贫风险类型（户数，一户可有多项）", [14] + [10] * len(types))
+    _header(ws, 2, (s.unit, *types))
+    last = _rows(ws, 3, [(name, *(counts.get(t, 0) for t in types)) for name, counts in s.risks]) - 1
+    _bold_last(ws, last, 1 + len(types))
+    _freeze_and_filter(ws, 2, last, 1 + len(types))
+
+
+_COLOURS = ("FF0000", "FFC000", "00B050", "BFBFBF", "7F7F7F")     # 红 黄 绿 无 待补充
+
+
+def _charts(wb: Workbook, s: MonthlySummary, grade_ws: Worksheet) -> None:
+    """Native charts over 分级汇总's household block (B–F: 红 黄 绿 无 待补充), so they follow its cells."""
+    ws = _sheet(wb, "图表", f"{s.title}：图表（数据取自“分级汇总”表）", (12,))
+    put(ws, 2, 1, "图表的数据取自“分级汇总”表的户数。").font = font(bold=True)
+    ws.freeze_panes = "A3"
+    units = len(s.grades) - 1
+    first, last_unit, total_row = 4, 3 + units, 4 + units
+    bar = BarChart()
+    bar.type, bar.grouping, bar.overlap = "col", "stacked", 100
+    bar.title = f"各{s.unit}分级户数"
+    bar.y_axis.title, bar.x_axis.title = "户数", s.unit
+    bar.add_data(Reference(grade_ws, min_col=2, max_col=1 + len(GRADES), min_row=3, max_row=max(last_unit, first)),
+                 titles_from_data=True)
+    bar.set_categories(Reference(grade_ws, min_col=1, min_row=first, max_row=max(last_unit, first)))
+    bar.x_axis.delete = bar.y_axis.delete = False      # openpyxl ≥ 3.1 otherwise hides both axes in Excel
+    bar.width, bar.height = 22, 11
+    for series, colour in zip(bar.series, _COLOURS):
+        series.graphicalProperties.solidFill = colour
+        series.graphicalProperties.line.solidFill = colour
+    ws.add_chart(bar, "A4")
+    pie = PieChart()
+    pie.title = "全部户分级构成"
+    pie.add_data(Reference(grade_ws, min_col=2, max_col=1 + len(GRADES), min_row=total_row), from_rows=True,
+                 titles_from_data=False)
+    pie.set_categories(Reference(grade_ws, min_col=2, max_col=1 + len(GRADES), min_row=3))
+    for index, colour in enumerate(_COLOURS):
+        point = DataPoint(idx=index)
+        point.graphicalProperties.solidFill = colour
+        pie.series[0].dPt.append(point)
+    pie.dataLabels = DataLabelList()
+    pie.dataLabels.showPercent = True
+    pie.dataLabels.showVal = pie.dataLabels.showCatName = pie.dataLabels.showSerName = False
+    pie.dataLabels.showLegendKey = False
+    pie.width, pie.height = 13, 11
+    ws.add_chart(pie, "N4")
+
+
+def assessment_day(month: str, as_of: date | None, today: date | None = None) -> date:
+    """The day the month is summed up on: --as-of, else the month's last day, or today within the month itself."""
+    if as_of is not None:
+        return as_of
+    return review_day(*parse_month(month), today)
+
