@@ -89,7 +89,7 @@ def test_an_overwritten_formula_is_reported_and_restored_only_when_asked(ledger,
     wb = openpyxl.load_workbook(ledger)
     wb[SHEET].cell(FIRST_DATA_ROW, GRADE).value = "绿"          # typed over the grade of a red household
     wb.save(ledger)
-    assert main(["fill", str(ledger)]) == 0
+    assert main(["fill", str(ledger)]) == 1          # done, with something left for the clerk
     out = capsys.readouterr().out
     assert f"第 {FIRST_DATA_ROW} 行：预警分级列的公式被删除或被填写覆盖（“预警分级”为“绿”）" in out and "--restore-formulas" in out
     assert openpyxl.load_workbook(ledger)[SHEET].cell(FIRST_DATA_ROW, GRADE).value == "绿"
@@ -149,9 +149,10 @@ def test_typed_cells_are_sacred_through_fill_review_fill(tmp_path, policy):
     assert len({row for row, _ in typed}) >= 250          # a few hundred persons, every row of them compared
     params = {(c.row, c.column): c.value for row in openpyxl.load_workbook(path)["参数"].iter_rows() for c in row
               if c.value is not None and c.protection.locked is False}
-    assert main(["fill", str(path)]) == 0
-    assert main(["review", str(path), "--month", "2022-07", "--reviewer", "王五"]) == 0
-    assert main(["fill", str(path)]) == 0
+    # the generated households include faulty cells on purpose: done, with problems (1), never refused
+    assert main(["fill", str(path)]) in (0, 1)
+    assert main(["review", str(path), "--month", "2022-07", "--reviewer", "王五"]) in (0, 1)
+    assert main(["fill", str(path)]) in (0, 1)
     assert typed_cells(path) == typed
     after = openpyxl.load_workbook(path)
     assert {k: after["参数"].cell(*k).value for k in params} == params

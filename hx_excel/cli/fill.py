@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from hx_excel.cli.output import DONE
+from hx_excel.cli.output import DONE, PROBLEMS
 from hx_excel.operations.editing import edit_ledger
 from hx_excel.operations.fill import fill_workbook
 from hx_excel.policy import load_policy
@@ -20,8 +20,8 @@ def cmd_fill(args: argparse.Namespace) -> int:
         print(line)
     if not result.saved:
         print(f"{result.path.name} 已是最新，没有需要填写的内容，文件未改动。")
-        return DONE
+        return PROBLEMS if result.edits.problems else DONE
     print(f"已保存 {result.path}。")
     if result.backup:
         print(f"  旧文件已备份为 {result.backup}")
-    return DONE
+    return PROBLEMS if result.edits.problems else DONE

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from hx_excel.cli.output import DONE
+from hx_excel.cli.output import DONE, PROBLEMS
 from hx_excel.operations.assessed import assess_book
 from hx_excel.operations.editing import edit_ledger
 from hx_excel.operations.review import RECORD_SHEET, append_review, parse_month
@@ -28,4 +28,4 @@ def cmd_review(args: argparse.Namespace) -> int:
     print(f"已写入 {result.path} 的“{RECORD_SHEET}”表。")
     if result.backup:
         print(f"  旧文件已备份为 {result.backup}")
-    return DONE
+    return PROBLEMS if result.edits.problems else DONE

@@ -127,7 +127,7 @@ def open_workbook(path: str | Path, what: str, *, read_only: bool = True, data_o
 
 
 def damaged(path: Path, what: str, exc: BaseException) -> InputFileError:
-    detail = "压缩包损坏" if isinstance(exc, zipfile.BadZipFile) else exc.__class__.__name__
+    detail = "压缩包损坏" if isinstance(exc, zipfile.BadZipFile) else "内容无法解析"
     return InputFileError(f"{what} {path.name} 已损坏，无法读取（{detail}）。"
                           "请在 Excel 或 WPS 中打开它（会提示修复），另存为新的 .xlsx 后重试。")
 

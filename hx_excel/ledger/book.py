@@ -14,13 +14,13 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.etree import ElementTree
 
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from python_calamine import CalamineWorkbook
 
 from hx_excel.files import inputs
@@ -188,6 +188,7 @@ def read_book(path: str | Path, *, data: bytes | None = None) -> LedgerBook:
         if problem:
             raise InputFileError(problem)
         try:
+            zipfile.ZipFile(io.BytesIO(data)).close()   # a cut-off file: said as such, not as calamine's fault
             workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
             names = list(workbook.sheet_names)
         except Exception as exc:  # noqa: BLE001 — any fault inside a file we did not write means "damaged"
@@ -206,6 +207,9 @@ def read_book(path: str | Path, *, data: bytes | None = None) -> LedgerBook:
         raise LedgerFileError(str(exc)) from None
     ledger_xml = parts.get(SHEET, b"")
     columns = find_columns(cells[:HEADER_SCAN_ROWS], path.name, _hidden_columns(ledger_xml))
+    merged = _merged_note(ledger_xml, columns, path.name)
+    if merged:
+        columns = replace(columns, notes=columns.notes + (merged,))
     rows = []
     for number, values in enumerate(cells[columns.header_row:], start=columns.header_row + 1):
         if any(v != "" and v is not None for v in values):
@@ -251,6 +255,30 @@ def _hidden_columns(xml: bytes) -> set[int]:
         if attrs.get(b"hidden") in (b"1", b"true"):
             hidden.update(range(int(attrs.get(b"min", b"1")) - 1, int(attrs.get(b"max", b"1"))))
     return hidden
+
+
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
+
+
+def _merged_note(xml: bytes, columns: ColumnMap, file_name: str) -> str | None:
+    """A note naming the merged cells over input columns of data rows: only their first cell holds a value."""
+    end = xml.rfind(b"</sheetData>")
+    inputs_at = {p: c.header for c, p in zip(COLUMNS, columns.positions) if p is not None and c.kind == "input"}
+    areas, headers = [], []
+    for match in _MERGE.finditer(xml, max(end, 0)):
+        first, top, last, bottom = match.groups()
+        if int(bottom) <= columns.header_row:
+            continue
+        span = range(column_index_from_string(first.decode()) - 1, column_index_from_string(last.decode()))
+        covered = [inputs_at[p] for p in span if p in inputs_at]
+        if covered:
+            areas.append(f"{first.decode()}{int(top)}:{last.decode()}{int(bottom)}")
+            headers += [h for h in covered if h not in headers]
+    if not areas:
+        return None
+    return (f"{file_name}：“{SHEET}”表 {'、'.join(areas[:6])}{'等' if len(areas) > 6 else ''} 是合并单元格"
+            f"（{'、'.join(headers[:6])}{'等' if len(headers) > 6 else ''}列），只读取合并区域第一格的内容，其余各格按未填读取；"
+            "请取消合并，每行分别填写")
 
 
 def _formula_rows(xml: bytes, columns: ColumnMap) -> dict[int, frozenset[int]]:

@@ -140,7 +140,7 @@ def _household(file: str, item: AssessedHousehold, as_of: date, ledger: Assessed
         if extra:
             column = {"S2": "户类型", "五(二)": "措施类别", "D5": "标注风险消除日期"}.get(extra.clause or "", "")
             add(entry.head_row, column, extra.level, extra.clause, extra.message)
-    cached = _cached(ledger, entry.head_row)
+    cached = cached_grade(ledger, entry.head_row)
     if cached is not None and a.grade != cached:
         add(entry.head_row, "预警分级", "错误", "",
             f"表中“预警分级”为“{cached}”，按文件规则应为“{a.grade}”：文件保存前没有重新计算，或公式被改动；"
@@ -148,7 +148,7 @@ def _household(file: str, item: AssessedHousehold, as_of: date, ledger: Assessed
     return found
 
 
-def _cached(ledger: AssessedLedger, row: int) -> str | None:
+def cached_grade(ledger: AssessedLedger, row: int) -> str | None:
     """The grade the file shows on a head row, when its formula is there and a spreadsheet computed it."""
     if _GRADE not in ledger.book.formulas.get(row, ()):
         return None

@@ -26,6 +26,7 @@ from hx_excel.files.content import extras_in
 from hx_excel.files.lock import FolderLock, open_in_office
 from hx_excel.files.save import commit, fingerprint, write_temp
 from hx_excel.ledger.book import WHAT, LedgerBook, read_book
+from hx_excel.operations.assessed import AssessedLedger
 
 
 class EditRefused(ValueError):
@@ -37,6 +38,7 @@ class Edits:
     cells: int = 0                                         # cells written
     sheets: list[str] = field(default_factory=list)         # sheets rebuilt or appended to
     report: list[str] = field(default_factory=list)         # lines for the clerk
+    problems: int = 0                                       # of them, things left for the clerk to put right
 
     @property
     def any(self) -> bool:
@@ -83,3 +85,12 @@ def edit_ledger(path: str | Path, change: Callable[[Workbook, LedgerBook], Edits
         return Edited(path, edits, backup, saved=True)
     finally:
         lock.release()
+
+
+def unread_facts(ledger: AssessedLedger, edits: Edits) -> None:
+    """The cells and households the reader could not use: counted, and left to `hx-excel check` to list."""
+    if ledger.problems:
+        edits.problems += len(ledger.problems)
+        first = ledger.problems[0]
+        edits.report.append(f"台账有 {len(ledger.problems)} 处填写问题（如{first}），这些格按未填计算；"
+                            f"请运行 hx-excel check {ledger.name} 逐条查看并改正")

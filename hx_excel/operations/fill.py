@@ -35,12 +35,12 @@ from hx_excel.ledger.cells import put
 from hx_excel.ledger.schema import BY_KEY, COLUMNS, SHEET, column_index
 from hx_excel.ledger.template import refs
 from hx_excel.operations.assessed import AssessedLedger, assess_book
-from hx_excel.operations.editing import Edits
+from hx_excel.operations.editing import Edits, unread_facts
 from hx_excel.policy import Policy
 
 TODO_SHEET = "待办"
-TODO_HEADERS = (("状态", 8), ("期限", 11), ("剩余天数", 8), ("村", 10), ("组", 6), ("户编号", 10), ("户主", 8),
-                ("分级", 6), ("事项", 28), ("条款", 6), ("说明", 40), ("台账行", 7))
+TODO_HEADERS = (("状态", 8), ("期限", 11), ("剩余天数", 9), ("村", 10), ("组", 6), ("户编号", 10), ("户主", 8),
+                ("分级", 6), ("事项", 36), ("条款", 6), ("说明", 40), ("台账行", 7))
 VALUE_COLUMNS = ("grade", "factors", "clauses", "category", "next_step", "next_due", "next_status")
 _HID, _REL, _NAME = (column_index(k) - 1 for k in ("household_id", "relation", "name"))
 _INPUTS = [i for i, c in enumerate(COLUMNS) if c.kind == "input"]
@@ -54,6 +54,7 @@ def fill_workbook(wb: Workbook, book: LedgerBook, policy: Policy, as_of: date | 
     ws = wb[SHEET]
     book = _with_household_ids(ws, book, edits)
     ledger = assess_book(book, policy, as_of)
+    unread_facts(ledger, edits)
     _suggestions(ws, book, ledger, edits)
     if not book.has_formulas:
         _values(ws, book, ledger, edits)
@@ -86,6 +87,7 @@ def _merged(ws, row: int, column: int, header: str, edits: Edits, what: str) -> 
         return False
     coordinate = f"{get_column_letter(column)}{row}"
     area = next((r.coord for r in ws.merged_cells.ranges if coordinate in r), coordinate)
+    edits.problems += 1
     edits.report.append(f"“{ws.title}”表第 {row} 行“{header or get_column_letter(column)}”列在合并单元格 {area} 中，"
                         f"未写入{what}：请取消合并，每行分别填写后重新运行 hx-excel fill")
     return True
@@ -226,6 +228,7 @@ def _formulas(ws, book: LedgerBook, edits: Edits, restore: bool) -> None:
             headers = "、".join(COLUMNS[i].header for i in done[:4]) + ("等" if len(done) > 4 else "")
             edits.report.append(f"第 {number} 行：恢复了{headers}列的公式" + (f"（原填 {'；'.join(typed[:3])}，保留在备份中）" if typed else ""))
         else:
+            edits.problems += 1
             why = ("列被移动过，无法自动恢复：请从相邻行复制公式" if restore else "加 --restore-formulas 可恢复（原值保留在备份中）")
             edits.report.append(f"第 {number} 行：{headers}列的公式被删除或被填写覆盖" + (f"（{'；'.join(typed[:3])}）" if typed else "")
                                 + f"，{why}")
@@ -284,6 +287,7 @@ def _todo(wb: Workbook, ledger: AssessedLedger, edits: Edits) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.print_title_rows = "2:2"
+    ws.print_options.gridLines = True
     edits.sheets.append(TODO_SHEET)
     overdue = sum(1 for r in rows if r[0] == "已逾期")
     edits.report.append(f"“{TODO_SHEET}”表：{len(rows)} 项未办事项，其中已逾期 {overdue} 项")

@@ -25,7 +25,7 @@ from hx_excel.files.fonts import font
 from hx_excel.ledger.book import LedgerBook, fold
 from hx_excel.ledger.cells import put
 from hx_excel.operations.assessed import AssessedLedger
-from hx_excel.operations.editing import EditRefused, Edits
+from hx_excel.operations.editing import EditRefused, Edits, unread_facts
 
 RECORD_SHEET = "月度研判记录"
 TITLE_ROW, HEADER_ROW = 1, 2
@@ -58,8 +58,8 @@ class Record:
 
 
 HEADERS = {"month": ("研判月份", 9), "village": ("村", 10), "group": ("组", 6), "household_id": ("户编号", 10),
-           "head_name": ("户主姓名", 9), "grade": ("预警分级", 7), "clauses": ("成立条款", 12),
-           "category": ("监测类别", 12), "measures": ("帮扶措施", 30), "measures_state": ("措施落实情况", 14),
+           "head_name": ("户主姓名", 9), "grade": ("预警分级", 7), "clauses": ("成立条款", 14),
+           "category": ("监测类别", 12), "measures": ("帮扶措施", 30), "measures_state": ("措施落实情况", 18),
            "last_visit": ("最近走访日期", 11), "next_step": ("下一步", 22), "next_due": ("期限", 11),
            "reviewer": ("研判人", 8), "move": ("变动", 8), "previous_grade": ("上月分级", 7),
            "reviewed_on": ("研判日期", 11)}
@@ -208,6 +208,8 @@ def append_review(wb: Workbook, book: LedgerBook, ledger: AssessedLedger, month:
         raise EditRefused(f"{book.name} 已有 {month} 的研判记录（{sum(r.month == month for r in previous)} 户）。"
                           f"确需重做这个月，加 --redo（只替换 {month} 的记录，更早的月份不动）")
     records = review_rows(ledger, month, reviewer, previous, today)
+    edits = Edits()
+    unread_facts(ledger, edits)
     ws = wb[RECORD_SHEET] if RECORD_SHEET in wb.sheetnames else _new_sheet(wb)
     removed = _remove_month(ws, month) if month in recorded else 0
     row = _last_row(ws) + 1
@@ -217,13 +219,13 @@ def append_review(wb: Workbook, book: LedgerBook, ledger: AssessedLedger, month:
             cell = put(ws, row, column, value if value != "" else None)
             if name in _DATES and value:
                 cell.number_format = "yyyy-mm-dd"
-            if name in ("measures", "next_step"):
+            if name in ("measures", "next_step", "clauses"):
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
         row += 1
     ws.auto_filter.ref = f"A{HEADER_ROW}:{_letter(len(FIELDS))}{max(HEADER_ROW, row - 1)}"
     moves = {m: sum(r.move == m for r in records) for m in MOVES}
-    edits = Edits(cells=len(records) * len(FIELDS) + removed, sheets=[RECORD_SHEET])
-    edits.report.append(f"{month} 研判 {len(records)} 户：" + "，".join(f"{m} {n}" for m, n in moves.items() if n)
+    edits.cells, edits.sheets = len(records) * len(FIELDS) + removed, [RECORD_SHEET]
+    edits.report.insert(0, f"{month} 研判 {len(records)} 户：" + "，".join(f"{m} {n}" for m, n in moves.items() if n)
                         + ("（已替换该月原有记录）" if removed else ""))
     edits.records = records  # type: ignore[attr-defined]
     return edits
@@ -247,6 +249,7 @@ def _new_sheet(wb: Workbook):
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    ws.print_options.gridLines = True
     return ws
 
 

@@ -33,7 +33,7 @@ from hx_excel.files.inputs import InputFileError
 from hx_excel.ledger.book import read_book
 from hx_excel.ledger.cells import put
 from hx_excel.operations.assessed import AssessedHousehold, AssessedLedger, assess_book
-from hx_excel.operations.check import _cached, ledger_files
+from hx_excel.operations.check import cached_grade, ledger_files
 from hx_excel.operations.review import MOVES, Record, parse_month, read_records, review_day
 from hx_excel.policy import Policy
 
@@ -205,7 +205,7 @@ def summarize(ledgers: list[AssessedLedger], month: str, unread: list[tuple[str,
                     seen.add(measure.category)
             result.overdue += _overdue(ledger, item)
             result.accountability += _accountability(ledger, item)
-            cached = _cached(ledger, item.entry.head_row)
+            cached = cached_grade(ledger, item.entry.head_row)
             if cached is not None and cached != a.grade:
                 result.disagreements.append(Disagreement(ledger.name, item.entry.head_row, cached, a.grade))
         result.files.append(FileRow(ledger.name, ledger.township, len(ledger.households), persons_total, ungraded))
