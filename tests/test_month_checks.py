@@ -1,0 +1,130 @@
+"""What `hx-excel check` holds a month's ledger to beyond the reader: overdue steps (D1, D3), the follow-up rules
+(户类型 against members S2, 开发式帮扶 五(二), elimination too early D5), required member facts, the -o workbook —
+and the month's commands on a workbook a spreadsheet program saved (cached values present), as clerks' files are.
+Expected values are worked out from the document by hand."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import openpyxl
+import pytest
+
+from conftest import AS_OF, household, person
+from hx_excel.cli import main
+from hx_excel.core import follow_up
+from hx_excel.core.grading import assess
+from hx_excel.core.models import Measure
+from hx_excel.files.save import save_workbook
+from hx_excel.ledger.book import read_book
+from hx_excel.ledger.schema import FIRST_DATA_ROW, INPUT_INDEXES, SHEET, column_index
+from hx_excel.ledger.template import build_workbook
+from hx_excel.ledger.writer import RowWriter
+from hx_excel.office.libreoffice import find_soffice, recalculate
+from hx_excel.operations.check import check_files
+
+
+def write(path, households, policy):
+    wb = build_workbook(policy, township="青岩镇", villages=("龙井村",), as_of=AS_OF, rows=30)
+    RowWriter(wb[SHEET]).write(households)
+    save_workbook(wb, path)
+    return path
+
+
+# ---- the follow-up rules of the core -------------------------------------------------------------------------
+
+def test_an_old_people_household_with_a_young_member_contradicts_its_type(policy):
+    young = household([person("老甲", born=date(1950, 1, 1)), person("孙乙", "之孙子", born=date(2000, 1, 1))],
+                      household_type="老人户")
+    old = household([person("老甲", born=date(1950, 1, 1)), person("老乙", "配偶", born=date(1952, 1, 1), sex="女")],
+                    household_type="老人户")
+    finding = follow_up.type_contradiction(young, assess(young, policy, AS_OF), policy)
+    assert finding.clause == "S2" and "老人户" in finding.message
+    assert follow_up.type_contradiction(old, assess(old, policy, AS_OF), policy) is None
+    dibao = household(household_type="低保户", has_dibao=False)
+    assert "享受低保" in follow_up.type_contradiction(dibao, assess(dibao, policy, AS_OF), policy).message
+
+
+def test_development_help_is_due_six_months_after_entry(policy):
+    # entered 2022-01-15: six months later is 2022-07-15, the assessment date — due that day, not the day before
+    h = household(entered_on=date(2022, 1, 15), measures=[Measure(category="综合保障", text="纳入低保")])
+    assert follow_up.development_help_missing(h, policy, date(2022, 7, 14)) is None
+    finding = follow_up.development_help_missing(h, policy, date(2022, 7, 15))
+    assert finding.clause == "五(二)" and "产业帮扶" in finding.message
+    helped = h.model_copy(update={"measures": [Measure(category="公益岗位帮扶", text="护林员")]})
+    assert follow_up.development_help_missing(helped, policy, date(2022, 7, 15)) is None
+    nobody = household([person("甲", labour="丧失劳动力")], entered_on=date(2022, 1, 15))
+    assert follow_up.development_help_missing(nobody, policy, date(2022, 7, 15)) is None
+
+
+def test_elimination_in_the_month_of_entry_or_the_next_is_too_early(policy):
+    assert follow_up.elimination_too_early(household(entered_on=date(2022, 5, 31), eliminated_on=date(2022, 6, 1)))
+    assert follow_up.elimination_too_early(household(entered_on=date(2022, 5, 1), eliminated_on=date(2022, 5, 20)))
+    assert follow_up.elimination_too_early(household(entered_on=date(2022, 5, 31),
+                                                     eliminated_on=date(2022, 7, 1))) is None
+
+
+# ---- check on a ledger ----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def ledger(tmp_path, policy):
+    # 红 by R1 (10,000 yuan for 2 = 5,000 per head < 6,700), entered 2022-07-01: D3 due 2022-07-11, overdue on 07-15
+    late = household([person("罗大山"), person("罗小花", "之女", born=date(2010, 3, 3), sex="女")],
+                     household_id="QY-001", village="龙井村", annual_net_income=10_000, entered_on=date(2022, 7, 1))
+    # entered 2022-06-01, marked eliminated 2022-07-10: the next month (D5 too early); a young 老人户 (S2)
+    early = household([person("老甲", born=date(1950, 1, 1)), person("孙乙", "之孙子", born=date(2000, 1, 1))],
+                      household_id="QY-002", village="龙井村", household_type="老人户", entered_on=date(2022, 6, 1),
+                      eliminated_on=date(2022, 7, 10), exit_status="是（风险消除）")
+    return write(tmp_path / "青岩镇.xlsx", [late, early], policy)
+
+
+def test_check_finds_what_the_month_is_held_to(ledger, policy, tmp_path, capsys):
+    wb = openpyxl.load_workbook(ledger)
+    wb[SHEET].cell(FIRST_DATA_ROW + 1, column_index("labour")).value = None      # a required member fact, blank
+    wb.save(ledger)
+    found = {(f.row, f.clause, f.column): f.message for f in check_files([ledger], policy).findings}
+    d3 = found[(FIRST_DATA_ROW, "D3", "措施明确日期")]
+    assert "纳入监测已过 10 天仍未" in d3 and "2022-07-11" in d3
+    assert (FIRST_DATA_ROW, "D3", "确定联系人日期") in found
+    assert "劳动技能未填" in found[(FIRST_DATA_ROW + 1, "", "劳动技能")]
+    assert "当月" not in found[(FIRST_DATA_ROW + 2, "D5", "标注风险消除日期")] and "次月" in found[
+        (FIRST_DATA_ROW + 2, "D5", "标注风险消除日期")]
+    assert "老人户" in found[(FIRST_DATA_ROW + 2, "S2", "户类型")]
+    report = tmp_path / "问题.xlsx"
+    assert main(["check", str(ledger), "-o", str(report)]) == 1
+    assert "检查结果已写入" in capsys.readouterr().out
+    ws = openpyxl.load_workbook(report)["检查结果"]
+    assert [c.value for c in ws[2]] == ["文件", "工作表", "行", "列", "级别", "条款", "问题及改正方法"]
+    rows = list(ws.iter_rows(min_row=3, values_only=True))
+    assert ("青岩镇.xlsx", "台账", FIRST_DATA_ROW, "措施明确日期", "错误", "D3") in [r[:6] for r in rows]
+
+
+def test_a_column_typed_with_spaces_and_half_width_brackets_is_found(ledger, policy):
+    wb = openpyxl.load_workbook(ledger)
+    wb[SHEET].cell(3, column_index("annual_net_income")).value = " 家庭年纯收入 (元)"
+    wb[SHEET].cell(3, column_index("name")).value = "姓\n名"
+    wb.save(ledger)
+    result = check_files([ledger], policy)
+    assert result.read == ["青岩镇.xlsx"] and not result.notes
+    first = read_book(ledger).read(policy).households[0].household
+    assert first.annual_net_income == 10_000 and [m.name for m in first.members] == ["罗大山", "罗小花"]
+
+
+# ---- the month on a file a spreadsheet program saved -------------------------------------------------------------
+
+@pytest.mark.skipif(find_soffice() is None, reason="LibreOffice is not installed")
+def test_the_month_on_a_workbook_libreoffice_saved(ledger, tmp_path, capsys):
+    saved = recalculate([ledger], tmp_path / "lo")[0]          # cached values present, as Excel or WPS leave them
+    typed = {(c.row, c.column): c.value for row in openpyxl.load_workbook(saved)[SHEET].iter_rows(min_row=FIRST_DATA_ROW)
+             for c in row if c.column in INPUT_INDEXES and c.value is not None}
+    assert main(["check", str(saved)]) == 1
+    out = capsys.readouterr().out
+    assert "不一致" not in out and "公式被删除" not in out                # LibreOffice's grades are the core's
+    assert main(["fill", str(saved)]) in (0, 1)
+    assert main(["review", str(saved), "--month", "2022-07"]) in (0, 1)
+    after = openpyxl.load_workbook(saved)
+    assert {(c.row, c.column): c.value for row in after[SHEET].iter_rows(min_row=FIRST_DATA_ROW) for c in row
+            if c.column in INPUT_INDEXES and c.value is not None} == typed
+    again = recalculate([saved], tmp_path / "lo2")[0]               # and it still computes: 罗大山's household is red
+    assert openpyxl.load_workbook(again, data_only=True)[SHEET].cell(FIRST_DATA_ROW, column_index("grade")).value == "红"
+    assert "待办" in after.sheetnames and "月度研判记录" in after.sheetnames
