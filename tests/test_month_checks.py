@@ -128,3 +128,18 @@ def test_the_month_on_a_workbook_libreoffice_saved(ledger, tmp_path, capsys):
     again = recalculate([saved], tmp_path / "lo2")[0]               # and it still computes: 罗大山's household is red
     assert openpyxl.load_workbook(again, data_only=True)[SHEET].cell(FIRST_DATA_ROW, column_index("grade")).value == "红"
     assert "待办" in after.sheetnames and "月度研判记录" in after.sheetnames
+
+
+def test_the_generator_guard_names_cells_by_the_headers_the_reader_finds(ledger):
+    """The overwrite guard of `generate` names a typed cell by its column's header as the reader finds it, so a
+    column inserted before the others does not make it name the wrong column."""
+    from hx_excel.operations.generate import _ledger_place
+
+    wb = openpyxl.load_workbook(ledger)
+    wb[SHEET].insert_cols(1)
+    wb[SHEET].cell(3, 1, "走访备注")
+    wb.save(ledger)
+    place = _ledger_place(ledger)
+    assert place(SHEET, FIRST_DATA_ROW, column_index("name") + 1) == f"第 {FIRST_DATA_ROW} 行“姓名”列"
+    assert place(SHEET, FIRST_DATA_ROW, 1) == f"第 {FIRST_DATA_ROW} 行第 1 列（不是台账的列）"
+    assert place("参数", 3, 2) is None
