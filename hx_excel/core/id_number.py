@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import calendar
 import numbers
+import re
 import unicodedata
 from datetime import date
 from typing import Iterable, Iterator, Literal, TypeVar
@@ -119,7 +120,12 @@ class LegacyNumber(IdNumberError):
         )
 
 
+_PLAIN = re.compile(r"[0-9]{17}[0-9X]|[0-9]{15}")   # already compact: the common case, returned as is
+
+
 def _clean(text: str) -> str:
+    if _PLAIN.fullmatch(text):
+        return text
     # Cf covers the invisible marks (zero-width space, BOM, bidi marks) that
     # come along when a number is copied from a web page or a Windows dialog.
     text = text.translate(_FULL_WIDTH)

@@ -100,6 +100,8 @@ def read_row(number: int, values, positions, policy: Policy, problems: list[Prob
 
     for index, column in positions:
         raw = values[index] if index < len(values) else None
+        if raw is None:        # most cells of a row are blank: nothing to read
+            continue
         try:
             value = from_cell(column, raw)
         except CellError as exc:
@@ -117,6 +119,13 @@ def read_row(number: int, values, positions, policy: Policy, problems: list[Prob
     return typed
 
 
+# (schema key, model field) of the input columns, by the model they read into: "household", "member", "measure"
+_FIELDS: dict[str, list[tuple[str, str]]] = {"household": [], "member": [], "measure": []}
+for _column in INPUT_COLUMNS:
+    _source, _, _name = (_column.field or "").partition(".")
+    _FIELDS[_source].append((_column.key, _name))
+
+
 def build_household(household_id: str, rows: list[tuple[int, dict[str, Any]]], policy: Policy,
                     problems: list[Problem], *, when_unbuilt: str = "本户未计算") -> LedgerHousehold | None:
     """The household of `rows` (typed by read_row), facts from its head row; None, with a Problem, without a head.
@@ -132,17 +141,14 @@ def build_household(household_id: str, rows: list[tuple[int, dict[str, Any]]], p
                                 f"按第 {heads[0][0]} 行计算，请改正"))
     head_row, head = heads[0]
     data: dict[str, Any] = {"members": [], "measures": []}
-    for column in INPUT_COLUMNS:
-        source, _, name = (column.field or "").partition(".")
-        if source == "household" and column.key in head:
-            data[name] = head[column.key]
-    data["unreadable"] = tuple(c.field.partition(".")[2] for c in INPUT_COLUMNS
-                               if c.key in head.get(UNREADABLE, ()) and c.field.startswith("household."))
+    for key, name in _FIELDS["household"]:
+        if key in head:
+            data[name] = head[key]
+    unreadable = head.get(UNREADABLE, ())
+    data["unreadable"] = tuple(name for key, name in _FIELDS["household"] if key in unreadable)
     for _, values in rows:
-        data["members"].append({c.field.partition(".")[2]: values[c.key] for c in INPUT_COLUMNS
-                                if c.field.startswith("member.") and c.key in values})
-        measure = {c.field.partition(".")[2]: values[c.key] for c in INPUT_COLUMNS
-                   if c.field.startswith("measure.") and c.key in values}
+        data["members"].append({name: values[key] for key, name in _FIELDS["member"] if key in values})
+        measure = {name: values[key] for key, name in _FIELDS["measure"] if key in values}
         if measure.get("text") or measure.get("category"):
             measure.setdefault("category", "其他")  # the row check asks for the category
             data["measures"].append(measure)

@@ -150,7 +150,7 @@ def _household(file: str, item: AssessedHousehold, as_of: date, ledger: Assessed
 
 def cached_grade(ledger: AssessedLedger, row: int) -> str | None:
     """The grade the file shows on a head row, when its formula is there and a spreadsheet computed it."""
-    if _GRADE not in ledger.book.formulas.get(row, ()):
+    if not ledger.book.has_formula(row, _GRADE):
         return None
     values = ledger.book.values_at(row)
     value = values[_GRADE] if values else None
@@ -158,32 +158,29 @@ def cached_grade(ledger: AssessedLedger, row: int) -> str | None:
 
 
 def _formulas(file: str, ledger: AssessedLedger) -> list[Finding]:
-    """Computed cells whose formula is gone, in rows that have formulas; typed rows with none at all."""
+    """Computed cells whose formula is gone, and typed rows with no formulas at all (`LedgerBook.formulas_gone`)."""
     book = ledger.book
     if not book.has_formulas:
         return [Finding(file, SHEET, 0, "", "提示", "",
                         "计算列没有公式（导出或粘贴为数值的台账）：分级等按本工具计算，运行 hx-excel fill 可把结果填入")]
     found = []
-    expected = _COMPUTED & frozenset(i for i, p in enumerate(book.columns.positions) if p is not None)
-    last_formula_row = max(book.formulas)
-    for number, present in book.formulas.items():
-        gone = expected - present
-        if gone and len(present) >= len(expected) // 2:
-            headers = [COLUMNS[i].header for i in sorted(gone)]
-            values = book.values_at(number)
-            typed = [f"“{COLUMNS[i].header}”填了“{values[i]}”" for i in sorted(gone) if values and _filled(values[i])]
-            found.append(Finding(file, SHEET, number, headers[0], "错误", "",
-                                 f"{'、'.join(headers[:4])}{'等' if len(headers) > 4 else ''}列的公式被删除或被填写覆盖"
-                                 + (f"（{'；'.join(typed[:2])}）" if typed else "")
-                                 + "：计算列请勿填写；运行 hx-excel fill --restore-formulas 可恢复公式（原值保留在备份中）"))
-    for number, values in book.rows:
-        if number in book.formulas or not any(_filled(values[i]) for i in _INPUTS):
+    for number, gone in book.formulas_gone().items():
+        values = book.values_at(number) or ()
+        if not any(book.has_formula(number, i) for i in _COMPUTED):    # a row inserted by hand, typed into
+            found.append(Finding(file, SHEET, number, "序号", "错误", "",
+                                 "本行没有公式（插入的行），不会计算分级、不进统计：请运行 hx-excel fill --restore-formulas 补上公式"))
             continue
-        below = number > last_formula_row
-        found.append(Finding(file, SHEET, number, "序号", "错误", "",
-                             ("本行在准备了公式的行以下" if below else "本行没有公式（插入的行）")
-                             + "，不会计算分级、不进统计："
-                             + ("请运行 hx-excel extend 增加公式行" if below else "请运行 hx-excel fill --restore-formulas 补上公式")))
+        headers = [COLUMNS[i].header for i in gone]
+        typed = [f"“{COLUMNS[i].header}”填了“{values[i]}”" for i in gone if i < len(values) and _filled(values[i])]
+        found.append(Finding(file, SHEET, number, headers[0], "错误", "",
+                             f"{'、'.join(headers[:4])}{'等' if len(headers) > 4 else ''}列的公式被删除或被填写覆盖"
+                             + (f"（{'；'.join(typed[:2])}）" if typed else "")
+                             + "：计算列请勿填写；运行 hx-excel fill --restore-formulas 可恢复公式（原值保留在备份中）"))
+    last = book.last_formula_row
+    for number, values in book.rows:
+        if number > last and any(_filled(values[i]) for i in _INPUTS):
+            found.append(Finding(file, SHEET, number, "序号", "错误", "",
+                                 "本行在准备了公式的行以下，不会计算分级、不进统计：请运行 hx-excel extend 增加公式行"))
     return found
 
 

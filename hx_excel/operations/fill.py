@@ -44,7 +44,6 @@ TODO_HEADERS = (("状态", 8), ("期限", 11), ("剩余天数", 9), ("村", 10),
 VALUE_COLUMNS = ("grade", "factors", "clauses", "category", "next_step", "next_due", "next_status")
 _HID, _REL, _NAME = (column_index(k) - 1 for k in ("household_id", "relation", "name"))
 _INPUTS = [i for i, c in enumerate(COLUMNS) if c.kind == "input"]
-_FORMULA_COLUMNS = frozenset(i for i, c in enumerate(COLUMNS) if c.kind == "computed")
 _SUGGESTED = column_index("suggested_measures") - 1
 
 
@@ -195,34 +194,22 @@ def formula_text(key: str, row: int, last_row: int) -> str:
 
 
 def _formulas(ws, book: LedgerBook, edits: Edits, restore: bool) -> None:
-    if not book.has_formulas:
-        return
-    expected = frozenset(i for i in _FORMULA_COLUMNS if book.columns.positions[i] is not None)
-    last = max(book.formulas)
-    typed_rows = {n for n, values in book.rows if any(_filled(values[i]) for i in _INPUTS)}
-    gone: dict[int, list[int]] = {}
-    for number, present in book.formulas.items():
-        missing = expected - present
-        if missing and len(present) >= len(expected) // 2:
-            gone[number] = sorted(missing)
-    for number in typed_rows:
-        if number not in book.formulas and number < last:   # an inserted row, typed into
-            gone[number] = sorted(expected)
+    gone = book.formulas_gone()
     if not gone:
         return
+    last = book.last_formula_row
     restorable = book.columns.standard
-    for number in sorted(gone):
+    for number, indexes in gone.items():
         values = book.values_at(number) or ()
-        typed = [f"“{COLUMNS[i].header}”为“{values[i]}”" for i in gone[number] if i < len(values) and _filled(values[i])]
-        headers = "、".join(COLUMNS[i].header for i in gone[number][:4]) + ("等" if len(gone[number]) > 4 else "")
+        typed = [f"“{COLUMNS[i].header}”为“{values[i]}”" for i in indexes if i < len(values) and _filled(values[i])]
+        headers = "、".join(COLUMNS[i].header for i in indexes[:4]) + ("等" if len(indexes) > 4 else "")
         if restore and restorable:
-            merged = [i for i in gone[number] if _merged(ws, number, book.columns.positions[i] + 1, COLUMNS[i].header,
-                                                         edits, "公式")]
-            for i in gone[number]:
-                if i not in merged:
-                    ws.cell(number, book.columns.positions[i] + 1).value = formula_text(COLUMNS[i].key, number, last)
-                    edits.cells += 1
-            done = [i for i in gone[number] if i not in merged]
+            merged = [i for i in indexes if _merged(ws, number, book.columns.positions[i] + 1, COLUMNS[i].header,
+                                                    edits, "公式")]
+            done = [i for i in indexes if i not in merged]
+            for i in done:
+                ws.cell(number, book.columns.positions[i] + 1).value = formula_text(COLUMNS[i].key, number, last)
+                edits.cells += 1
             if not done:
                 continue
             headers = "、".join(COLUMNS[i].header for i in done[:4]) + ("等" if len(done) > 4 else "")

@@ -140,7 +140,12 @@ class Lists(_Frozen):
 
     def values(self, name: str) -> tuple[str, ...]:
         """The plain values of list `name`, in file order (what a dropdown offers)."""
-        return tuple(e if isinstance(e, str) else e.value for e in getattr(self, name))
+        return self._values[name]
+
+    @cached_property
+    def _values(self) -> dict[str, tuple[str, ...]]:   # asked for once per cell read: built once
+        return {name: tuple(e if isinstance(e, str) else e.value for e in getattr(self, name))
+                for name in type(self).model_fields}
 
     def entry(self, name: str, value: str):
         """The list entry whose value is `value`, or None."""
