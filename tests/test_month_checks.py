@@ -141,5 +141,14 @@ def test_the_generator_guard_names_cells_by_the_headers_the_reader_finds(ledger)
     wb.save(ledger)
     place = _ledger_place(ledger)
     assert place(SHEET, FIRST_DATA_ROW, column_index("name") + 1) == f"第 {FIRST_DATA_ROW} 行“姓名”列"
-    assert place(SHEET, FIRST_DATA_ROW, 1) == f"第 {FIRST_DATA_ROW} 行第 1 列（不是台账的列）"
+    assert place(SHEET, FIRST_DATA_ROW, 1) is None                 # not a ledger column: named by its coordinate
     assert place("参数", 3, 2) is None
+
+
+def test_reports_written_beside_the_ledgers_are_not_read_as_ledgers(ledger, policy, capsys):
+    """A check result (or 月报, 公示) saved in the ledgers' folder is known as the tool's own report and passed over,
+    rather than reported as a file that is not a ledger."""
+    assert main(["check", str(ledger), "-o", str(ledger.parent / "问题.xlsx")]) == 1
+    capsys.readouterr()
+    result = check_files([ledger.parent], policy)
+    assert result.files == ["青岩镇.xlsx"] and not [f for f in result.findings if f.file == "问题.xlsx"]

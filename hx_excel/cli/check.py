@@ -8,7 +8,7 @@ import argparse
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 
-from hx_excel.cli.output import DONE, PROBLEMS, end_status, format_table, notice, status
+from hx_excel.cli.output import DONE, PROBLEMS, end_status, format_table, notice, progress
 from hx_excel.files.fonts import font
 from hx_excel.files.report import save_report
 from hx_excel.ledger.cells import put
@@ -45,7 +45,7 @@ def report_workbook(result: CheckResult) -> Workbook:
 def cmd_check(args: argparse.Namespace) -> int:
     policy = load_policy(args.policy)
     result = check_files(args.paths, policy, args.as_of,
-                         progress=lambda done, total, name: status(f"正在检查 {done}/{total}：{name}"))
+                         progress=lambda done, total, name: progress(done, total, f"正在检查 {name}"))
     end_status()
     if not result.files:
         print("没有找到台账文件（.xlsx）。")

@@ -32,6 +32,13 @@ def status(message: str) -> None:
         print(f"\r\x1b[K{message}", end="", file=sys.stderr, flush=True)
 
 
+def progress(done: int, total: int, what: str) -> None:
+    """A progress bar over many files: `[██████······] 8/22 正在检查 青岩镇.xlsx`."""
+    width = 20
+    filled = round(width * (done - 1) / total) if total else 0
+    status(f"[{'█' * filled}{'·' * (width - filled)}] {done}/{total} {what}")
+
+
 def end_status() -> None:
     if sys.stderr.isatty():
         print("\r\x1b[K", end="", file=sys.stderr, flush=True)

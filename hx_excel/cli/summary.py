@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from hx_excel.cli.output import DONE, PROBLEMS, REFUSED, end_status, error, notice, status
+from hx_excel.cli.output import DONE, PROBLEMS, REFUSED, end_status, error, notice, progress
 from hx_excel.files.report import save_report
 from hx_excel.operations.review import parse_month
 from hx_excel.operations.summary import assessment_day, read_ledgers, summarize, summary_workbook
@@ -19,7 +19,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     month = "{:04d}-{:02d}".format(*parse_month(args.month))
     day = assessment_day(month, args.as_of)
     ledgers, unread = read_ledgers(args.paths, policy, day, skip=[args.output],
-                                   progress=lambda done, total, name: status(f"正在读取 {done}/{total}：{name}"))
+                                   progress=lambda done, total, name: progress(done, total, f"正在读取 {name}"))
     end_status()
     for ledger in ledgers:
         print(f"已读取：{ledger.name}（{ledger.township}，{len(ledger.households)} 户）")

@@ -4,6 +4,7 @@ that name kept as a backup beside it."""
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Iterable
 
@@ -12,6 +13,19 @@ from openpyxl import Workbook
 from hx_excel.files.fonts import use_chinese_font
 from hx_excel.files.lock import open_in_office
 from hx_excel.files.save import SaveError, save_workbook
+
+
+REPORT_CATEGORY = "hx-excel 报表"   # set on every workbook saved here, so a folder of ledgers can tell them apart
+
+
+def is_report(path: str | Path) -> bool:
+    """Whether `path` is a workbook this tool wrote as a report (a check result, a monthly summary, a notice)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            core = archive.read("docProps/core.xml").decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError):
+        return False
+    return f">{REPORT_CATEGORY}<" in core
 
 
 def save_report(wb: Workbook, path: str | Path, *, sources: Iterable[str | Path] = (), what: str = "结果") -> Path | None:
@@ -29,4 +43,5 @@ def save_report(wb: Workbook, path: str | Path, *, sources: Iterable[str | Path]
     if busy:
         raise SaveError(f"{path.name} {busy}")
     use_chinese_font(wb)
+    wb.properties.category = REPORT_CATEGORY
     return save_workbook(wb, path, keep_previous=True)

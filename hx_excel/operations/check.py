@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterable, Literal
 from hx_excel.core import follow_up, id_number
 from hx_excel.core.clauses import INCOMPLETE
 from hx_excel.files.inputs import InputFileError
+from hx_excel.files.report import is_report
 from hx_excel.ledger import formulas
 from hx_excel.ledger.book import read_book
 from hx_excel.ledger.schema import BY_KEY, COLUMNS, SHEET, column_index
@@ -234,11 +235,13 @@ def duplicate_ids(ledgers: Iterable[tuple[str, list[tuple[int, tuple[Any, ...]]]
 
 
 def ledger_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The .xlsx files named, and those in the folders named (our backups, lock and temporary files left out)."""
+    """The .xlsx files named, and those in the folders named — our backups, lock and temporary files, and the
+    reports this tool wrote there (月报, 公示, 检查结果: `files.report.is_report`), left out."""
     files = []
     for path in map(Path, paths):
         if path.is_dir():
-            files += sorted(p for p in path.glob("*.xlsx") if ".bak-" not in p.name and not p.name.startswith((".", "~$")))
+            files += sorted(p for p in path.glob("*.xlsx") if ".bak-" not in p.name
+                            and not p.name.startswith((".", "~$")) and not is_report(p))
         else:
             files.append(path)
     return files

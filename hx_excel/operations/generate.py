@@ -277,7 +277,7 @@ def _ledger_place(path: Path):
     def place(sheet: str, row: int, column: int) -> str | None:
         if sheet == SHEET and row >= first:
             header = headers.get(column - 1)
-            return f"第 {row} 行“{header}”列" if header else f"第 {row} 行第 {column} 列（不是台账的列）"
+            return f"第 {row} 行“{header}”列" if header else None   # not a ledger column: its coordinate, as Excel shows
         return None
     return place
 

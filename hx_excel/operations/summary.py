@@ -357,6 +357,7 @@ def _sheet(wb: Workbook, title: str, heading: str, widths: Iterable[float]) -> W
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.print_options.gridLines = title != "图表"     # tables print ruled, as the district files them
     return ws
 
 
