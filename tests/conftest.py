@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from itertools import count
 
@@ -45,3 +46,15 @@ def size_income(per_head: float, size: int) -> dict:
     """Members and income for `size` people at exactly `per_head` yuan each."""
     members = [person("户主")] + [person(f"成员{i}", "之子") for i in range(1, size)]
     return dict(members=members, annual_net_income=per_head * size)
+
+
+@dataclass
+class Run:
+    """A command-line run as the bad-input tests see it: its exit code and what it printed."""
+    code: int
+    out: str
+    err: str
+
+    @property
+    def text(self) -> str:
+        return self.out + self.err

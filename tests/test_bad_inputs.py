@@ -16,7 +16,6 @@ import sys
 import tempfile
 import time
 import zipfile
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from hypothesis import strategies as st
 from openpyxl.comments import Comment
 from openpyxl.workbook.defined_name import DefinedName
 
+from conftest import Run
 from hx_excel.cli import main
 from hx_excel.core.id_number import make_valid
 from hx_excel.districts import load_settings
@@ -51,17 +51,6 @@ def good_rows() -> list[list[str]]:
         ["QY-1", "青岩镇", "龙井村", "罗小花", "配偶", pid(1972, 12), "", "", "", ""],
         ["SB-1", "石板镇", "羊龙村", "杨二", "户主", pid(1965, 15), "一般农户", "30000", "2022/7/3", ""],
     ]
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def text(self) -> str:
-        return self.out + self.err
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 
-from conftest import AS_OF, household, person
+from conftest import AS_OF, household, person, Run
 from hx_excel.cli import main
 from hx_excel.files.save import save_workbook
 from hx_excel.ledger.schema import BY_KEY, FIRST_DATA_ROW, HEADER_ROW, SHEET, column_index
@@ -252,17 +252,6 @@ def argv(command: str, path: Path, out: Path) -> list[str]:
         "summary": ["summary", str(path), "--month", MONTH, "-o", str(out)],
         "notice": ["notice", str(path), "--village", VILLAGE, "-o", str(out)],
     }[command]
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def text(self) -> str:
-        return self.out + self.err
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

@@ -15,9 +15,10 @@ nothing writes nothing.
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from openpyxl import Workbook, load_workbook
 
@@ -53,20 +54,31 @@ class Edited:
     saved: bool = False
 
 
-def edit_ledger(path: str | Path, change: Callable[[Workbook, LedgerBook], Edits], *,
-                command: str = "hx-excel") -> Edited:
-    path = Path(path)
+@contextmanager
+def ledger_in_hand(path: Path, command: str, refuse: Callable[[str], Exception] = EditRefused, *,
+                   doing: str = "") -> Iterator[str | None]:
+    """What every command that replaces a ledger refuses before reading it — a folder, a missing file, a workbook
+    open in Excel or WPS — then the folder's lock, held until the block ends. Yields the file's fingerprint, which
+    the save checks again (`save.commit`), so a file saved in Excel meanwhile is never replaced."""
     if path.is_dir():
-        raise EditRefused(f"{path} 是一个文件夹，请写出台账文件（.xlsx）")
+        raise refuse(f"{path} 是一个文件夹，请写出{doing}台账文件（.xlsx）")
     if not path.is_file():
-        raise EditRefused(f"找不到台账文件 {path}。请检查路径和文件名。")
+        raise refuse(f"找不到台账文件 {path}。请检查路径和文件名。")
     busy = open_in_office(path)
     if busy:
-        raise EditRefused(f"{path.name} {busy}。没有改动该文件。")
+        raise refuse(f"{path.name} {busy}。没有改动该文件。")
     lock = FolderLock(path.parent, command)
     lock.acquire(0)
     try:
-        found = fingerprint(path)
+        yield fingerprint(path)
+    finally:
+        lock.release()
+
+
+def edit_ledger(path: str | Path, change: Callable[[Workbook, LedgerBook], Edits], *,
+                command: str = "hx-excel") -> Edited:
+    path = Path(path)
+    with ledger_in_hand(path, command) as found:
         data = inputs.read_bytes(path, WHAT)
         book = read_book(path, data=data)
         dropped = extras_in(path, WHAT)
@@ -83,8 +95,6 @@ def edit_ledger(path: str | Path, change: Callable[[Workbook, LedgerBook], Edits
         temp = write_temp(wb, path)
         backup = commit(temp, path, keep_previous=True, expected=found)
         return Edited(path, edits, backup, saved=True)
-    finally:
-        lock.release()
 
 
 def unread_facts(ledger: AssessedLedger, edits: Edits) -> None:

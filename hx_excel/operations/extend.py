@@ -19,11 +19,11 @@ from pathlib import Path
 from openpyxl.worksheet.worksheet import Worksheet
 
 from hx_excel.files.content import differences, read_content, summary
-from hx_excel.files.lock import FolderLock, open_in_office
-from hx_excel.files.save import commit, fingerprint, write_temp
+from hx_excel.files.save import commit, write_temp
 from hx_excel.ledger.cells import put
 from hx_excel.files.inputs import open_workbook
 from hx_excel.ledger.book import WHAT, find_columns
+from hx_excel.operations.editing import ledger_in_hand
 from hx_excel.ledger.schema import FIRST_DATA_ROW, HEADER_ROW, INPUT_INDEXES, SHEET, column_index
 from hx_excel.ledger.template import DEFAULT_ROWS, PARAMS, build_workbook
 from hx_excel.policy import Policy
@@ -61,17 +61,7 @@ def _param(wb, name: str):
 def extend_ledger(path: str | Path, policy: Policy, rows: int | None = None, *,
                   command: str = "hx-excel extend") -> Extended:
     path = Path(path)
-    if path.is_dir():
-        raise ExtendError(f"{path} 是一个文件夹，请写出要扩行的台账文件（.xlsx）")
-    if not path.is_file():
-        raise ExtendError(f"找不到台账文件 {path}")
-    busy = open_in_office(path)
-    if busy:
-        raise ExtendError(f"{path.name} {busy}")
-    lock = FolderLock(path.parent, command)
-    lock.acquire(0)
-    try:
-        found = fingerprint(path)
+    with ledger_in_hand(path, command, ExtendError, doing="要扩行的") as found:
         old = open_workbook(path, WHAT, read_only=False, data_only=False)
         if SHEET not in old.sheetnames or PARAMS not in old.sheetnames:
             raise ExtendError(f"{path.name} 不是本工具生成的台账（没有“{SHEET}”或“{PARAMS}”表）")
@@ -102,8 +92,6 @@ def extend_ledger(path: str | Path, policy: Policy, rows: int | None = None, *,
             backup = commit(temp, path, keep_previous=True, expected=found)
         finally:
             temp.unlink(missing_ok=True)
-    finally:
-        lock.release()
     return Extended(path, before, rows, backup)
 
 
