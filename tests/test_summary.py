@@ -150,6 +150,15 @@ def test_the_monthly_summary_of_a_district(district, tmp_path, capsys):
     assert grades["石板镇"][1:] == [1, 0, 1, 0, 1, 3, 3, 0, 1, 0, 1, 5]
     assert grades["合计"][1:] == [3, 1, 1, 1, 1, 7, 7, 1, 1, 2, 1, 12]
 
+    # the district by township and village: 龙井村 H1 无 (2 persons), H2 红 (2); 思潜村 H3 黄 (1), H4 红 (2)
+    villages = {(r[0], r[1]): list(r[2:]) for r in wb["分村汇总"].iter_rows(min_row=4, values_only=True) if r[1]}
+    assert villages[("青岩镇", "龙井村")] == [1, 0, 0, 1, 0, 2, 2, 0, 0, 2, 0, 4]
+    assert villages[("青岩镇", "思潜村")] == [1, 1, 0, 0, 0, 2, 2, 1, 0, 0, 0, 3]
+    assert villages[("石板镇", "石板村")] == grades["石板镇"][1:]
+    assert (wb["分村汇总"]["A2"].value, wb["分村汇总"]["B2"].value) == ("乡镇", "村")
+    totals = [r for r in wb["分村汇总"].iter_rows(min_row=4, values_only=True) if r[0] == "合计"]
+    assert [list(r[2:]) for r in totals] == [grades["合计"][1:]]
+
     categories = table(wb["监测类别"], 3)     # 脱贫不稳定户 边缘易致贫户 突发严重困难户 绿色预警台账 合计, ×2
     assert categories["青岩镇"][1:] == [1, 1, 1, 0, 3, 2, 2, 1, 0, 5]
     assert categories["石板镇"][1:] == [1, 0, 0, 1, 2, 3, 0, 0, 1, 4]

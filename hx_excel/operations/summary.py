@@ -41,7 +41,7 @@ from hx_excel.policy import Policy
 GRADES = ("红", "黄", "绿", "无", INCOMPLETE)
 TOTAL = "合计"
 NOT_REVIEWED = "未做本月研判"
-SHEETS = ("说明", "分级汇总", "监测类别", "本月变动", "逾期事项", "D7问责清单", "措施落实", "风险类型", "图表")
+SHEETS = ("说明", "分级汇总", "分村汇总", "监测类别", "本月变动", "逾期事项", "D7问责清单", "措施落实", "风险类型", "图表")
 # D7 (六(四)): the three things people are held to account for, as the list groups them
 D7_FOUND, D7_HELPED, D7_FOLLOWED = "(a) 有预警因素未及时核实识别", "(b) 已纳入监测未落实帮扶", "(c) 未按月走访或研判"
 
@@ -72,6 +72,7 @@ class CountRow:
     name: str
     households: dict[str, int]
     persons: dict[str, int]
+    parent: str = ""           # the township of a village row in the district's table by village
 
 
 @dataclass
@@ -134,6 +135,7 @@ class MonthlySummary:
     unread: list[tuple[str, str]] = field(default_factory=list)
     disagreements: list[Disagreement] = field(default_factory=list)
     grades: list[CountRow] = field(default_factory=list)          # last row: 合计
+    village_grades: list[CountRow] = field(default_factory=list)  # a district's: by township and village; 合计 last
     categories: list[CountRow] = field(default_factory=list)      # last row: 合计
     moves: list[tuple[str, dict[str, int], str]] = field(default_factory=list)   # (name, counts, note); 合计 last
     not_reviewed: list[str] = field(default_factory=list)         # "镇（文件）" of ledgers with no record that month
@@ -165,6 +167,7 @@ def summarize(ledgers: list[AssessedLedger], month: str, unread: list[tuple[str,
         return (item.household.village or "（未填村）") if by_village else ledger.township
 
     grades: dict[str, CountRow] = {}
+    village_grades: dict[tuple[str, str], CountRow] = {}
     categories: dict[str, CountRow] = {}
     risks: dict[str, dict[str, int]] = {}
     risk_types = list(ledgers[0].policy.lists.risk_types) if ledgers else []
@@ -189,6 +192,10 @@ def summarize(ledgers: list[AssessedLedger], month: str, unread: list[tuple[str,
                 ungraded += 1
                 continue
             _add(grades.setdefault(unit, CountRow(unit, {}, {})), a.grade, persons)
+            if not by_village:
+                village = item.household.village or "（未填村）"
+                _add(village_grades.setdefault((ledger.township, village), CountRow(village, {}, {}, ledger.township)),
+                     a.grade, persons)
             if a.category in CATEGORIES:
                 _add(categories.setdefault(unit, CountRow(unit, {}, {})), a.category, persons)
             counts = risks.setdefault(unit, {})
@@ -211,6 +218,8 @@ def summarize(ledgers: list[AssessedLedger], month: str, unread: list[tuple[str,
                 result.disagreements.append(Disagreement(ledger.name, item.entry.head_row, cached, a.grade))
         result.files.append(FileRow(ledger.name, ledger.township, len(ledger.households), persons_total, ungraded))
     result.grades = _with_total(list(grades.values()), GRADES)
+    if village_grades:
+        result.village_grades = _with_total(list(village_grades.values()), GRADES)
     result.categories = _with_total(list(categories.values()), CATEGORIES)
     result.risk_types = risk_types
     result.risks = list(risks.items())
@@ -405,11 +414,13 @@ def _day(day: date) -> str:
 
 
 def summary_workbook(s: MonthlySummary) -> Workbook:
-    """The nine sheets of the month's report (SHEETS), A4 landscape one page wide, headers bold and frozen."""
+    """The sheets of the month's report (SHEETS; 分村汇总 for a district only), A4 landscape one page wide, headers bold and frozen."""
     wb = Workbook()
     wb.remove(wb.active)
     _explanation(wb, s)
     grade_ws = _counts(wb, "分级汇总", f"{s.title}：分级汇总（按{s.unit}，户数与人数）", s, s.grades, GRADES)
+    if s.village_grades:
+        _counts(wb, "分村汇总", f"{s.title}：分级汇总（按乡镇和村，户数与人数）", s, s.village_grades, GRADES)
     _counts(wb, "监测类别", f"{s.title}：监测类别（按{s.unit}，户数与人数）", s, s.categories, CATEGORIES)
     _moves_sheet(wb, s)
     _overdue_sheet(wb, s)
@@ -454,20 +465,26 @@ def _explanation(wb: Workbook, s: MonthlySummary) -> None:
 
 def _counts(wb: Workbook, title: str, heading: str, s: MonthlySummary, rows: list[CountRow],
             keys: Iterable[str]) -> Worksheet:
-    """Households then persons, one block each: row 2 names the blocks, row 3 the keys; 合计 the last row."""
+    """Households then persons, one block each: row 2 names the blocks, row 3 the keys; 合计 the last row. Rows
+    with a parent (a village's township) get a 乡镇 column before the name."""
     keys = [*keys, TOTAL]
-    ws = _sheet(wb, title, heading, [14] + [9 if len(k) <= 3 else 13 for k in keys] * 2)
-    put(ws, 2, 1, s.unit).font = font(bold=True)
-    ws.merge_cells(start_row=2, start_column=1, end_row=3, end_column=1)
-    ws.cell(2, 1).alignment = _CENTER
+    lead = ("乡镇", "村") if any(r.parent for r in rows) else (s.unit,)
+    ws = _sheet(wb, title, heading, [14] * len(lead) + [9 if len(k) <= 3 else 13 for k in keys] * 2)
+    for column, name in enumerate(lead, start=1):
+        put(ws, 2, column, name).font = font(bold=True)
+        ws.merge_cells(start_row=2, start_column=column, end_row=3, end_column=column)
+        ws.cell(2, column).alignment = _CENTER
     for block, name in enumerate(("户数", "人数")):
-        start = 2 + block * len(keys)
+        start = 1 + len(lead) + block * len(keys)
         _header(ws, 2, (name,), start)
         ws.merge_cells(start_row=2, start_column=start, end_row=2, end_column=start + len(keys) - 1)
         _header(ws, 3, keys, start)
-    last = _rows(ws, 4, [(r.name, *(r.households[k] for k in keys), *(r.persons[k] for k in keys)) for r in rows]) - 1
-    _bold_last(ws, last, 1 + 2 * len(keys))
-    _freeze_and_filter(ws, 3, last, 1 + 2 * len(keys))
+    names = (lambda r: (r.parent, r.name) if r.parent else (r.name, None)) if len(lead) == 2 else (lambda r: (r.name,))
+    last = _rows(ws, 4, [(*names(r), *(r.households[k] for k in keys), *(r.persons[k] for k in keys))
+                         for r in rows]) - 1
+    width = len(lead) + 2 * len(keys)
+    _bold_last(ws, last, width)
+    _freeze_and_filter(ws, 3, last, width, filter_=len(lead) == 2)
     return ws
 
 
