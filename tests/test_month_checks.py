@@ -5,7 +5,9 @@ Expected values are worked out from the document by hand."""
 
 from __future__ import annotations
 
+import sys
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -152,3 +154,28 @@ def test_reports_written_beside_the_ledgers_are_not_read_as_ledgers(ledger, poli
     capsys.readouterr()
     result = check_files([ledger.parent], policy)
     assert result.files == ["青岩镇.xlsx"] and not [f for f in result.findings if f.file == "问题.xlsx"]
+
+
+def test_a_progress_bar_shows_on_a_terminal(ledger, tmp_path):
+    """Over many files, check draws a progress bar on the terminal (on a pipe or a file it prints nothing extra)."""
+    import os
+    import pty
+    import shutil
+
+    for name in ("石板镇.xlsx", "燕楼镇.xlsx"):
+        shutil.copy(ledger, tmp_path / name)
+    pid, fd = pty.fork()
+    if pid == 0:   # the child: the real command, its output on a terminal
+        os.execv(str(Path(sys.executable).with_name("hx-excel")), ["hx-excel", "check", str(tmp_path)])
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.waitpid(pid, 0)
+    text = seen.decode("utf-8", "replace")
+    assert "[" + "·" * 20 + "] 1/3 正在检查 燕楼镇.xlsx" in text and "] 3/3 正在检查" in text
