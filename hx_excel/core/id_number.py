@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import calendar
 import numbers
+from operator import mul
 import re
 import unicodedata
 from datetime import date
@@ -151,6 +152,8 @@ def compact(text: object) -> str:
 
 
 def _check_format(number: str) -> None:
+    if _PLAIN.fullmatch(number):
+        return
     last = len(number) - 1
     for i, c in enumerate(number):
         if c in _DIGITS or (c == "X" and i == last and len(number) != 15):
@@ -163,7 +166,7 @@ def check_char(first17: str) -> str:
     """The GB 11643 check character (0-9 or X) for the first 17 digits."""
     if len(first17) != 17 or not _DIGITS.issuperset(first17):
         raise ValueError(f"check_char needs 17 ASCII digits, got {len(first17)} characters")
-    return _CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, _WEIGHTS)) % 11]
+    return _CHECK_CHARS[sum(map(mul, map(int, first17), _WEIGHTS)) % 11]
 
 
 def _body(number: str) -> str:

@@ -15,6 +15,7 @@ import io
 import re
 import zipfile
 from collections import Counter
+from operator import itemgetter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
@@ -57,10 +58,10 @@ class ColumnMap:
     positions: tuple[int | None, ...]
     notes: tuple[str, ...] = ()
 
-    def remap(self, values: list[Any] | tuple[Any, ...]) -> tuple[Any, ...]:
-        """A sheet row laid out as schema.COLUMNS."""
-        size = len(values)
-        return tuple(values[p] if p is not None and p < size else None for p in self.positions)
+    def remapper(self, width: int):
+        """Lays a sheet row of `width` cells out as schema.COLUMNS, in one C-level call: give it the row with a None
+        appended, which stands for every column the sheet lacks."""
+        return itemgetter(*(p if p is not None and p < width else width for p in self.positions))
 
     def letter(self, key_index: int) -> str:
         position = self.positions[key_index]
@@ -235,9 +236,13 @@ def read_book(path: str | Path, *, data: bytes | None = None) -> LedgerBook:
     if merged:
         columns = replace(columns, notes=columns.notes + (merged,))
     rows = []
+    width = max((len(r) for r in cells), default=0)       # calamine gives every row the sheet's width
+    remap = columns.remapper(width)
     for number, values in enumerate(cells[columns.header_row:], start=columns.header_row + 1):
         if any(v != "" and v is not None for v in values):
-            rows.append((number, columns.remap([None if v == "" else v for v in values])))
+            cleaned = [None if v == "" else v for v in values]
+            cleaned += [None] * (width + 1 - len(cleaned))
+            rows.append((number, remap(cleaned)))
     formulas = _formula_rows(ledger_xml, columns)
     settings = _settings(workbook, names, parts.get(PARAMS, b""))
     book = LedgerBook(path, columns, rows, formulas, settings, names, workbook)

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from hx_excel.core.grading import Assessment, assess
+from hx_excel.core.models import Member
 from hx_excel.core.workflow import Plan, plan
 from hx_excel.ledger.book import LedgerBook, read_book
 from hx_excel.ledger.reader import LedgerHousehold, Problem
@@ -26,6 +27,12 @@ class AssessedHousehold:
     @property
     def household(self):
         return self.entry.household
+
+    @property
+    def head(self) -> Member | None:
+        """The household's head (与户主关系 户主), else its first member; None for a household of no rows."""
+        members = self.entry.household.members
+        return next((m for m in members if m.relation == "户主"), members[0] if members else None)
 
 
 @dataclass

@@ -230,7 +230,7 @@ def todo_rows(ledger: AssessedLedger) -> list[tuple]:
         if item.plan is None:
             continue
         h = item.household
-        head = next((m.name for m in h.members if m.relation == "户主"), "")
+        head = item.head.name if item.head else ""
         for step in item.plan.steps:
             if step.status == "已完成":
                 continue

@@ -166,10 +166,6 @@ def _nominated(h: AssessedHousehold, ledger: AssessedLedger) -> bool:
             and (x.elimination_nominated_on is not None or x.elimination_notice_start_on is not None))
 
 
-def _head(h: AssessedHousehold):
-    members = h.household.members
-    return next((m for m in members if m.relation == "户主"), members[0] if members else None)
-
 
 def inclusion_reason(h: AssessedHousehold) -> str:
     """D2: the red and yellow clauses that hold, in public wording (R5 neutral, no health facts)."""
@@ -204,7 +200,7 @@ def notice_rows(ledger: AssessedLedger, village: str, kind: Kind = INCLUSION, st
     rows: list[NoticeRow] = []
     for number, h in enumerate(households, start=1):
         x = h.household
-        head = _head(h)
+        head = h.head
         if kind == INCLUSION:
             category, reason, own_start = h.assessment.category, inclusion_reason(h), x.notice_start_on
         else:
@@ -243,7 +239,7 @@ def notice_rows(ledger: AssessedLedger, village: str, kind: Kind = INCLUSION, st
     undecided = [h for h in ledger.households if h.household.village.strip() == village and h.assessment is not None
                  and h.assessment.grade == "待补充" and h.household.entered_on is None and not _exited(h, ledger)]
     if kind == INCLUSION and undecided:
-        names = "、".join(f"第 {h.entry.head_row} 行 {_head(h).name if _head(h) else ''}" for h in undecided[:10])
+        names = "、".join(f"第 {h.entry.head_row} 行 {h.head.name if h.head else ''}" for h in undecided[:10])
         notice.warnings.append(f"{village}另有 {len(undecided)} 户分级为“待补充”（{names}{'等' if len(undecided) > 10 else ''}），"
                                "缺少分级所需的情况，是否需要公示无法判断：补全后再运行")
     # a row whose 村 is blank (a merged cell, or not typed) may be the village's: said too

@@ -169,7 +169,7 @@ def review_rows(ledger: AssessedLedger, month: str, reviewer: str, previous: lis
             move = _move(before, a.grade)     # graded 无 now: down from its last grade
         else:
             continue
-        head = next((m for m in h.members if m.relation == "户主"), h.members[0] if h.members else None)
+        head = item.head
         done = sum(1 for m in h.measures if m.completed_on and m.completed_on <= day)
         step = p.next_step
         records.append(Record(

@@ -147,10 +147,6 @@ class MonthlySummary:
     risks: list[tuple[str, dict[str, int]]] = field(default_factory=list)         # 合计 last
 
 
-def _head(item: AssessedHousehold):
-    members = item.household.members
-    return next((m for m in members if m.relation == "户主"), members[0] if members else None)
-
 
 def summarize(ledgers: list[AssessedLedger], month: str, unread: list[tuple[str, str]]) -> MonthlySummary:
     """Every table of the month's report from the ledgers read (each graded by the core on its as_of date)."""
@@ -287,7 +283,7 @@ def _moves(result: MonthlySummary, ledgers: list[AssessedLedger], month: str, by
 
 def _overdue(ledger: AssessedLedger, item: AssessedHousehold) -> list[OverdueRow]:
     """Every plan step the core finds 已逾期 (D1–D5, D6), with how many days past its deadline."""
-    h, head = item.household, _head(item)
+    h, head = item.household, item.head
     return [OverdueRow(ledger.township, h.village, h.household_id, head.name if head else "", step.clause, step.title,
                        step.due, (ledger.as_of - step.due).days if step.due else None)
             for step in (item.plan.overdue if item.plan else ())]
@@ -300,7 +296,7 @@ def _accountability(ledger: AssessedLedger, item: AssessedHousehold) -> list[Acc
     a, p, h = item.assessment, item.plan, item.household
     if a is None or p is None:
         return []
-    head = _head(item)
+    head = item.head
     rows: list[AccountRow] = []
     d = ledger.policy.deadlines
 
