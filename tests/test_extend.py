@@ -135,3 +135,23 @@ def test_bad_requests_are_refused_with_a_message(typed, tmp_path, capsys):
     assert main(["extend", str(typed), "--rows", "三千"]) == 2
     assert "“三千”不是有效的行数" in capsys.readouterr().err
     assert typed.read_bytes() == original
+
+
+def test_what_fill_and_review_wrote_comes_over(typed, capsys):
+    """After a month's fill and review, extend carries over the 建议帮扶措施 column and the 待办 and 月度研判记录 sheets
+    (no template rebuilds them), in their places; a fill right after it has nothing to change."""
+    assert main(["fill", str(typed)]) in (0, 1)
+    assert main(["review", str(typed), "--month", "2022-07"]) in (0, 1)
+    before = openpyxl.load_workbook(typed)
+    records = [[c.value for c in row] for row in before["月度研判记录"].iter_rows()]
+    suggested = {r: before[SHEET].cell(r, column_index("suggested_measures")).value for r in range(FIRST_DATA_ROW, 40)}
+    assert any(suggested.values()) and len(records) > 3
+    capsys.readouterr()
+    assert main(["extend", str(typed), "--rows", "300"]) == 0
+    after = openpyxl.load_workbook(typed)
+    assert after.sheetnames == before.sheetnames
+    assert [[c.value for c in row] for row in after["月度研判记录"].iter_rows()] == records
+    assert {r: after[SHEET].cell(r, column_index("suggested_measures")).value
+            for r in range(FIRST_DATA_ROW, 40)} == suggested
+    assert main(["fill", str(typed)]) in (0, 1)
+    assert "文件未改动" in capsys.readouterr().out

@@ -24,7 +24,9 @@ from hx_excel.ledger.cells import put
 from hx_excel.files.inputs import open_workbook
 from hx_excel.ledger.book import WHAT, find_columns
 from hx_excel.operations.editing import ledger_in_hand
-from hx_excel.ledger.schema import FIRST_DATA_ROW, HEADER_ROW, INPUT_INDEXES, SHEET, column_index
+from hx_excel.operations.fill import TODO_SHEET
+from hx_excel.operations.review import RECORD_SHEET
+from hx_excel.ledger.schema import FILLED_COLUMNS, FIRST_DATA_ROW, HEADER_ROW, INPUT_INDEXES, SHEET, column_index
 from hx_excel.ledger.template import DEFAULT_ROWS, PARAMS, build_workbook
 from hx_excel.policy import Policy
 
@@ -56,6 +58,10 @@ def prepared_rows(ws: Worksheet) -> int:
 def _param(wb, name: str):
     sheet, ref = wb.defined_names[name].attr_text.split("!")
     return wb[PARAMS][ref.replace("$", "")].value
+
+
+FILLED_INDEXES = frozenset(column_index(c.key) for c in FILLED_COLUMNS)
+OWN_SHEETS = frozenset((TODO_SHEET, RECORD_SHEET))     # written by fill and review
 
 
 def extend_ledger(path: str | Path, policy: Policy, rows: int | None = None, *,
@@ -96,11 +102,14 @@ def extend_ledger(path: str | Path, policy: Policy, rows: int | None = None, *,
 
 
 def _carry_over(old, new) -> None:
-    """Every cell a clerk can type, from the old workbook into the rebuilt one, as it is (text stays text)."""
+    """Every cell a clerk can type, from the old workbook into the rebuilt one, as it is (text stays text); and what
+    fill and review wrote (the 建议帮扶措施 column, the 待办 and 月度研判记录 sheets), which no template rebuilds."""
     source, target = old[SHEET], new[SHEET]
     for (row, col), cell in list(source._cells.items()):
-        if row >= FIRST_DATA_ROW and col in INPUT_INDEXES and cell.value is not None:
+        if row >= FIRST_DATA_ROW and (col in INPUT_INDEXES or col in FILLED_INDEXES) and cell.value is not None:
             _copy(cell, target)
+    for title in sorted(OWN_SHEETS & set(old.sheetnames), key=old.sheetnames.index):
+        _copy_sheet(old[title], new.create_sheet(title, old.sheetnames.index(title)))
     for row, dimension in source.row_dimensions.items():
         if row >= FIRST_DATA_ROW and dimension.height:
             target.row_dimensions[row].height = dimension.height
@@ -109,7 +118,23 @@ def _carry_over(old, new) -> None:
             _copy(cell, new[PARAMS])
 
 
-def _copy(cell, target: Worksheet) -> None:
+def _copy_sheet(source: Worksheet, target: Worksheet) -> None:
+    """A sheet of the tool's own (待办, 月度研判记录) as it stands: cells, fonts, widths, frozen rows, filter, print setup."""
+    for cell in list(source._cells.values()):
+        if cell.value is not None:
+            _copy(cell, target).font = copy(cell.font)
+    for letter, dimension in source.column_dimensions.items():
+        target.column_dimensions[letter].width = dimension.width
+    target.freeze_panes = source.freeze_panes
+    target.auto_filter.ref = source.auto_filter.ref
+    target.print_title_rows = source.print_title_rows
+    target.page_setup.orientation, target.page_setup.paperSize = source.page_setup.orientation, source.page_setup.paperSize
+    target.sheet_properties.pageSetUpPr.fitToPage = source.sheet_properties.pageSetUpPr.fitToPage
+    target.page_setup.fitToWidth, target.page_setup.fitToHeight = source.page_setup.fitToWidth, source.page_setup.fitToHeight
+    target.print_options.gridLines = source.print_options.gridLines
+
+
+def _copy(cell, target: Worksheet):
     """One cell as the clerk left it: a formula the clerk typed stays a formula, text stays text (`put`)."""
     if cell.data_type == "f" or not isinstance(cell.value, str):
         copied = target.cell(cell.row, cell.column, cell.value)
@@ -118,3 +143,4 @@ def _copy(cell, target: Worksheet) -> None:
     copied.number_format = cell.number_format
     copied.protection = copy(cell.protection)
     copied.alignment = copy(cell.alignment)
+    return copied
