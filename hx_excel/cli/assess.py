@@ -10,7 +10,7 @@ from typing import Any
 from hx_excel.cli.output import DONE, PROBLEMS, format_table, list_problems, notice
 from hx_excel.core.id_number import mask
 from hx_excel.core.models import Household, HouseholdDataError
-from hx_excel.core.workflow import plan
+from hx_excel.core.workflow import NO_DEADLINE, plan
 from hx_excel.files.inputs import InputFileError, read_json
 from hx_excel.policy import Policy, load_policy
 from hx_excel.samples import sample_households
@@ -86,7 +86,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
         lines = [f"【{h.household_id} {head.name if head else ''}】{a.grade} {a.category}"]
         lines += [f"  {c.reason}" + "".join(f"\n    → {m}" for m in c.measures) for c in a.clauses]
         lines += [f"  ！{f.message}" for f in (*a.findings, *p.problems)]
-        lines += [f"  · {s.clause} {s.title}：{s.status}" + (f"，期限 {s.due:%Y-%m-%d}" if s.due else "")
+        lines += [f"  · {s.clause} {s.title}：{s.status or NO_DEADLINE}" + (f"，期限 {s.due:%Y-%m-%d}" if s.due else "")
                   + (f"，不早于 {s.earliest:%Y-%m-%d}" if s.earliest and s.status != "已完成" else "")
                   + (f"（{s.note}）" if s.note else "") for s in p.steps]
         details.append("\n".join(lines))

@@ -19,6 +19,7 @@ from hx_excel.core.models import Household
 from hx_excel.policy import Policy
 
 Status = Literal["未到期", "即将到期", "已逾期", "已完成", ""]   # "": open, but the document sets it no deadline
+NO_DEADLINE = "未定期限"   # how the status "" is shown to a clerk (assess, the 待办 sheet)
 
 
 # One title per step, shared with the ledger's 下一步 formula (hx_excel/ledger/formulas.py).

@@ -28,6 +28,7 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 from hx_excel.core.clauses import factor_text
+from hx_excel.core.workflow import NO_DEADLINE
 from hx_excel.files.fonts import font
 from hx_excel.ledger import formulas as f
 from hx_excel.ledger.book import LedgerBook
@@ -235,7 +236,7 @@ def todo_rows(ledger: AssessedLedger) -> list[tuple]:
             if step.status == "已完成":
                 continue
             left = (step.due - ledger.as_of).days if step.due else None
-            rows.append((step.status or "未定期限", step.due, left, h.village, h.group, h.household_id, head,
+            rows.append((step.status or NO_DEADLINE, step.due, left, h.village, h.group, h.household_id, head,
                          item.assessment.grade if item.assessment else "", step.title, step.clause,
                          step.note, item.entry.head_row))
     rows.sort(key=lambda r: (r[0] != "已逾期", r[1] is None, r[1] or date.max, r[11]))
