@@ -10,7 +10,7 @@ from openpyxl.styles import Alignment
 
 from hx_excel.cli.output import DONE, PROBLEMS, end_status, format_table, notice, progress
 from hx_excel.files.fonts import font
-from hx_excel.files.report import save_report
+from hx_excel.files.report import check_target, save_report
 from hx_excel.ledger.cells import put
 from hx_excel.operations.check import CheckResult, check_files
 from hx_excel.policy import load_policy
@@ -43,6 +43,8 @@ def report_workbook(result: CheckResult) -> Workbook:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    if args.output is not None:   # a mistyped -o stops before any reading
+        check_target(args.output, sources=args.paths, what="检查结果")
     policy = load_policy(args.policy)
     result = check_files(args.paths, policy, args.as_of,
                          progress=lambda done, total, name: progress(done, total, f"正在检查 {name}"))

@@ -28,13 +28,14 @@ def is_report(path: str | Path) -> bool:
     return f">{REPORT_CATEGORY}<" in core
 
 
-def save_report(wb: Workbook, path: str | Path, *, sources: Iterable[str | Path] = (), what: str = "结果") -> Path | None:
-    """Save `wb` to `path`; the backup of the file it replaced, if any. SaveError (Chinese) when refused."""
+def check_target(path: str | Path, *, sources: Iterable[str | Path] = (), what: str = "结果") -> Path:
+    """Refuse (SaveError, in Chinese) an output path that save_report would refuse — checked before any reading, so
+    that a mistyped -o stops a command at once rather than after every ledger has been read."""
     path = Path(path)
-    if path.suffix.lower() != ".xlsx":
-        raise SaveError(f"{what}文件 {path} 须以 .xlsx 结尾（-o 后写文件名，如 {what}.xlsx）")
     if path.is_dir():
         raise SaveError(f"{path} 是一个文件夹：-o 后请写{what}的文件名（如 {path / (what + '.xlsx')}）")
+    if path.suffix.lower() != ".xlsx":
+        raise SaveError(f"{what}文件 {path} 须以 .xlsx 结尾（-o 后写文件名，如 {what}.xlsx）")
     target = path.resolve()
     for source in map(Path, sources):
         if source.exists() and source.resolve() == target:
@@ -42,6 +43,12 @@ def save_report(wb: Workbook, path: str | Path, *, sources: Iterable[str | Path]
     busy = open_in_office(path) if path.exists() else None
     if busy:
         raise SaveError(f"{path.name} {busy}")
+    return path
+
+
+def save_report(wb: Workbook, path: str | Path, *, sources: Iterable[str | Path] = (), what: str = "结果") -> Path | None:
+    """Save `wb` to `path`; the backup of the file it replaced, if any. SaveError (Chinese) when refused."""
+    path = check_target(path, sources=sources, what=what)
     use_chinese_font(wb)
     wb.properties.category = REPORT_CATEGORY
     return save_workbook(wb, path, keep_previous=True)
