@@ -179,3 +179,14 @@ def test_a_progress_bar_shows_on_a_terminal(ledger, tmp_path):
     os.waitpid(pid, 0)
     text = seen.decode("utf-8", "replace")
     assert "[" + "·" * 20 + "] 1/3 正在检查 燕楼镇.xlsx" in text and "] 3/3 正在检查" in text
+
+
+def test_a_mistyped_output_stops_before_any_reading(ledger, capsys):
+    """-o naming a folder or a file that is not .xlsx is refused at once, before a single ledger is read."""
+    for command in (["summary", str(ledger.parent), "--month", "2022-07", "-o", str(ledger.parent)],
+                    ["summary", str(ledger), "--month", "2022-07", "-o", "月报.txt"],
+                    ["notice", str(ledger), "--village", "龙井村", "-o", str(ledger.parent)],
+                    ["check", str(ledger), "-o", "问题.csv"]):
+        assert main(command) == 2
+        run = capsys.readouterr()
+        assert run.err.startswith("错误：") and "已读取" not in run.out and "检查了" not in run.out, command
