@@ -76,10 +76,16 @@ def fit_row_heights(ws: Worksheet, texts: Iterable[tuple[int, str, str]]) -> Non
     loads a file, before it has computed any formula: without this a long result overflows into the rows below when
     printed."""
     widths = {c.key: c.width for c in COLUMNS}
+    fit_rows(ws, ((row, widths[key], text) for row, key, text in texts if row >= FIRST_DATA_ROW))
+
+
+def fit_rows(ws: Worksheet, cells: Iterable[tuple[int, float, str]]) -> None:
+    """Any sheet's rows made tall enough for their wrapped texts: (row, column width, text). LibreOffice keeps the
+    height a file gives a row, so a row left at the default prints its second line cut off."""
     needed: dict[int, int] = {}
-    for row, key, text in texts:
-        if row >= FIRST_DATA_ROW and text:
-            needed[row] = max(needed.get(row, 1), lines_needed(text, widths[key]))
+    for row, width, text in cells:
+        if text:
+            needed[row] = max(needed.get(row, 1), lines_needed(text, width))
     for row, lines in needed.items():
         if lines > 1:
             ws.row_dimensions[row].height = round(lines * LINE_HEIGHT, 2)

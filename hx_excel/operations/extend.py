@@ -125,6 +125,9 @@ def _copy_sheet(source: Worksheet, target: Worksheet) -> None:
             _copy(cell, target).font = copy(cell.font)
     for letter, dimension in source.column_dimensions.items():
         target.column_dimensions[letter].width = dimension.width
+    for row, dimension in source.row_dimensions.items():
+        if dimension.height:
+            target.row_dimensions[row].height = dimension.height
     target.freeze_panes = source.freeze_panes
     target.auto_filter.ref = source.auto_filter.ref
     target.print_title_rows = source.print_title_rows

@@ -33,6 +33,7 @@ from hx_excel.files.fonts import font
 from hx_excel.ledger import formulas as f
 from hx_excel.ledger.book import LedgerBook
 from hx_excel.ledger.cells import put
+from hx_excel.ledger.printing import fit_rows
 from hx_excel.ledger.schema import BY_KEY, COLUMNS, SHEET, column_index
 from hx_excel.ledger.template import refs
 from hx_excel.operations.assessed import AssessedLedger, assess_book
@@ -42,6 +43,7 @@ from hx_excel.policy import Policy
 TODO_SHEET = "待办"
 TODO_HEADERS = (("状态", 8), ("期限", 11), ("剩余天数", 9), ("村", 10), ("组", 6), ("户编号", 10), ("户主", 8),
                 ("分级", 6), ("事项", 36), ("条款", 6), ("说明", 40), ("台账行", 7))
+_TODO_WRAPPED = (9, 11)      # 事项, 说明
 VALUE_COLUMNS = ("grade", "factors", "clauses", "category", "next_step", "next_due", "next_status")
 _HID, _REL, _NAME = (column_index(k) - 1 for k in ("household_id", "relation", "name"))
 _INPUTS = [i for i, c in enumerate(COLUMNS) if c.kind == "input"]
@@ -264,10 +266,13 @@ def _todo(wb: Workbook, ledger: AssessedLedger, edits: Edits) -> None:
     for number, row in enumerate(rows, start=3):
         for column, value in enumerate(row, start=1):
             cell = put(ws, number, column, value if value != "" else None)
+            cell.alignment = Alignment(vertical="top", wrap_text=column in _TODO_WRAPPED)
             if column == 2 and value:
                 cell.number_format = "yyyy-mm-dd"
         if row[0] == "已逾期":
             ws.cell(number, 1).font = font(bold=True, color="C00000")
+    fit_rows(ws, ((number, TODO_HEADERS[column - 1][1], str(row[column - 1] or ""))
+                  for number, row in enumerate(rows, start=3) for column in _TODO_WRAPPED))
     ws.freeze_panes = "A3"
     ws.auto_filter.ref = f"A2:{get_column_letter(len(TODO_HEADERS))}{max(2, len(rows) + 2)}"
     ws.page_setup.orientation = "landscape"

@@ -24,6 +24,7 @@ from hx_excel.core.workflow import plan
 from hx_excel.files.fonts import font
 from hx_excel.ledger.book import LedgerBook, fold
 from hx_excel.ledger.cells import put
+from hx_excel.ledger.printing import fit_rows
 from hx_excel.operations.assessed import AssessedLedger
 from hx_excel.operations.editing import EditRefused, Edits, unread_facts
 
@@ -65,6 +66,7 @@ HEADERS = {"month": ("研判月份", 9), "village": ("村", 10), "group": ("组"
            "reviewed_on": ("研判日期", 11)}
 FIELDS = [f.name for f in fields(Record)]
 _DATES = ("last_visit", "next_due", "reviewed_on")
+_WRAPPED = ("measures", "next_step", "clauses", "measures_state")
 
 
 def parse_month(text: str) -> tuple[int, int]:
@@ -219,10 +221,12 @@ def append_review(wb: Workbook, book: LedgerBook, ledger: AssessedLedger, month:
             cell = put(ws, row, column, value if value != "" else None)
             if name in _DATES and value:
                 cell.number_format = "yyyy-mm-dd"
-            if name in ("measures", "next_step", "clauses"):
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.alignment = Alignment(vertical="top", wrap_text=name in _WRAPPED)
         row += 1
     ws.auto_filter.ref = f"A{HEADER_ROW}:{_letter(len(FIELDS))}{max(HEADER_ROW, row - 1)}"
+    first = row - len(records)
+    fit_rows(ws, ((first + offset, HEADERS[name][1], str(getattr(record, name) or ""))
+                  for offset, record in enumerate(records) for name in _WRAPPED))
     moves = {m: sum(r.move == m for r in records) for m in MOVES}
     edits.cells, edits.sheets = len(records) * len(FIELDS) + removed, [RECORD_SHEET]
     edits.report.insert(0, f"{month} 研判 {len(records)} 户：" + "，".join(f"{m} {n}" for m, n in moves.items() if n)
@@ -266,4 +270,6 @@ def _remove_month(ws, month: str) -> int:
     rows = [r for r in range(HEADER_ROW + 1, _last_row(ws) + 1) if _value("month", ws.cell(r, 1).value) == month]
     for row in reversed(rows):
         ws.delete_rows(row)
+    for row in rows:                     # their heights stay with the row numbers: the rows appended set their own
+        ws.row_dimensions[row].height = None
     return len(rows) * len(FIELDS)
