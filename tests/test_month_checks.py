@@ -190,3 +190,10 @@ def test_a_mistyped_output_stops_before_any_reading(ledger, capsys):
         assert main(command) == 2
         run = capsys.readouterr()
         assert run.err.startswith("错误：") and "已读取" not in run.out and "检查了" not in run.out, command
+
+
+def test_the_settings_typed_on_params_are_read_back(ledger):
+    """参数's 乡镇, 核算年度, fixed 评估日期 and 村（居）名单, found by their labels as the template writes them."""
+    settings = read_book(ledger).settings
+    assert (settings.township, settings.year, settings.as_of) == ("青岩镇", 2022, AS_OF)
+    assert settings.villages == ("龙井村",)

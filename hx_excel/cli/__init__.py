@@ -23,21 +23,8 @@ from hx_excel.cli.review import cmd_review
 from hx_excel.cli.summary import cmd_summary
 from hx_excel.cli.generate import cmd_demo, cmd_generate
 from hx_excel.cli.output import DONE, INTERRUPTED, REFUSED, end_status, error
-from hx_excel.core.days import CalendarNotAvailable
-from hx_excel.core.models import HouseholdDataError
-from hx_excel.districts import SettingsError
-from hx_excel.files.inputs import InputFileError
-from hx_excel.files.lock import LockError
-from hx_excel.files.save import SaveError
-from hx_excel.operations.generate import GenerateError
-from hx_excel.operations.editing import EditRefused
-from hx_excel.operations.extend import ExtendError
-from hx_excel.policy import PolicyError
-from hx_excel.roster import RosterError
+from hx_excel.cli.refusals import REFUSALS
 
-# Everything a command refuses with a message of its own; anything else is a fault of ours (see main).
-REFUSALS = (InputFileError, PolicyError, SettingsError, CalendarNotAvailable, HouseholdDataError, RosterError,
-            GenerateError, SaveError, LockError, ExtendError, EditRefused)
 DEBUG = "HX_EXCEL_DEBUG"   # set to show the traceback of an internal fault
 
 

@@ -12,19 +12,15 @@ from hx_excel.cli.fill import cmd_fill
 from hx_excel.cli.notice import cmd_notice
 from hx_excel.cli.review import cmd_review
 from hx_excel.cli.summary import cmd_summary
+from hx_excel.cli.refusals import REFUSALS
 from hx_excel.cli.output import DONE, PROBLEMS, REFUSED, end_status, error, list_problems, notice, status
 from hx_excel.districts import load_settings
-from hx_excel.files.inputs import InputFileError
-from hx_excel.files.lock import LockError
-from hx_excel.files.save import SaveError
-from hx_excel.operations.editing import EditRefused
 from hx_excel.operations.generate import SAMPLE_SUFFIX, GenerateError, GeneratedWorkbook, generate
 from hx_excel.policy import load_policy
 from hx_excel.roster import read_roster
 
 
 SAMPLE_MONTH, SAMPLE_VILLAGE = "2022-07", "龙井村"   # the sample's 评估日期 is 2022-07-15; most of its households are in 龙井村
-REFUSALS_OF_A_STEP = (InputFileError, EditRefused, SaveError, LockError)
 
 
 def _report(r: GeneratedWorkbook) -> None:
@@ -112,7 +108,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         step = argparse.Namespace(**{**vars(args), **options})
         try:
             result = command(step)
-        except REFUSALS_OF_A_STEP as exc:     # one step refused: said, and the month goes on
+        except REFUSALS as exc:     # one step refused: said, and the month goes on
             error(str(exc))
             result = REFUSED
         # check and summary report the sample's deliberate faults (exit 1): that is the demo working

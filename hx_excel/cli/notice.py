@@ -13,7 +13,7 @@ from hx_excel.cli.output import DONE, PROBLEMS, REFUSED, error, notice as say
 from hx_excel.files.report import check_target, save_report
 from hx_excel.office.libreoffice import LibreOfficeError, find_soffice, to_pdf
 from hx_excel.operations.assessed import assess_file
-from hx_excel.operations.notice import INCLUSION, WHAT, WHO, NoticeError, notice_rows, notice_workbook
+from hx_excel.operations.notice import INCLUSION, WHAT, WHO, notice_rows, notice_workbook
 from hx_excel.policy import load_policy
 
 PDF_TIMEOUT = 180.0   # seconds for LibreOffice to print one notice
@@ -23,11 +23,7 @@ def cmd_notice(args: argparse.Namespace) -> int:
     check_target(args.output, sources=[args.path], what="公示名单")   # a mistyped -o stops before any reading
     policy = load_policy(args.policy)
     ledger = assess_file(args.path, policy, args.as_of)
-    try:
-        result = notice_rows(ledger, args.village, args.kind, args.start)
-    except NoticeError as exc:
-        error(str(exc))
-        return REFUSED
+    result = notice_rows(ledger, args.village, args.kind, args.start)   # NoticeError: refused, as every refusal
     for note in (*ledger.book.notes, *result.notes):   # columns added, hidden or moved, merged cells; then the notice's
         print(f"说明：{note}")
     for warning in result.warnings:

@@ -8,14 +8,13 @@ import argparse
 from hx_excel.cli.output import DONE, PROBLEMS
 from hx_excel.operations.assessed import assess_book
 from hx_excel.operations.editing import edit_ledger
-from hx_excel.operations.review import RECORD_SHEET, append_review, parse_month
+from hx_excel.operations.review import RECORD_SHEET, append_review, month_text, parse_month
 from hx_excel.policy import load_policy
 
 
 def cmd_review(args: argparse.Namespace) -> int:
     policy = load_policy(args.policy)
-    parse_month(args.month)
-    month = "{:04d}-{:02d}".format(*parse_month(args.month))
+    month = month_text(*parse_month(args.month))
 
     def change(wb, book):
         ledger = assess_book(book, policy)

@@ -9,7 +9,7 @@ import argparse
 
 from hx_excel.cli.output import DONE, PROBLEMS, REFUSED, end_status, error, notice, progress
 from hx_excel.files.report import check_target, save_report
-from hx_excel.operations.review import parse_month
+from hx_excel.operations.review import month_text, parse_month
 from hx_excel.operations.summary import assessment_day, read_ledgers, summarize, summary_workbook
 from hx_excel.policy import load_policy
 
@@ -17,7 +17,7 @@ from hx_excel.policy import load_policy
 def cmd_summary(args: argparse.Namespace) -> int:
     check_target(args.output, sources=args.paths, what="月报")   # a mistyped -o stops before any reading
     policy = load_policy(args.policy)
-    month = "{:04d}-{:02d}".format(*parse_month(args.month))
+    month = month_text(*parse_month(args.month))
     day = assessment_day(month, args.as_of)
     ledgers, unread = read_ledgers(args.paths, policy, day, skip=[args.output],
                                    progress=lambda done, total, name: progress(done, total, f"正在读取 {name}"))

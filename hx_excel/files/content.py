@@ -154,13 +154,14 @@ def _extras(archive: zipfile.ZipFile) -> frozenset[str]:
                      if part.startswith(prefix) and not _empty_drawing(archive, part))
 
 
-def extras_in(path: str | Path, what: str = "文件") -> frozenset[str]:
-    """The EXTRA_PARTS labels of a workbook (pictures, charts, macros …): what openpyxl would not keep on a save."""
+def extras_in(source, what: str = "文件", *, name: str | Path | None = None) -> frozenset[str]:
+    """The EXTRA_PARTS labels of a workbook (a path, or its bytes as a file object; `name` names it in a message):
+    pictures, charts, macros … — what openpyxl would not keep on a save."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(source) as archive:
             return _extras(archive)
     except Exception as exc:  # noqa: BLE001 — a damaged part of a file we did not write
-        raise damaged(Path(path), what, exc) from None
+        raise damaged(Path(name or source), what, exc) from None
 
 
 def same_parts(first: str | Path, second: str | Path) -> bool:

@@ -27,14 +27,14 @@ from python_calamine import CalamineWorkbook
 
 from hx_excel.files import inputs
 from hx_excel.files.inputs import InputFileError
+from hx_excel.ledger.cells import filled
 from hx_excel.ledger.reader import LedgerFileError, LedgerRead, read_rows
 from hx_excel.ledger.schema import COLUMNS, HEADER_ROW, SHEET
+from hx_excel.ledger.template import PARAM_ROWS, PARAMS, VILLAGE_LIST_HEADER
 from hx_excel.policy import Policy
 
 WHAT = "台账文件"
 HEADER_SCAN_ROWS = 10          # the header is looked for in this many rows from the top
-PARAMS = "参数"
-VILLAGE_LIST_HEADER = "村（居）名单"
 _FOLD = str.maketrans({"（": "(", "）": ")", "【": "[", "】": "]", "：": ":", "，": ","})
 _SPACES = re.compile(r"\s+")
 
@@ -48,6 +48,17 @@ def fold(header: Any) -> str:
 
 
 _SCHEMA_FOLDED = {fold(c.header): i for i, c in enumerate(COLUMNS)}
+_INPUT_INDEXES = tuple(i for i, c in enumerate(COLUMNS) if c.kind == "input")   # 0-based, in schema order
+
+
+def headers(indexes: list[int], shown: int = 4) -> str:
+    """Schema columns named for a message: 预警分级、成立条款等."""
+    return "、".join(COLUMNS[i].header for i in indexes[:shown]) + ("等" if len(indexes) > shown else "")
+
+
+def typed(values: tuple[Any, ...]) -> bool:
+    """Whether a row laid out as schema.COLUMNS has anything typed in an input column (cached results do not count)."""
+    return any(filled(values[i]) for i in _INPUT_INDEXES)
 
 
 @dataclass(frozen=True)
@@ -131,8 +142,10 @@ class LedgerSettings:
     villages: tuple[str, ...] = ()
 
 
-_SETTING_LABELS = {"乡镇": "township", "区县": "county", "填报人": "reporter", "联系电话": "phone", "审核人": "reviewer",
-                   "核算年度": "year", "评估日期": "as_of"}
+# 参数's rows read back, by the label template.PARAM_ROWS writes in column A (folded, as headers are)
+_SETTING_NAMES = {"P_TOWNSHIP": "township", "P_COUNTY": "county", "P_REPORTER": "reporter", "P_PHONE": "phone",
+                  "P_REVIEWER": "reviewer", "P_YEAR": "year", "P_ASOF": "as_of"}
+_SETTING_LABELS = {fold(label): _SETTING_NAMES[name] for name, label, _ in PARAM_ROWS if name in _SETTING_NAMES}
 
 
 @dataclass
@@ -174,11 +187,15 @@ class LedgerBook:
         expected = self.formulas.expected
         gone = {row: sorted(set(expected) - present) for row, present in self.formulas.partial.items()}
         last = max(counts)
-        inputs = [i for i, c in enumerate(COLUMNS) if c.kind == "input"]
         for number, values in self.rows:
-            if number < last and number not in counts and any(values[i] is not None for i in inputs):
+            if number < last and number not in counts and typed(values):
                 gone[number] = list(expected)
         return {row: indexes for row, indexes in sorted(gone.items()) if indexes}
+
+    def typed_over(self, row: int, indexes: list[int]) -> list[str]:
+        """What stands in the computed cells of `row` whose formula is gone, as a clerk reads it: “预警分级”为“绿”."""
+        values = self.values_at(row) or ()
+        return [f"“{COLUMNS[i].header}”为“{values[i]}”" for i in indexes if i < len(values) and filled(values[i])]
 
     @property
     def last_formula_row(self) -> int:
@@ -369,8 +386,9 @@ def _settings(workbook: CalamineWorkbook, names: list[str], params_xml: bytes) -
                 settings.year = int(value)
         elif key:
             setattr(settings, key, _text(value))
-        if village_column is None and VILLAGE_LIST_HEADER in [fold(v) for v in values]:
-            village_column = [fold(v) for v in values].index(VILLAGE_LIST_HEADER)
+        folded = [fold(v) for v in values]
+        if village_column is None and fold(VILLAGE_LIST_HEADER) in folded:
+            village_column = folded.index(fold(VILLAGE_LIST_HEADER))
             start = number
     if village_column is not None:
         settings.villages = tuple(t for t in (_text(r[village_column]) for r in cells[start:start + 40]

@@ -23,6 +23,11 @@ class CellError(ValueError):
     """A typed cell the reader cannot use; the message says what to enter instead."""
 
 
+def filled(value: Any) -> bool:
+    """Whether a cell holds anything: blank, None and spaces-only text are empty."""
+    return value is not None and (not isinstance(value, str) or bool(value.strip()))
+
+
 def to_cell(column: Column, value: Any) -> Any:
     """The value to write into the cell of `column` for a model value."""
     if value is None or value == "" or value == []:

@@ -79,6 +79,15 @@ def refs(last_row: int, sheet: str = "") -> f.Refs:
     return f.Refs(letter, FIRST_DATA_ROW, last_row, sheet)
 
 
+def cell_formula(column: schema.Column, row: int, last_row: int) -> str:
+    """The formula a computed column's cell holds at `row` of a ledger prepared down to `last_row`: =F_<KEY> (the
+    column's defined name, see below), or, for a column reading rows above, its own text at that row. Also what
+    `hx-excel fill --restore-formulas` puts back."""
+    if column.in_cell:
+        return f.at_row(column.formula(refs(last_row)), row)
+    return f"={f.column_name(column.key)}"
+
+
 def _name(wb: Workbook, name: str, sheet: str, ref: str) -> None:
     wb.defined_names[name] = DefinedName(name, attr_text=f"{quote_sheetname(sheet)}!{ref}")
 
@@ -142,6 +151,7 @@ PARAM_ROWS = (  # name, label, clause/help
     ("P_WORKING", "按工作日计", "由“天数口径”自动得出"),
 )
 COMPUTED_PARAMS = ("P_LINE", "P_WORKING")
+VILLAGE_LIST_HEADER = "村（居）名单"     # 参数 column E's heading: read back by ledger/book.py
 SIGN_OFF_PARAMS = ("P_REPORTER", "P_PHONE", "P_REVIEWER")
 
 
@@ -187,7 +197,7 @@ def _write_params(wb: Workbook, ws: Worksheet, policy: Policy, *, township: str,
     for offset, (line_year, line) in enumerate(lines):
         for col, value in ((1, line_year), (2, line)):
             ws.cell(lines_first + offset, col, value).protection = UNLOCKED
-    ws.cell(2, 5, "村（居）名单").font = font(bold=True)
+    ws.cell(2, 5, VILLAGE_LIST_HEADER).font = font(bold=True)
     for offset in range(VILLAGE_SLOTS):
         cell = put(ws, 3 + offset, 5, villages[offset] if offset < len(villages) else None)
         cell.protection = UNLOCKED
@@ -339,20 +349,17 @@ def _write_ledger(wb: Workbook, ws: Worksheet, policy: Policy, last_row: int, *,
     for index, (col, column) in enumerate(computed):
         separate = 0
         if column.in_cell:
-            template = column.formula(refs(last_row))
-            separate = min(f.clamped_rows(template), last_row - FIRST_DATA_ROW)
-            text = f.at_row(template, FIRST_DATA_ROW + separate)
+            separate = min(f.clamped_rows(column.formula(refs(last_row))), last_row - FIRST_DATA_ROW)
         else:
             name = f.column_name(column.key)
             wb.defined_names[name] = DefinedName(name, attr_text=f.at_row(column.formula(qualified)[1:], 1))
-            text = f"={name}"
         shared_from = FIRST_DATA_ROW + separate
         area = f"{get_column_letter(col)}{shared_from}:{get_column_letter(col)}{last_row}"
-        master = SharedFormula(index, area, text)
+        master = SharedFormula(index, area, cell_formula(column, shared_from, last_row))
         number_format = NUMBER_FORMATS.get(column.type)
         for row in range(FIRST_DATA_ROW, last_row + 1):
             if row < shared_from:
-                value = f.at_row(template, row)
+                value = cell_formula(column, row, last_row)
             else:
                 value = master if row == shared_from else SharedFormula(index)
             cell = ws.cell(row, col, value)

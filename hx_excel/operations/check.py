@@ -30,14 +30,14 @@ from hx_excel.core.clauses import INCOMPLETE
 from hx_excel.files.inputs import InputFileError
 from hx_excel.files.report import is_report
 from hx_excel.ledger import formulas
-from hx_excel.ledger.book import read_book
+from hx_excel.ledger.book import headers, read_book, typed
+from hx_excel.ledger.cells import filled
 from hx_excel.ledger.schema import BY_KEY, COLUMNS, SHEET, column_index
 from hx_excel.operations.assessed import AssessedHousehold, AssessedLedger, assess_book
 from hx_excel.policy import Policy
 
 Severity = Literal["错误", "提示"]
-_HID, _REL, _ID, _NAME = (column_index(k) - 1 for k in ("household_id", "relation", "id_number", "name"))
-_INPUTS = [i for i, c in enumerate(COLUMNS) if c.kind == "input"]
+_HID, _REL, _ID = (column_index(k) - 1 for k in ("household_id", "relation", "id_number"))
 _REQUIRED_MEMBER = [(i, c) for i, c in enumerate(COLUMNS) if c.kind == "input" and c.required and c.level == "member"]
 _COMPUTED = frozenset(i for i, c in enumerate(COLUMNS) if c.kind == "computed")
 _GRADE = column_index("grade") - 1
@@ -95,17 +95,14 @@ def _required(file: str, rows: list[tuple[int, tuple[Any, ...]]]) -> list[Findin
     """Blank member facts the reader does not report (a blank is not a fault of the cell)."""
     found = []
     for number, values in rows:
-        if not any(_filled(values[i]) for i in _INPUTS):
+        if not typed(values):
             continue
-        blank = [c.header for i, c in _REQUIRED_MEMBER if not _filled(values[i])]
+        blank = [c.header for i, c in _REQUIRED_MEMBER if not filled(values[i])]
         if blank:
             found.append(Finding(file, SHEET, number, blank[0], "错误", "",
                                  f"{'、'.join(blank)}未填：每人一行都要填写，请补充"))
     return found
 
-
-def _filled(value: Any) -> bool:
-    return value is not None and (not isinstance(value, str) or bool(value.strip()))
 
 
 def _household(file: str, item: AssessedHousehold, as_of: date, ledger: AssessedLedger) -> list[Finding]:
@@ -155,7 +152,7 @@ def cached_grade(ledger: AssessedLedger, row: int) -> str | None:
         return None
     values = ledger.book.values_at(row)
     value = values[_GRADE] if values else None
-    return str(value).strip() if _filled(value) else None
+    return str(value).strip() if filled(value) else None
 
 
 def _formulas(file: str, ledger: AssessedLedger) -> list[Finding]:
@@ -166,20 +163,17 @@ def _formulas(file: str, ledger: AssessedLedger) -> list[Finding]:
                         "计算列没有公式（导出或粘贴为数值的台账）：分级等按本工具计算，运行 hx-excel fill 可把结果填入")]
     found = []
     for number, gone in book.formulas_gone().items():
-        values = book.values_at(number) or ()
         if not any(book.has_formula(number, i) for i in _COMPUTED):    # a row inserted by hand, typed into
             found.append(Finding(file, SHEET, number, "序号", "错误", "",
                                  "本行没有公式（插入的行），不会计算分级、不进统计：请运行 hx-excel fill --restore-formulas 补上公式"))
             continue
-        headers = [COLUMNS[i].header for i in gone]
-        typed = [f"“{COLUMNS[i].header}”填了“{values[i]}”" for i in gone if i < len(values) and _filled(values[i])]
-        found.append(Finding(file, SHEET, number, headers[0], "错误", "",
-                             f"{'、'.join(headers[:4])}{'等' if len(headers) > 4 else ''}列的公式被删除或被填写覆盖"
-                             + (f"（{'；'.join(typed[:2])}）" if typed else "")
+        over = book.typed_over(number, gone)
+        found.append(Finding(file, SHEET, number, COLUMNS[gone[0]].header, "错误", "",
+                             f"{headers(gone)}列的公式被删除或被填写覆盖" + (f"（{'；'.join(over[:2])}）" if over else "")
                              + "：计算列请勿填写；运行 hx-excel fill --restore-formulas 可恢复公式（原值保留在备份中）"))
     last = book.last_formula_row
     for number, values in book.rows:
-        if number > last and any(_filled(values[i]) for i in _INPUTS):
+        if number > last and typed(values):
             found.append(Finding(file, SHEET, number, "序号", "错误", "",
                                  "本行在准备了公式的行以下，不会计算分级、不进统计：请运行 hx-excel extend 增加公式行"))
     return found

@@ -81,7 +81,7 @@ def edit_ledger(path: str | Path, change: Callable[[Workbook, LedgerBook], Edits
     with ledger_in_hand(path, command) as found:
         data = inputs.read_bytes(path, WHAT)
         book = read_book(path, data=data)
-        dropped = extras_in(path, WHAT)
+        dropped = extras_in(io.BytesIO(data), WHAT, name=path)
         if dropped:
             raise EditRefused(f"{path.name} 中有{'、'.join(sorted(dropped))}，本工具保存时无法保留，为免丢失，没有改动该文件。"
                               "请把它们移到另一个工作簿后重试。")

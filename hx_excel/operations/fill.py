@@ -30,12 +30,11 @@ from openpyxl.utils import get_column_letter
 from hx_excel.core.clauses import factor_text
 from hx_excel.core.workflow import NO_DEADLINE
 from hx_excel.files.fonts import font
-from hx_excel.ledger import formulas as f
-from hx_excel.ledger.book import LedgerBook
-from hx_excel.ledger.cells import put
+from hx_excel.ledger.book import LedgerBook, headers, typed
+from hx_excel.ledger.cells import filled, put
 from hx_excel.ledger.printing import fit_rows
 from hx_excel.ledger.schema import BY_KEY, COLUMNS, SHEET, column_index
-from hx_excel.ledger.template import refs
+from hx_excel.ledger.template import cell_formula
 from hx_excel.operations.assessed import AssessedLedger, assess_book
 from hx_excel.operations.editing import Edits, unread_facts
 from hx_excel.policy import Policy
@@ -45,8 +44,7 @@ TODO_HEADERS = (("状态", 8), ("期限", 11), ("剩余天数", 9), ("村", 10),
                 ("分级", 6), ("事项", 36), ("条款", 6), ("说明", 40), ("台账行", 7))
 _TODO_WRAPPED = (9, 11)      # 事项, 说明
 VALUE_COLUMNS = ("grade", "factors", "clauses", "category", "next_step", "next_due", "next_status")
-_HID, _REL, _NAME = (column_index(k) - 1 for k in ("household_id", "relation", "name"))
-_INPUTS = [i for i, c in enumerate(COLUMNS) if c.kind == "input"]
+_HID, _REL = (column_index(k) - 1 for k in ("household_id", "relation"))
 _SUGGESTED = column_index("suggested_measures") - 1
 
 
@@ -103,9 +101,6 @@ def _same(current: Any, value: Any) -> bool:
     return current == value
 
 
-def _filled(value: Any) -> bool:
-    return value is not None and (not isinstance(value, str) or bool(value.strip()))
-
 
 # ---- 户编号 ------------------------------------------------------------------------------------------------------
 
@@ -114,17 +109,17 @@ def _with_household_ids(ws, book: LedgerBook, edits: Edits) -> LedgerBook:
     column = book.columns.positions[_HID] + 1
     rows, current, previous_row, given = [], "", 0, 0
     for number, values in book.rows:
-        typed = any(_filled(values[i]) for i in _INPUTS)
-        hid = str(values[_HID]).strip() if _filled(values[_HID]) else ""
-        if not typed or number != previous_row + 1:
+        typed_in = typed(values)
+        hid = str(values[_HID]).strip() if filled(values[_HID]) else ""
+        if not typed_in or number != previous_row + 1:
             current = ""
-        if typed and not hid and current and str(values[_REL] or "").strip() != "户主":
+        if typed_in and not hid and current and str(values[_REL] or "").strip() != "户主":
             if _write(ws, number, column, current, edits, header=COLUMNS[_HID].header):
                 values = values[:_HID] + (current,) + values[_HID + 1:]
                 given += 1
         elif hid:
             current = hid
-        if typed:
+        if typed_in:
             previous_row = number
         rows.append((number, values))
     if given:
@@ -155,7 +150,7 @@ def _suggestions(ws, book: LedgerBook, ledger: AssessedLedger, edits: Edits) -> 
     wanted = {item.entry.head_row: suggestion_text(item.assessment) for item in ledger.households if item.assessment}
     before = edits.cells
     for number, values in book.rows:   # rows that are no longer a head row lose an old suggestion
-        if number not in wanted and _filled(ws.cell(number, column).value):
+        if number not in wanted and filled(ws.cell(number, column).value):
             _write(ws, number, column, None, edits, header=COLUMNS[_SUGGESTED].header)
     for row, text in wanted.items():
         _write(ws, row, column, text or None, edits, wrap=True, header=COLUMNS[_SUGGESTED].header)
@@ -187,15 +182,6 @@ def _values(ws, book: LedgerBook, ledger: AssessedLedger, edits: Edits) -> None:
 
 # ---- formulas a clerk typed over ---------------------------------------------------------------------------------
 
-def formula_text(key: str, row: int, last_row: int) -> str:
-    """The formula the template writes in column `key` at `row` of a ledger prepared down to `last_row`
-    (template.py: =F_<KEY>, or the in-cell text)."""
-    column = BY_KEY[key]
-    if column.in_cell:
-        return f.at_row(column.formula(refs(last_row)), row)
-    return f"={f.column_name(key)}"
-
-
 def _formulas(ws, book: LedgerBook, edits: Edits, restore: bool) -> None:
     gone = book.formulas_gone()
     if not gone:
@@ -203,25 +189,22 @@ def _formulas(ws, book: LedgerBook, edits: Edits, restore: bool) -> None:
     last = book.last_formula_row
     restorable = book.columns.standard
     for number, indexes in gone.items():
-        values = book.values_at(number) or ()
-        typed = [f"“{COLUMNS[i].header}”为“{values[i]}”" for i in indexes if i < len(values) and _filled(values[i])]
-        headers = "、".join(COLUMNS[i].header for i in indexes[:4]) + ("等" if len(indexes) > 4 else "")
+        over = book.typed_over(number, indexes)
         if restore and restorable:
             merged = [i for i in indexes if _merged(ws, number, book.columns.positions[i] + 1, COLUMNS[i].header,
                                                     edits, "公式")]
             done = [i for i in indexes if i not in merged]
             for i in done:
-                ws.cell(number, book.columns.positions[i] + 1).value = formula_text(COLUMNS[i].key, number, last)
+                ws.cell(number, book.columns.positions[i] + 1).value = cell_formula(COLUMNS[i], number, last)
                 edits.cells += 1
-            if not done:
-                continue
-            headers = "、".join(COLUMNS[i].header for i in done[:4]) + ("等" if len(done) > 4 else "")
-            edits.report.append(f"第 {number} 行：恢复了{headers}列的公式" + (f"（原填 {'；'.join(typed[:3])}，保留在备份中）" if typed else ""))
+            if done:
+                edits.report.append(f"第 {number} 行：恢复了{headers(done)}列的公式"
+                                    + (f"（原填 {'；'.join(over[:3])}，保留在备份中）" if over else ""))
         else:
             edits.problems += 1
             why = ("列被移动过，无法自动恢复：请从相邻行复制公式" if restore else "加 --restore-formulas 可恢复（原值保留在备份中）")
-            edits.report.append(f"第 {number} 行：{headers}列的公式被删除或被填写覆盖" + (f"（{'；'.join(typed[:3])}）" if typed else "")
-                                + f"，{why}")
+            edits.report.append(f"第 {number} 行：{headers(indexes)}列的公式被删除或被填写覆盖"
+                                + (f"（{'；'.join(over[:3])}）" if over else "") + f"，{why}")
 
 
 # ---- 待办 ----------------------------------------------------------------------------------------------------------

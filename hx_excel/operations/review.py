@@ -17,6 +17,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
 
 from hx_excel.core.days import month_end
 from hx_excel.core.grading import Assessment, assess
@@ -27,6 +28,7 @@ from hx_excel.ledger.cells import put
 from hx_excel.ledger.printing import fit_rows
 from hx_excel.operations.assessed import AssessedLedger
 from hx_excel.operations.editing import EditRefused, Edits, unread_facts
+from hx_excel.policy import PolicyError
 
 RECORD_SHEET = "月度研判记录"
 TITLE_ROW, HEADER_ROW = 1, 2
@@ -114,7 +116,7 @@ def _value(name: str, value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, (date, datetime)) and name == "month":
-        return f"{value.year:04d}-{value.month:02d}"
+        return month_text(value.year, value.month)
     return str(value).strip()
 
 
@@ -147,7 +149,7 @@ def review_rows(ledger: AssessedLedger, month: str, reviewer: str, previous: lis
             continue                # not yet known in that month
         try:
             a: Assessment = assess(h, policy, day)
-        except Exception:  # noqa: BLE001 — a year with no line: the check reports it; such a household is skipped
+        except PolicyError:     # the ledger's year has no income line: the reader's problems say so; not reviewed
             continue
         p = plan(h, policy, day, a)
         before = latest.get(h.household_id)
@@ -223,7 +225,7 @@ def append_review(wb: Workbook, book: LedgerBook, ledger: AssessedLedger, month:
                 cell.number_format = "yyyy-mm-dd"
             cell.alignment = Alignment(vertical="top", wrap_text=name in _WRAPPED)
         row += 1
-    ws.auto_filter.ref = f"A{HEADER_ROW}:{_letter(len(FIELDS))}{max(HEADER_ROW, row - 1)}"
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(FIELDS))}{max(HEADER_ROW, row - 1)}"
     first = row - len(records)
     fit_rows(ws, ((first + offset, HEADERS[name][1], str(getattr(record, name) or ""))
                   for offset, record in enumerate(records) for name in _WRAPPED))
@@ -231,13 +233,7 @@ def append_review(wb: Workbook, book: LedgerBook, ledger: AssessedLedger, month:
     edits.cells, edits.sheets = len(records) * len(FIELDS) + removed, [RECORD_SHEET]
     edits.report.insert(0, f"{month} 研判 {len(records)} 户：" + "，".join(f"{m} {n}" for m, n in moves.items() if n)
                         + ("（已替换该月原有记录）" if removed else ""))
-    edits.records = records  # type: ignore[attr-defined]
     return edits
-
-
-def _letter(column: int) -> str:
-    from openpyxl.utils import get_column_letter
-    return get_column_letter(column)
 
 
 def _new_sheet(wb: Workbook):
@@ -246,7 +242,7 @@ def _new_sheet(wb: Workbook):
     for column, name in enumerate(FIELDS, start=1):
         header, width = HEADERS[name]
         ws.cell(HEADER_ROW, column, header).font = font(bold=True)
-        ws.column_dimensions[_letter(column)].width = width
+        ws.column_dimensions[get_column_letter(column)].width = width
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4

@@ -35,7 +35,7 @@ from hx_excel.ledger.book import read_book
 from hx_excel.ledger.cells import put
 from hx_excel.operations.assessed import AssessedHousehold, AssessedLedger, assess_book
 from hx_excel.operations.check import cached_grade, ledger_files
-from hx_excel.operations.review import MOVES, Record, parse_month, read_records, review_day
+from hx_excel.operations.review import MOVES, Record, month_text, parse_month, read_records, review_day
 from hx_excel.policy import Policy
 
 GRADES = ("红", "黄", "绿", "无", INCOMPLETE)
@@ -151,7 +151,7 @@ class MonthlySummary:
 def summarize(ledgers: list[AssessedLedger], month: str, unread: list[tuple[str, str]]) -> MonthlySummary:
     """Every table of the month's report from the ledgers read (each graded by the core on its as_of date)."""
     year, number = parse_month(month)
-    month = f"{year:04d}-{number:02d}"
+    month = month_text(year, number)
     townships = {ledger.township for ledger in ledgers}
     by_village = len(townships) == 1
     counties = sorted({ledger.book.settings.county for ledger in ledgers if ledger.book.settings.county})
