@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 
 from hx_excel.cli.output import DONE, PROBLEMS
-from hx_excel.operations.assessed import assess_book
 from hx_excel.operations.editing import edit_ledger
 from hx_excel.operations.review import RECORD_SHEET, append_review, month_text, parse_month
 from hx_excel.policy import load_policy
@@ -17,9 +16,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     month = month_text(*parse_month(args.month))
 
     def change(wb, book):
-        ledger = assess_book(book, policy)
-        reviewer = args.reviewer if args.reviewer is not None else book.settings.reviewer
-        return append_review(wb, book, ledger, month, reviewer, redo=args.redo)
+        return append_review(wb, book, policy, month, args.reviewer, redo=args.redo)
 
     result = edit_ledger(args.path, change, command=args.command_line)
     for line in result.edits.report:

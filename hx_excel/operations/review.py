@@ -20,15 +20,13 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 from hx_excel.core.days import month_end
-from hx_excel.core.grading import Assessment, assess
-from hx_excel.core.workflow import plan
 from hx_excel.files.fonts import font
 from hx_excel.ledger.book import LedgerBook, fold
 from hx_excel.ledger.cells import put
 from hx_excel.ledger.printing import fit_rows
-from hx_excel.operations.assessed import AssessedLedger
+from hx_excel.operations.assessed import AssessedLedger, assess_book
 from hx_excel.operations.editing import EditRefused, Edits, unread_facts
-from hx_excel.policy import PolicyError
+from hx_excel.policy import Policy
 
 RECORD_SHEET = "月度研判记录"
 TITLE_ROW, HEADER_ROW = 1, 2
@@ -129,12 +127,12 @@ def review_day(year: int, month: int, today: date | None = None) -> date:
     return min(last, today) if (today.year, today.month) == (year, month) else last
 
 
-def review_rows(ledger: AssessedLedger, month: str, reviewer: str, previous: list[Record],
-                today: date | None = None) -> list[Record]:
+def review_rows(ledger: AssessedLedger, month: str, reviewer: str, previous: list[Record]) -> list[Record]:
     """This month's record of every monitored household (D4), each with its move against its latest earlier record.
-    The ledger's households are graded again on the review day (`review_day`), never taken from the sheet."""
+    `ledger` is graded by the core on the review day (`review_day`; `append_review` does so), never taken from the
+    sheet."""
     year, number = parse_month(month)
-    day = review_day(year, number, today)
+    day = ledger.as_of
     first_day = date(year, number, 1)
     latest: dict[str, Record] = {}
     for record in previous:
@@ -147,11 +145,9 @@ def review_rows(ledger: AssessedLedger, month: str, reviewer: str, previous: lis
         known = [d for d in (h.clue_on, h.clue_published_on, h.household_check_on, h.entered_on) if d]
         if known and min(known) > day:
             continue                # not yet known in that month
-        try:
-            a: Assessment = assess(h, policy, day)
-        except PolicyError:     # the ledger's year has no income line: the reader's problems say so; not reviewed
+        a, p = item.assessment, item.plan
+        if a is None or p is None:   # the ledger's year has no income line: the reader's problems say so
             continue
-        p = plan(h, policy, day, a)
         before = latest.get(h.household_id)
         ended_before = before is not None and before.move in ("风险消除", "销号")
         exit_kind = policy.lists.entry("exit_statuses", h.exit_status).exit if h.exit_status else ""
@@ -198,7 +194,7 @@ def _move(before: Record | None, grade: str) -> str:
 
 # ---- writing ---------------------------------------------------------------------------------------------------
 
-def append_review(wb: Workbook, book: LedgerBook, ledger: AssessedLedger, month: str, reviewer: str, *,
+def append_review(wb: Workbook, book: LedgerBook, policy: Policy, month: str, reviewer: str | None = None, *,
                   redo: bool = False, today: date | None = None) -> Edits:
     """Append `month`'s records to 月度研判记录 (created when missing). A month already recorded is refused unless
     `redo`, which replaces that month's rows only; a month earlier than one recorded is refused."""
@@ -211,7 +207,8 @@ def append_review(wb: Workbook, book: LedgerBook, ledger: AssessedLedger, month:
     if month in recorded and not redo:
         raise EditRefused(f"{book.name} 已有 {month} 的研判记录（{sum(r.month == month for r in previous)} 户）。"
                           f"确需重做这个月，加 --redo（只替换 {month} 的记录，更早的月份不动）")
-    records = review_rows(ledger, month, reviewer, previous, today)
+    ledger = assess_book(book, policy, review_day(*parse_month(month), today))
+    records = review_rows(ledger, month, book.settings.reviewer if reviewer is None else reviewer, previous)
     edits = Edits()
     unread_facts(ledger, edits)
     ws = wb[RECORD_SHEET] if RECORD_SHEET in wb.sheetnames else _new_sheet(wb)
