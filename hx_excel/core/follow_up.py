@@ -17,6 +17,7 @@ from datetime import date
 from hx_excel.core.days import months_after
 from hx_excel.core.grading import Assessment, Finding, _seriously_ill, _severely_disabled
 from hx_excel.core.models import Household
+from hx_excel.core.workflow import exit_kind
 from hx_excel.policy import Policy
 
 _IMPLIED = {
@@ -50,7 +51,7 @@ def type_contradiction(household: Household, assessment: Assessment, policy: Pol
 def development_help_missing(household: Household, policy: Policy, as_of: date) -> Finding | None:
     """五(二): monitored `development_months` months, someone able to work, no 开发式帮扶 measure."""
     h, d = household, policy.deadlines
-    if h.entered_on is None or h.exit_status and policy.lists.entry("exit_statuses", h.exit_status).exit:
+    if h.entered_on is None or exit_kind(h, policy):
         return None
     since = months_after(h.entered_on, d.development_months)
     if as_of < since:

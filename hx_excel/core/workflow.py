@@ -139,13 +139,18 @@ class _Builder:
         return add_days(last_day, 1, "calendar")
 
 
+def exit_kind(household: Household, policy: Policy) -> str:
+    """What 是否退出监测预警对象 says: "" (still followed), "eliminated" (D5 风险消除) or "closed" (D6 销号)."""
+    entry = policy.lists.entry("exit_statuses", household.exit_status) if household.exit_status else None
+    return entry.exit if entry else ""
+
+
 def plan(household: Household, policy: Policy, as_of: date, assessment: Assessment | None = None) -> Plan:
     """Next steps for one household on `as_of` with their due dates, status and any dates out of order."""
     a = assessment or assess(household, policy, as_of)
     h, d = household, policy.deadlines
     b = _Builder(policy, as_of)
-    exit_entry = policy.lists.entry("exit_statuses", h.exit_status) if h.exit_status else None
-    exited = exit_entry.exit if exit_entry else ""
+    exited = exit_kind(h, policy)
 
     # D1: household check within 7 days of the clue; of its publication for 上级反馈 clues.
     channel = policy.lists.entry("clue_channels", h.clue_channel) if h.clue_channel else None

@@ -32,6 +32,7 @@ from openpyxl.styles import Alignment, Border, Side
 from hx_excel.core.clauses import CLAUSES
 from hx_excel.core.days import notice_last_day
 from hx_excel.core.id_number import mask
+from hx_excel.core.workflow import exit_kind
 from hx_excel.files.fonts import font
 from hx_excel.ledger.cells import put
 from hx_excel.ledger.schema import column_index
@@ -148,9 +149,7 @@ def ledger_villages(ledger: AssessedLedger) -> list[str]:
 
 
 def _exited(h: AssessedHousehold, ledger: AssessedLedger) -> bool:
-    status = h.household.exit_status
-    entry = ledger.policy.lists.entry("exit_statuses", status) if status else None
-    return bool(entry and entry.exit)
+    return bool(exit_kind(h.household, ledger.policy))
 
 
 def _proposed(h: AssessedHousehold, ledger: AssessedLedger) -> bool:

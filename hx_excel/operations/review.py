@@ -20,6 +20,7 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 from hx_excel.core.days import month_end
+from hx_excel.core.workflow import exit_kind
 from hx_excel.files.fonts import font
 from hx_excel.ledger.book import LedgerBook, fold
 from hx_excel.ledger.cells import put
@@ -150,19 +151,19 @@ def review_rows(ledger: AssessedLedger, month: str, reviewer: str, previous: lis
             continue
         before = latest.get(h.household_id)
         ended_before = before is not None and before.move in ("风险消除", "销号")
-        exit_kind = policy.lists.entry("exit_statuses", h.exit_status).exit if h.exit_status else ""
-        exit_on = h.eliminated_on if exit_kind != "closed" else h.closed_on
-        if not exit_kind:
-            exit_kind = "eliminated" if h.eliminated_on and h.eliminated_on <= day else \
+        left = exit_kind(h, policy)
+        exit_on = h.eliminated_on if left != "closed" else h.closed_on
+        if not left:
+            left = "eliminated" if h.eliminated_on and h.eliminated_on <= day else \
                 "closed" if h.closed_on and h.closed_on <= day else ""
             exit_on = h.eliminated_on or h.closed_on
         if exit_on and exit_on > day:
-            exit_kind = ""          # marked for a day after this month: not yet
-        if exit_kind:
+            left = ""               # marked for a day after this month: not yet
+        if left:
             left_now = exit_on is not None and first_day <= exit_on <= day
             if ended_before or not (left_now or (before is not None)):
                 continue            # left earlier, or never recorded: nothing to review
-            move = "风险消除" if exit_kind == "eliminated" else "销号"
+            move = "风险消除" if left == "eliminated" else "销号"
         elif a.grade in GRADE_RANK and a.grade != "无" or a.grade == "待补充":
             move = _move(before, a.grade) if not ended_before else "新纳入"
         elif before is not None and not ended_before:
