@@ -3,6 +3,7 @@ each of which may word a few of them its own way."""
 
 from __future__ import annotations
 
+import ast
 from typing import Any
 
 MESSAGES = {
@@ -30,11 +31,41 @@ MESSAGES = {
     "missing": "必须填写",
     "string_type": "应为文字",
     "list_type": "应为列表",
+    "tuple_type": "应为列表（用方括号，如 [\"甲\", \"乙\"]）",
+    "set_type": "应为列表",
+    "string_pattern_mismatch": "写法不对",
     "dict_type": "应为一组键值（如 {{\"姓名\": \"张三\"}}）",
     "model_type": "应为一组键值",
     "model_attributes_type": "应为一组键值",
-    "literal_error": "应为 {expected} 之一",
+    "literal_error": "只能是 {choices}",
 }
+
+
+def choices(values: Any, meanings: dict[Any, str] | None = None) -> str:
+    """'"a"（甲）、"b" 或 "c"（丙）': the allowed values as written in a file, each with its meaning when known."""
+    shown = []
+    for value in values:
+        text = f'"{value}"' if isinstance(value, str) else str(value)
+        meaning = (meanings or {}).get(value)
+        shown.append(f"{text}（{meaning}）" if meaning else text)
+    if len(shown) == 1:
+        return shown[0]
+    return "、".join(shown[:-1]) + ("或 " if shown[-2].endswith("）") else " 或 ") + shown[-1]
+
+
+def _expected(text: str) -> tuple[Any, ...] | None:
+    """The values of a literal_error's `expected` ("'a', 'b' or 'c'"), or None when it cannot be read back."""
+    at = len(text)
+    while (at := text.rfind(" or ", 0, at)) != -1:
+        try:
+            values = ast.literal_eval(f"[{text[:at]}, {text[at + 4:]}]")
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            continue
+        return tuple(values)
+    try:
+        return (ast.literal_eval(text),)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
 
 
 def message(error: dict[str, Any], overrides: dict[str, str] | None = None) -> str:
@@ -42,7 +73,11 @@ def message(error: dict[str, Any], overrides: dict[str, str] | None = None) -> s
     if error["type"] == "value_error":
         return str(error["ctx"]["error"])
     template = (overrides or {}).get(error["type"]) or MESSAGES.get(error["type"]) or "取值有误"
+    context = dict(error.get("ctx", {}))
+    if error["type"] == "literal_error":   # pydantic's "'a', 'b' or 'c'" is English: say it in Chinese
+        values = _expected(str(context.get("expected", "")))
+        context["choices"] = choices(values) if values else "下拉列表中的值"
     try:
-        return template.format(**error.get("ctx", {}))
+        return template.format(**context)
     except (KeyError, IndexError):
         return template

@@ -137,15 +137,35 @@ def test_non_workbook_gives_clear_error(tmp_path: Path) -> None:
 
     message = str(info.value)
     assert str(bad.resolve()) in message
-    assert "could not convert 1 of 2" in message
+    assert message.splitlines()[0].startswith("LibreOffice 未能把 2 个文件中的 1 个转成重新计算后的 xlsx 文件：not-a-workbook.xlsx")
     assert info.value.missing == [bad.resolve()]
-    assert str(good.resolve()) not in message.split("soffice std")[0]
+    assert str(good.resolve()) not in message.split("soffice 的")[0]
+    assert "good.xlsx" not in message.split("soffice 的")[0]
 
 
 def test_refuses_to_overwrite_input(tmp_path: Path) -> None:
     src = _formula_workbook(tmp_path / "ledger.xlsx")
-    with pytest.raises(ValueError, match="overwrite its input"):
+    with pytest.raises(ValueError, match="会覆盖输入文件本身"):
         recalculate([src], tmp_path)
+
+
+def test_a_soffice_that_hangs_is_killed_and_said_in_chinese(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    hanging = tmp_path / "soffice"
+    hanging.write_text("#!/bin/sh\nsleep 60\n", encoding="utf-8")
+    hanging.chmod(0o755)
+    monkeypatch.setenv("HX_SOFFICE", str(hanging))
+    with pytest.raises(LibreOfficeError) as info:
+        to_pdf(_formula_workbook(tmp_path / "ledger.xlsx"), tmp_path / "out", timeout=1)
+    assert str(info.value).splitlines()[0] == "LibreOffice 在 1 秒内没有完成转换，已强行结束。"
+
+
+def test_a_soffice_that_cannot_run_is_said_in_chinese(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    not_runnable = tmp_path / "soffice"
+    not_runnable.write_text("no execute permission\n", encoding="utf-8")
+    not_runnable.chmod(0o644)
+    monkeypatch.setenv("HX_SOFFICE", str(not_runnable))
+    with pytest.raises(LibreOfficeError, match=r"无法启动 LibreOffice（.*soffice）：没有执行权限"):
+        to_pdf(_formula_workbook(tmp_path / "ledger.xlsx"), tmp_path / "out")
 
 
 def test_missing_soffice_message(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

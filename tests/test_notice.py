@@ -8,6 +8,7 @@ facts on a public board.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from datetime import date
@@ -216,6 +217,26 @@ def test_without_libreoffice_the_workbook_is_still_written(ledger, tmp_path, mon
     out = tmp_path / "公示.xlsx"
     assert main(["notice", str(ledger), "--village", "龙井村", "-o", str(out), "--pdf"]) == 0
     assert "未找到 LibreOffice" in capsys.readouterr().out
+    assert out.is_file() and not (tmp_path / "公示.pdf").exists()
+
+
+def test_a_pdf_libreoffice_could_not_print_is_said_in_chinese(ledger, tmp_path, monkeypatch, capsys):
+    """soffice exits 0 without writing anything when it cannot convert a file: a stand-in that does just that, first
+    on PATH. The clerk reads one Chinese sentence (how many files failed, which), the notice itself is kept (exit 2)."""
+    stand_in = tmp_path / "bin" / "soffice"
+    stand_in.parent.mkdir()
+    stand_in.write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
+    stand_in.chmod(0o755)
+    monkeypatch.delenv("HX_SOFFICE", raising=False)
+    monkeypatch.setenv("PATH", f"{stand_in.parent}:{os.environ.get('PATH', '')}")
+    assert find_soffice() == str(stand_in)
+    out = tmp_path / "公示.xlsx"
+    assert main(["notice", str(ledger), "--village", "龙井村", "-o", str(out), "--pdf"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("错误：未生成 PDF：LibreOffice 未能把 1 个文件中的 1 个转成 PDF：公示.xlsx"), err
+    assert "可用 Excel 或 WPS 打开后打印" in err and len(err.strip().splitlines()) == 1
+    english = set(re.findall(r"[A-Za-z]{3,}", err.replace(str(out), "")))
+    assert english <= {"LibreOffice", "soffice", "xlsx", "PDF", "Excel", "WPS"}, english
     assert out.is_file() and not (tmp_path / "公示.pdf").exists()
 
 

@@ -51,9 +51,8 @@ def _pdf(xlsx: Path) -> int:
         return DONE
     try:
         pdf = to_pdf(xlsx, xlsx.resolve().parent, timeout=PDF_TIMEOUT)
-    except LibreOfficeError as exc:
-        error(f"LibreOffice 未能把 {xlsx.name} 转成 PDF（{str(exc).splitlines()[0]}）；公示名单 {xlsx} 已写好，"
-              "可用 Excel 或 WPS 打开后打印")
+    except LibreOfficeError as exc:   # soffice gone meanwhile, failed or timed out; the first line says which
+        error(f"未生成 PDF：{str(exc).splitlines()[0]}公示名单 {xlsx} 已写好，可用 Excel 或 WPS 打开后打印")
         return REFUSED
     print(f"PDF 已写入 {pdf}")
     return DONE

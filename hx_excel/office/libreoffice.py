@@ -16,6 +16,9 @@ the user's own LibreOffice settings out of the results and lets several calls ru
 soffice starts in about 1.4 s, so convert many files in ONE :func:`recalculate` call.
 soffice exits 0 even when it cannot load a file; the existence of every output is checked here instead.
 
+Every message raised here is Chinese (the clerks' `hx-excel notice --pdf` shows them): its first line is a whole
+sentence to show on its own; what follows (paths, the command, soffice's own output) is for whoever investigates.
+
 Install the system packages with ``.ci/install-system-packages``.
 """
 
@@ -66,20 +69,10 @@ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
 """
 
 
-class LibreOfficeMissing(RuntimeError):
-    """soffice (or pdftoppm) is not installed on this machine."""
-
-    def __init__(self, tool: str = "soffice") -> None:
-        self.tool = tool
-        super().__init__(
-            f"未找到 {tool}：请先运行 {INSTALL_SCRIPT} 安装 LibreOffice、文泉驿微米黑字体和 poppler-utils。"
-            f" / {tool} not found: run {INSTALL_SCRIPT} to install LibreOffice (libreoffice-calc-nogui),"
-            f" fonts-wqy-microhei and poppler-utils."
-        )
-
-
 class LibreOfficeError(RuntimeError):
-    """soffice ran but did not produce every expected output (file not loadable, timeout, crash)."""
+    """soffice did not produce every expected output (file not loadable, timeout, crash, cannot be started).
+
+    The message's first line says what failed in Chinese; soffice's own output follows on later lines."""
 
     def __init__(self, message: str, *, missing: Sequence[Path] = (), stdout: str = "", stderr: str = "") -> None:
         self.missing = list(missing)
@@ -87,10 +80,21 @@ class LibreOfficeError(RuntimeError):
         self.stderr = stderr
         details = []
         if stdout.strip():
-            details.append(f"soffice stdout:\n{stdout.strip()}")
+            details.append(f"soffice 的输出：\n{stdout.strip()}")
         if stderr.strip():
-            details.append(f"soffice stderr:\n{stderr.strip()}")
+            details.append(f"soffice 的错误输出：\n{stderr.strip()}")
         super().__init__("\n".join([message, *details]))
+
+
+class LibreOfficeMissing(LibreOfficeError):
+    """soffice (or pdftoppm) is not installed on this machine (a LibreOfficeError: whoever prints one prints both)."""
+
+    def __init__(self, tool: str = "soffice") -> None:
+        self.tool = tool
+        super().__init__(
+            f"未找到 {tool}：请先运行 {INSTALL_SCRIPT} 安装 LibreOffice（libreoffice-calc-nogui）、"
+            f"文泉驿微米黑字体（fonts-wqy-microhei）和 poppler-utils。"
+        )
 
 
 def find_soffice() -> str | None:
@@ -145,16 +149,21 @@ def _run_soffice(args: Sequence[str], timeout: float) -> subprocess.CompletedPro
     soffice = _require_soffice()
     with _throwaway_profile() as profile_url:
         cmd = [soffice, f"-env:UserInstallation={profile_url}", "--headless", "--norestore", *args]
-        proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            start_new_session=True,
-        )
+        try:
+            proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                start_new_session=True,
+            )
+        except OSError as exc:   # found but not runnable: no execute permission, not a program, removed meanwhile
+            why = ("没有执行权限" if isinstance(exc, PermissionError) else "文件已不存在"
+                   if isinstance(exc, FileNotFoundError) else "不是可运行的程序")
+            raise LibreOfficeError(f"无法启动 LibreOffice（{soffice}）：{why}。请重新安装 LibreOffice。") from None
         try:
             stdout, stderr = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -162,11 +171,14 @@ def _run_soffice(args: Sequence[str], timeout: float) -> subprocess.CompletedPro
                 os.killpg(proc.pid, signal.SIGKILL)
             stdout, stderr = proc.communicate()
             raise LibreOfficeError(
-                f"soffice did not finish within {timeout:g} s and was killed: {' '.join(cmd)}",
+                f"LibreOffice 在 {timeout:g} 秒内没有完成转换，已强行结束。\n命令：{' '.join(cmd)}",
                 stdout=stdout,
                 stderr=stderr,
             ) from None
         return subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
+
+
+_TARGETS = {"pdf": " PDF", "xlsx": "重新计算后的 xlsx 文件"}   # after 转成
 
 
 def _convert(paths: Sequence[Path], outdir: Path, target: str, timeout: float) -> list[Path]:
@@ -176,7 +188,7 @@ def _convert(paths: Sequence[Path], outdir: Path, target: str, timeout: float) -
         return []
     for src in sources:
         if not src.is_file():
-            raise FileNotFoundError(f"no such file: {src}")
+            raise FileNotFoundError(f"找不到要转换的文件：{src}")
     outdir = Path(outdir).resolve()
     outdir.mkdir(parents=True, exist_ok=True)
 
@@ -186,9 +198,9 @@ def _convert(paths: Sequence[Path], outdir: Path, target: str, timeout: float) -
         if out == src:
             # LibreOffice cannot overwrite the file it has open; it fails and leaves the input in place,
             # which would then look like a successful output.
-            raise ValueError(f"output would overwrite its input, choose another outdir: {src}")
+            raise ValueError(f"转换结果会覆盖输入文件本身，请另选输出文件夹：{src}")
         if out in seen:
-            raise ValueError(f"{seen[out]} and {src} would both be written to {out}")
+            raise ValueError(f"{seen[out]} 和 {src} 会写成同一个文件 {out}，请分两次转换")
         seen[out] = src
     # Stale outputs from an earlier run would pass the existence check below.
     for out in outputs:
@@ -202,8 +214,9 @@ def _convert(paths: Sequence[Path], outdir: Path, target: str, timeout: float) -
     if missing:
         names = "\n".join(f"  {src}" for src in missing)
         raise LibreOfficeError(
-            f"LibreOffice could not convert {len(missing)} of {len(sources)} file(s) to {target} "
-            f"(not a workbook, damaged, or unreadable; soffice exit code {result.returncode}):\n{names}",
+            f"LibreOffice 未能把 {len(sources)} 个文件中的 {len(missing)} 个转成{_TARGETS.get(target, f' {target}')}："
+            f"{'、'.join(src.name for src in missing)}（可能不是工作簿、已损坏或无法读取；soffice 退出码 "
+            f"{result.returncode}）。\n未转换的文件：\n{names}",
             missing=missing,
             stdout=result.stdout,
             stderr=result.stderr,
@@ -245,7 +258,7 @@ def pdf_to_png(pdf: Path, out_prefix: Path, dpi: int = 110, *, timeout: float = 
         raise LibreOfficeMissing("pdftoppm")
     pdf = Path(pdf).resolve()
     if not pdf.is_file():
-        raise FileNotFoundError(f"no such file: {pdf}")
+        raise FileNotFoundError(f"找不到要转换的 PDF：{pdf}")
     out_prefix = Path(out_prefix).resolve()
     out_prefix.parent.mkdir(parents=True, exist_ok=True)
 
@@ -260,18 +273,22 @@ def pdf_to_png(pdf: Path, out_prefix: Path, dpi: int = 110, *, timeout: float = 
 
     for stale in pages():
         stale.unlink()
-    result = subprocess.run(
-        [pdftoppm, "-r", str(dpi), "-png", str(pdf), str(out_prefix)],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        timeout=timeout,
-        check=False,
-    )
+    try:
+        result = subprocess.run(
+            [pdftoppm, "-r", str(dpi), "-png", str(pdf), str(out_prefix)],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"pdftoppm 在 {timeout:g} 秒内没有把 {pdf} 转成图片，已强行结束。") from None
     rendered = pages()
     if result.returncode != 0 or not rendered:
         raise RuntimeError(
-            f"pdftoppm failed on {pdf} (exit code {result.returncode}): {result.stderr.strip() or 'no pages written'}"
+            f"pdftoppm 未能把 {pdf} 转成图片（退出码 {result.returncode}）："
+            + (f"\n{result.stderr.strip()}" if result.stderr.strip() else "没有写出任何一页")
         )
     return rendered

@@ -12,12 +12,12 @@ from datetime import date
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hx_excel.files.inputs import InputFileError, read_toml
-from hx_excel.pydantic_messages import message
+from hx_excel.pydantic_messages import choices, message
 
 DEFAULT_POLICY_FILE = "default.toml"
 YES_NO = "yes_no"   # the aliases of the 是/否 columns
@@ -25,6 +25,17 @@ YES_NO = "yes_no"   # the aliases of the 是/否 columns
 
 class PolicyError(ValueError):
     """A policy file or setting the tool cannot use; the message is Chinese and says what to fix."""
+
+
+def _not_true_or_false(value: Any) -> Any:
+    if isinstance(value, bool):   # pydantic would read true as 1
+        raise ValueError("应为整数（如 7），不能是 true 或 false")
+    return value
+
+
+Whole = Annotated[int, BeforeValidator(_not_true_or_false)]
+DAYS_MAX, MONTHS_MAX = 365, 120   # no document sets a longer time; far larger numbers overflow the date arithmetic
+IncomeLine = Annotated[float, Field(allow_inf_nan=False, le=1_000_000)]   # 元 a head a year; 1e308 breaks the sums
 
 
 class _Frozen(BaseModel):
@@ -38,23 +49,23 @@ class Document(_Frozen):
 
 
 class Grading(_Frozen):
-    g1_margin_multiple: float = Field(gt=1, title="G1 明显高于倍数")
-    compulsory_school_age_min: int = Field(ge=3, le=10, title="义务教育起始年龄")
-    compulsory_school_age_max: int = Field(ge=10, le=20, title="义务教育截止年龄")
-    elderly_age: int = Field(ge=50, le=80, title="老人户年龄")
+    g1_margin_multiple: float = Field(gt=1, allow_inf_nan=False, title="G1 明显高于倍数")
+    compulsory_school_age_min: Whole = Field(ge=3, le=10, title="义务教育起始年龄")
+    compulsory_school_age_max: Whole = Field(ge=10, le=20, title="义务教育截止年龄")
+    elderly_age: Whole = Field(ge=50, le=80, title="老人户年龄")
 
 
 class Deadlines(_Frozen):
     day_mode: Literal["calendar", "working"] = Field(title="天数口径")
-    household_check_days: int = Field(gt=0, title="D1 入户核实天数")
-    public_notice_days: int = Field(gt=0, title="D2 公示天数")
-    contact_and_measures_days: int = Field(gt=0, title="D3 确定帮扶联系人和措施天数")
-    visit_interval_months: int = Field(gt=0, title="D4 走访间隔月数")
-    stable_income_months: int = Field(gt=0, title="D5 收入稳定月数")
-    elimination_notice_days: int = Field(gt=0, title="D5 风险消除公示天数")
-    due_soon_days: int = Field(ge=0, title="即将到期提示天数")
+    household_check_days: Whole = Field(gt=0, le=DAYS_MAX, title="D1 入户核实天数")
+    public_notice_days: Whole = Field(gt=0, le=DAYS_MAX, title="D2 公示天数")
+    contact_and_measures_days: Whole = Field(gt=0, le=DAYS_MAX, title="D3 确定帮扶联系人和措施天数")
+    visit_interval_months: Whole = Field(gt=0, le=MONTHS_MAX, title="D4 走访间隔月数")
+    stable_income_months: Whole = Field(gt=0, le=MONTHS_MAX, title="D5 收入稳定月数")
+    elimination_notice_days: Whole = Field(gt=0, le=DAYS_MAX, title="D5 风险消除公示天数")
+    due_soon_days: Whole = Field(ge=0, le=DAYS_MAX, title="即将到期提示天数")
     # 五(二) 开发式帮扶: a monitored household with labour is expected to have one of these categories by then
-    development_months: int = Field(gt=0, title="有劳动力户落实开发式帮扶月数")
+    development_months: Whole = Field(gt=0, le=MONTHS_MAX, title="有劳动力户落实开发式帮扶月数")
     development_categories: tuple[str, ...] = Field(min_length=1, title="开发式帮扶措施类别")
 
 
@@ -175,6 +186,22 @@ class MeasureRule(_Frozen):
     text: str
 
 
+# What each fixed choice of a policy file means, by key: said when a file writes something else.
+CHOICES: dict[str, dict[str, str]] = {
+    "day_mode": {"calendar": "自然日", "working": "工作日"},
+    "scope": {"S1": "建档立卡户", "S2": "建档立卡之外的重点群体", "": "不在范围"},
+    "sex": {"男": "", "女": "", "异": "与户主性别相反", "": "不检查"},
+    "implies": {"": "不核对", "elderly": "全部成员为老人", "severely_disabled": "有一、二级重度残疾人",
+                "seriously_ill": "有大病患者", "house_unsafe": "C/D 级危房", "dibao": "享受低保"},
+    "exit": {"": "未退出", "eliminated": "风险消除", "closed": "销号"},
+    "when": {"always": "总是", "medical_spending": "有就医刚性支出", "school_spending": "有教育刚性支出",
+             "able_member": "有未就业的劳动力", "uninsured_member": "重病重残未参保", "poor_road": "入户路差",
+             "no_toilet": "无卫生厕所", "poor_hygiene": "家庭卫生环境差", "files_incomplete": "档案资料不完善",
+             "low_awareness": "政策知晓率低", "house_unsafe": "住房不安全", "water_gap": "饮水不安全",
+             "dropout": "有辍学学生"},
+}
+
+
 class StatutoryYear(_Frozen):
     """A year's statutory holidays and adjusted working weekends, as the State Council publishes them each winter,
     for the working-day mode in a year chinesecalendar does not know yet (core.days)."""
@@ -185,7 +212,7 @@ class StatutoryYear(_Frozen):
 
 class Policy(_Frozen):
     document: Document
-    income_lines: dict[str, dict[int, float]]
+    income_lines: dict[str, dict[int, IncomeLine]]
     grading: Grading
     deadlines: Deadlines
     lists: Lists
@@ -265,6 +292,80 @@ class Policy(_Frozen):
         return tuple(m for m in self.measures if m.clause == clause)
 
 
+# pydantic's errors as a policy (TOML) file's writer needs them, where they differ from the shared wording.
+_MESSAGES = {
+    "extra_forbidden": "不是可识别的参数名", "missing": "缺少这一项",
+    "string_type": "应为文字（加英文双引号）", "int_parsing": "应为整数（不加引号，如 7）",
+    "float_parsing": "应为数字（不加引号，如 1.5）", "bool_type": "应为 true 或 false（不加引号）",
+    "bool_parsing": "应为 true 或 false（不加引号）",
+    "model_type": "应写成表（[名称] 下逐行写 名称 = 值），不能是单个值或列表",
+    "dict_type": "应写成表（[名称] 下逐行写 名称 = 值），不能是单个值或列表",
+    "date_type": "应为日期，如 2027-01-01（不加引号）", "date_parsing": "应为日期，如 2027-01-01（不加引号）",
+    "date_from_datetime_parsing": "应为日期，如 2027-01-01（不加引号）",
+    "finite_number": "应为实际的数，不能是无穷大或非数",
+}
+_KEY_MESSAGES = {"clause": "只能是 R1–R7、Y1、Y2、G1–G4 中的一个条款编号"}
+
+
+def _toml(value: Any) -> str | None:
+    """A value as the file writes it, or None for tables and lists (too long to repeat)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, float):
+        if value != value:
+            return "nan"
+        return {float("inf"): "inf", float("-inf"): "-inf"}.get(value, repr(value))
+    if isinstance(value, (int, date)):
+        return str(value)
+    return None
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and get_origin(annotation) is None and issubclass(annotation, BaseModel)
+
+
+def _explain(error: dict[str, Any]) -> str:
+    """One pydantic error of a policy file in Chinese: where (the keys as the file writes them, the item's number
+    in a list, the key's Chinese title), what is wrong, what is allowed, and what the file has now."""
+    where, kind, current, field, parent = "", error["type"], Policy, None, None
+    for part in error["loc"]:
+        if _is_model(current) and part in current.model_fields:
+            parent, field = current, current.model_fields[part]
+            where += (("的 " if where.endswith("项") else ".") if where else "") + str(part)
+            current = field.annotation
+        elif get_origin(current) is tuple and isinstance(part, int):
+            where += f" 第 {part + 1} 项"
+            current, field = get_args(current)[0], None
+        elif get_origin(current) is dict:
+            where += f".{part}"
+            current, field = get_args(current)[1], None
+        else:   # a key the model does not have (extra_forbidden): the model is `current`
+            parent = current if _is_model(current) else None
+            where += (("的 " if where.endswith("项") else ".") if where else "") + str(part)
+            current, field = None, None
+    if field is not None and field.title:
+        where += f"（{field.title}）"
+    key = str(error["loc"][-1]) if error["loc"] else ""
+    if kind == "literal_error" and get_origin(current) is Literal:
+        what = f"只能是 {choices(get_args(current), CHOICES.get(key))}"
+    elif kind in ("tuple_type", "list_type") and get_origin(current) is tuple and _is_model(get_args(current)[0]):
+        what = f"应写成一个个 [[{'.'.join(str(p) for p in error['loc'])}]] 表，每表一项"
+    elif kind == "model_type" and error["loc"] and isinstance(error["loc"][-1], int):   # an item of [[…]]
+        what = f"应写成一个 [[{'.'.join(str(p) for p in error['loc'][:-1])}]] 表（其下逐行写 名称 = 值）"
+    elif kind == "extra_forbidden" and parent is not None:
+        known = list(parent.model_fields)
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        what = (f"不是可识别的参数名，是不是 {close[0]}？" if close else "不是可识别的参数名") \
+            + f"（可写的有：{'、'.join(known)}）"
+    else:
+        what = message(error, {**_MESSAGES, **({kind: _KEY_MESSAGES[key]} if key in _KEY_MESSAGES else {})})
+    shown = _toml(error.get("input")) if kind not in ("extra_forbidden", "missing") else None
+    now = f"，现在写的是 {shown}" if shown is not None else ""
+    return f"{where}：{what}{now}" if where else f"{what}{now}"
+
+
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     """Tables merge key by key; anything else (numbers, lists, arrays of tables) is replaced whole."""
     merged = dict(base)
@@ -290,6 +391,8 @@ def _normalise_years(data: dict[str, Any]) -> dict[str, Any]:
         for year, line in by_year.items():
             if not str(year).isdigit():
                 raise PolicyError(f"[income_lines.\"{province}\"] 中的“{year}”不是年份，请写成 2022 = 6700 的形式。")
+            if isinstance(line, bool):   # pydantic would read true as 1 元
+                raise PolicyError(f"[income_lines.\"{province}\"] 中 {year} 年的标准线应为数字（元），不能是 true 或 false。")
             fixed[int(year)] = line
         lines[province] = fixed
     return data
@@ -318,7 +421,7 @@ def load_policy(user_file: str | Path | None = None) -> Policy:
     try:
         return Policy.model_validate(_normalise_years(data))
     except ValidationError as exc:
-        problems = "；".join(f"{'.'.join(str(p) for p in e['loc'])}：{message(e)}" for e in exc.errors())
+        problems = "；".join(_explain(e) for e in exc.errors())
         raise PolicyError(f"{where} 有误：{problems}") from None
 
 
