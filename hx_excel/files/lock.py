@@ -182,8 +182,55 @@ def _still_named(fd: int, path: Path) -> bool:
 
 def open_in_office(path: Path) -> str | None:
     """Excel and WPS keep an owner file `~$name` beside a workbook they have open (for a long name, `~$` stands in
-    for its first two characters); a file replaced under an open window would be saved over again. Says so, or None."""
+    for its first two characters), LibreOffice a lock file `.~lock.name#`; a file replaced under an open window would
+    be saved over again. Says which program has it open (and, from LibreOffice's lock, who), or None."""
+    lo_lock = path.with_name(f".~lock.{path.name}#")
+    if lo_lock.exists() or lo_lock.is_symlink():   # first: LibreOffice on Windows may leave a `~$` file as well
+        who = _libreoffice_owner(lo_lock)
+        return (f"正在 LibreOffice 中打开（有锁定文件 {lo_lock.name}{'，' + who if who else ''}）。"
+                "请先在 LibreOffice 中关闭它；如确认没有打开，删除该锁定文件（是隐藏文件）后重试")
     for owner in (path.with_name("~$" + path.name), path.with_name("~$" + path.name[2:])):
         if owner.exists():
             return f"正在 Excel 或 WPS 中打开（有锁定文件 {owner.name}）。请先关闭它；如确认没有打开，删除该锁定文件后重试"
     return None
+
+
+def _libreoffice_owner(lock: Path) -> str:
+    """Who has a workbook open, from LibreOffice's lock file — one entry `名字,系统用户,计算机,日.月.年 时:分,配置;`
+    (commas, semicolons and backslashes in a field escaped with a backslash) — or "" when it cannot be read."""
+    try:
+        if not lock.is_file():   # a folder or a pipe of that name: nothing to read (and a pipe would block)
+            return ""
+        with lock.open("rb") as f:
+            text = f.read(4096).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+    fields: list[str] = []
+    current, escaped = "", False
+    for ch in text:
+        if escaped:
+            current, escaped = current + ch, False
+        elif ch == "\\":
+            escaped = True
+        elif ch in ",;":
+            fields.append("".join(c for c in current if c.isprintable()).strip())
+            current = ""
+            if ch == ";":
+                break
+        else:
+            current += ch
+    if len(fields) < 4:
+        return ""
+    name, user, host, when = fields[0] or fields[1], fields[1], fields[2], fields[3]
+    try:
+        when = f"{datetime.strptime(when, '%d.%m.%Y %H:%M'):%Y-%m-%d %H:%M}"
+    except ValueError:
+        when = ""
+    details = [d for d in (user if user != name else "", f"计算机 {host}" if host else "") if d]
+    if name:
+        who = f"用户 {name}" + (f"（{'，'.join(details)}）" if details else "")
+    elif host:
+        who = f"计算机 {host} 上的用户"
+    else:
+        return ""
+    return who + (" " if who[-1].isascii() else "") + (f"于 {when} 打开" if when else "打开")

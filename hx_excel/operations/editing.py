@@ -2,8 +2,8 @@
 touched, the file is replaced atomically with the previous one kept as a backup, and a run that would change
 nothing writes nothing.
 
-1. Refused before anything is read: a folder, a missing file, a workbook open in Excel or WPS (its `~$` owner file),
-   another hx-excel run in the same folder (`files.lock.FolderLock`).
+1. Refused before anything is read: a folder, a missing file, a workbook open in Excel or WPS (its `~$` owner file)
+   or LibreOffice (`.~lock.NAME#`), another hx-excel run in the same folder (`files.lock.FolderLock`).
 2. The ledger is read (`book.read_book`: a file that is not a ledger is refused with its reason), and refused when
    it holds what openpyxl cannot carry over a save (pictures, charts, macros, pivot tables …: `content.extras_in`).
 3. `change(workbook, book)` makes the edits and returns what it did (`Edits`); it writes only computed cells, empty
@@ -58,8 +58,8 @@ class Edited:
 def ledger_in_hand(path: Path, command: str, refuse: Callable[[str], Exception] = EditRefused, *,
                    doing: str = "") -> Iterator[str | None]:
     """What every command that replaces a ledger refuses before reading it — a folder, a missing file, a workbook
-    open in Excel or WPS — then the folder's lock, held until the block ends. Yields the file's fingerprint, which
-    the save checks again (`save.commit`), so a file saved in Excel meanwhile is never replaced."""
+    open in Excel, WPS or LibreOffice — then the folder's lock, held until the block ends. Yields the file's
+    fingerprint, which the save checks again (`save.commit`), so a file saved in Excel meanwhile is never replaced."""
     if path.is_dir():
         raise refuse(f"{path} 是一个文件夹，请写出{doing}台账文件（.xlsx）")
     if not path.is_file():

@@ -94,7 +94,7 @@ class _Target:
     temp: Path | None = None               # the staged new file
     found: str | None = None               # fingerprint of the target when examined (None: no file)
     conflict: str | None = None            # what replacing it would lose
-    in_use: bool = False                   # open in Excel or WPS: not replaced even with force
+    in_use: bool = False                   # open in Excel, WPS or LibreOffice: never replaced
 
     @property
     def persons(self) -> int:
