@@ -192,6 +192,24 @@ def test_out_of_scope_is_said_not_silent(policy):
     assert any(f.clause == "S2" and "不在监测预警范围" in f.message for f in a.findings)
 
 
+def test_out_of_scope_is_no_monitored_category(policy):
+    """policy.md, The month's records: “Out of scope is never green” — its clauses are shown for information, but it
+    is in no monitored category (边缘易致贫户 for this red 一般农户 if it were in scope; 绿色预警台账 for a green one)."""
+    red = assess(household(household_type="一般农户", **size_income(5000, 2)), policy, AS_OF)
+    green = assess(household(household_type="一般农户", subsidies_undelivered=True), policy, AS_OF)
+    assert (red.grade, red.category) == ("红", "") and (green.grade, green.category) == ("绿", "")
+    in_scope = assess(household(household_type="一般农户", has_dibao=True, subsidies_undelivered=True), policy, AS_OF)
+    assert (in_scope.grade, in_scope.category) == ("绿", "绿色预警台账")
+
+
+def test_a_household_under_monitoring_is_S1_whatever_its_type(policy):
+    """S1 “将建档立卡户纳入…”: 建档立卡 are 脱贫户 and the households already entered into monitoring (policy.md S1)."""
+    a = assess(household(household_type="一般农户", entered_on=date(2022, 5, 10), subsidies_undelivered=True),
+               policy, AS_OF)
+    assert a.in_scope and a.scope_clauses == ("S1",) and a.scope_reasons == ("S1 已纳入监测（2022-05-10）",)
+    assert a.category == "绿色预警台账"
+
+
 # ---- Boundaries, precedence, carve-out -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("size", [1, 3])
@@ -288,6 +306,23 @@ def test_missing_income_is_reported_not_guessed(policy):
 def test_a_household_missing_a_fact_a_clause_needs_is_to_be_completed(policy, facts, missing):
     a = assess(household(**facts), policy, AS_OF)
     assert (a.grade, a.missing) == ("待补充", missing)
+
+
+@pytest.mark.parametrize("field, value, title", [
+    ("disability", "二级残疾", "残疾等级"), ("health", "重病", "健康状况"), ("labour", "能干活", "劳动技能"),
+    ("school", "七年级", "在校生状况"), ("insured", "有", "参加基本医疗保险")])
+def test_a_member_value_that_could_not_be_read_makes_the_household_to_be_completed(policy, field, value, title):
+    """A value off its list tells nothing: 残疾等级 “二级残疾” for an uninsured head may be the R5 red that a blank cell
+    would hide. The reader leaves such a cell out and names it (Member.unreadable); the household is 待补充 naming the
+    column, never 无 (issue 17: never silent)."""
+    member = person("户主甲", insured=False) | {"unreadable": (field,)}
+    member.pop(field, None) if field != "insured" else None
+    a = assess(household([member]), policy, AS_OF)
+    assert (a.grade, a.missing) == ("待补充", (title,))
+    assert any(f.message.startswith(f"待补充：{title}未填或填写有误") for f in a.findings)
+    # a red clause no missing fact can undo stays red (R1: 3,000 a year for one), the unread column still named
+    red = assess(household([member], annual_net_income=3000), policy, AS_OF)
+    assert (red.grade, red.missing) == ("红", (title,))
 
 
 def test_a_certain_red_stays_red_while_other_facts_are_missing(policy):
@@ -493,7 +528,8 @@ def test_G2_measures_and_reason_name_only_what_is_poor(policy):
 
 
 def test_red_without_a_household_type_is_said_and_taken_as_marginal(policy):
-    a = assess(household(household_type=None, **size_income(3000, 1)), policy, AS_OF)
+    # in scope through 低保 (S2); R1 holds, so the missing type does not make it 待补充
+    a = assess(household(household_type=None, has_dibao=True, **size_income(3000, 1)), policy, AS_OF)
     assert a.category == "边缘易致贫户"
     assert any("户类型未填" in f.message for f in a.findings)
     typed = assess(household(household_type="一般农户", **size_income(3000, 1)), policy, AS_OF)

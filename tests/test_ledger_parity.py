@@ -7,6 +7,7 @@ ages) to prove the formulas read the 参数 sheet rather than numbers frozen at 
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from hx_excel.core.workflow import plan
 from hx_excel.core.models import Household
 from hx_excel.ledger import formulas as f
 from hx_excel.ledger.reader import read_ledger
-from hx_excel.ledger.schema import FIRST_DATA_ROW, SHEET, column_index
+from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, SHEET, column_index, column_letter
 from hx_excel.ledger.template import build_workbook, refs
 from hx_excel.ledger.writer import RowWriter, person_count
 from hx_excel.office.libreoffice import recalculate
@@ -290,6 +291,13 @@ FAULTY = {   # household id → its rows, each with one way a clerk's typing or 
     "ONLY-ID": [{"household_id": "ONLY-ID", "relation": "户主"}],
     "NUMBER-ID": [_row("NUMBER-ID", "癸", "户主", date(1970, 1, 9), 27, id_number=520111197001090271)],
     "TOILET-YOU": [_row("TOILET-YOU", "子", "户主", date(1970, 1, 10), 29, sanitary_toilet="没有")],
+    # member values off their lists, in every column a clause reads (R4 R5 R7): 待补充 naming the column, never 无
+    "DISABLED-TEXT": [_row("DISABLED-TEXT", "寅", "户主", date(1970, 1, 11), 33, disability="二级残疾", insured="否")],
+    "MEMBER-LISTS": [_row("MEMBER-LISTS", "卯", "户主", date(1970, 1, 12), 35, labour="能干活"),
+                     _row("MEMBER-LISTS", "辰", "配偶", date(1971, 1, 12), 36, health="重病", insured="有"),
+                     _row("MEMBER-LISTS", "巳", "之子", date(2012, 1, 12), 37, school="七年级")],
+    "RED-AND-BAD": [_row("RED-AND-BAD", "午", "户主", date(1970, 1, 13), 39, annual_net_income=3000,
+                         disability="二级残疾")],
 }
 NO_HOUSEHOLD = {"name": "丑", "relation": "户主", "id_number": id_number.make_valid("520111", date(1971, 2, 2), 31),
                 "annual_net_income": "五千"}
@@ -310,6 +318,11 @@ def _faulty_ledger(folder: Path, year: int | None = None) -> tuple[Path, dict[st
     at["NO-HOUSEHOLD"] = row
     if year:
         wb["参数"][_param_ref(wb, "P_YEAR")] = year
+    # each shading rule of a list or 是/否 column, evaluated as a formula in a spare column, row by row
+    for number, (key, rule) in enumerate(_shading_rules(ws)):
+        for r in range(FIRST_DATA_ROW, row + 1):
+            ws.cell(r, SHADING_COLUMN + number, "=" + re.sub(rf"\${column_letter(key)}{FIRST_DATA_ROW}\b",
+                                                           f"${column_letter(key)}{r}", rule))
     path = folder / f"faulty-{year or 'line'}.xlsx"
     wb.save(path)
     return path, at
@@ -350,10 +363,13 @@ def test_faulty_input_shows_what_to_complete_and_agrees_with_the_core(faulty):
         row = entry.head_row
         assert (cell(row, "grade"), cell(row, "factors")) == (a.grade, factor_text(a.clause_ids, a.missing, a.grade)), household_id
     grades = {h: cell(at[h], "grade") for h in FAULTY}
-    assert all(grades[h] == "待补充" for h in FAULTY if h not in ("HEAD-SPACE", "NUMBER-ID", "DATE-TEXT"))
+    assert all(grades[h] == "待补充" for h in FAULTY if h not in ("HEAD-SPACE", "NUMBER-ID", "DATE-TEXT", "RED-AND-BAD"))
     assert grades["HEAD-SPACE"] == "红"                        # "户主 " is the head: R1 at 3,000 a year for two
     assert cell(at["TEXT-INCOME"], "factors") == "待补充：家庭年纯收入（元）"
     assert cell(at["HOUSE-D"], "factors") == "待补充：住房安全等级"
+    assert cell(at["DISABLED-TEXT"], "factors") == "待补充：残疾等级"
+    assert cell(at["MEMBER-LISTS"], "factors") == "待补充：劳动技能、健康状况、在校生状况、参加基本医疗保险"
+    assert (cell(at["RED-AND-BAD"], "grade"), cell(at["RED-AND-BAD"], "factors")) == ("红", "R1 人均纯收入低于标准线")
     assert cell(at["ONLY-ID"], "factors") == "待补充：户类型、家庭年纯收入（元）、吃穿有保障、饮水安全有保障"
     checks = {h: cell(at[h], "row_check") for h in FAULTY}
     assert "“家庭年纯收入（元）”不是数字" in checks["TEXT-INCOME"]
@@ -365,6 +381,39 @@ def test_faulty_input_shows_what_to_complete_and_agrees_with_the_core(faulty):
     assert checks["NUMBER-ID"].startswith("身份证号存成了数字，末几位已丢失") and "校验码" not in checks["NUMBER-ID"]
     assert "户编号未填" in cell(at["NO-HOUSEHOLD"], "row_check")
     assert cell(at["NO-HOUSEHOLD"], "grade") == "待补充" and "户编号" in cell(at["NO-HOUSEHOLD"], "factors")
+
+
+SHADING_COLUMN = 220
+
+
+def _shading_rules(ws) -> list[tuple[str, str]]:
+    """(column key, formula) of the conditional formats that shade a list or 是/否 input column's off-list values."""
+    keys = {f"{column_letter(c.key)}{FIRST_DATA_ROW}": c.key for c in COLUMNS
+            if c.kind == "input" and c.type in ("list", "bool") and not c.multiple}
+    rules = []
+    for area in ws.conditional_formatting:
+        first = str(area.sqref).split(":")[0]
+        for rule in area.rules:
+            if first in keys and "ISERROR(FIND(" in rule.formula[0]:
+                rules.append((keys[first], rule.formula[0]))
+    return rules
+
+
+def test_every_value_off_its_list_is_shaded_where_it_stands(faulty):
+    """README: “红色底纹的单元格格式有误”. Each list and 是/否 column has a shading rule; evaluated by LibreOffice, the
+    rules mark exactly the cells the reader finds off their lists (贫困户, D级, 有, 妻子, 没有, 二级残疾, 能干活, 重病,
+    七年级 …), no blank and no listed value."""
+    source, _, out = faulty[0]
+    rules = _shading_rules(openpyxl.load_workbook(source)[SHEET])
+    assert {key for key, _ in rules} == {c.key for c in COLUMNS if c.kind == "input" and c.type in ("list", "bool")
+                                         and not c.multiple}
+    ws = openpyxl.load_workbook(out, data_only=True)[SHEET]
+    shaded = {(r, key) for number, (key, _) in enumerate(rules) for r in range(FIRST_DATA_ROW, ws.max_row + 1)
+              if ws.cell(r, SHADING_COLUMN + number).value is True}
+    headers = {c.header: c.key for c in COLUMNS}
+    off_list = {(p.row, headers[p.column]) for p in read_ledger(source, default_policy()).problems
+                if "不在下拉列表中" in p.message}
+    assert len(off_list) >= 10 and shaded == off_list
 
 
 def _param_ref(wb, name: str) -> str:

@@ -348,3 +348,19 @@ def test_a_plan_cannot_be_changed_after_the_fact(policy):
     for record, field in ((result, "steps"), (result.steps[0], "status")):
         with pytest.raises(ValidationError):
             setattr(record, field, None)
+
+
+def test_out_of_scope_gets_no_monitoring_steps(policy):
+    """policy.md, The month's records: a household in neither S1 nor S2 “gets no monitoring steps (visits, reviews)”;
+    its grade is for reference, so no D2 chain starts either — but a clue is still checked within 7 days (D1)."""
+    green = household(household_type="一般农户", subsidies_undelivered=True)                          # G3, out of scope
+    red = household(household_type="一般农户", annual_net_income=5000, clue_on=date(2022, 7, 1))      # R1, out of scope
+    assert plan(green, policy, date(2022, 7, 15)).assessment.grade == "绿" and plan(green, policy, date(2022, 7, 15)).steps == ()
+    red_plan = plan(red, policy, date(2022, 7, 15))
+    assert red_plan.assessment.grade == "红" and [(s.key, s.clause) for s in red_plan.steps] == [("household_check", "D1")]
+    # the same facts in scope (低保, S2): followed on the green ledger (D6), and red starts the D2 chain
+    assert {"visit"} <= set(steps(plan(green.model_copy(update={"has_dibao": True}), policy, date(2022, 7, 15))))
+    assert "application" in steps(plan(red.model_copy(update={"has_dibao": True}), policy, date(2022, 7, 15)))
+    # a chain already begun goes on whatever the grade says now (dates are facts)
+    begun = red.model_copy(update={"application_on": date(2022, 7, 3)})
+    assert "village_notice" in steps(plan(begun, policy, date(2022, 7, 15)))

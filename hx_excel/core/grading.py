@@ -216,6 +216,9 @@ def _scope(household: Household, derived: DerivedFacts, facts: dict[str, bool], 
     if entry and entry.scope == "S1":
         clauses.append("S1")
         reasons.append(f"S1 建档立卡户（{entry.value}）")
+    elif household.entered_on is not None:   # S1 names households already under monitoring, whatever the type says
+        clauses.append("S1")
+        reasons.append(f"S1 已纳入监测（{household.entered_on:%Y-%m-%d}）")
     s2 = []
     if entry and entry.scope == "S2":
         s2.append(entry.value)
@@ -321,8 +324,9 @@ def assess(household: Household, policy: Policy, as_of: date) -> Assessment:
             f"{INCOMPLETE}：{MISSING_SEPARATOR.join(missing)}未填或填写有误，"
             + ("分级无法确定，请补充" if grade == INCOMPLETE else "补充后成立的条款可能更多"))))
 
-    category = _category(grade, h, policy, findings)
     in_scope = bool(scope_clauses)
+    # Out of scope is never a monitored category: the grade is for reference only (policy.md, The month's records).
+    category = _category(grade, h, policy, findings) if in_scope else ""
     if not in_scope:
         findings.append(Finding(
             level="提示", clause="S2",
@@ -348,13 +352,23 @@ GRADING_FACTS = REQUIRED_FACTS + (
     "files_incomplete", "low_policy_awareness")
 
 
+# Member facts a clause reads (R4 在校, R5 健康 残疾 参保, R7 劳动技能), in the order 待补充 names them when a member's value
+# could not be read: after the household's own facts.
+MEMBER_GRADING_FACTS = ("labour", "health", "disability", "school", "insured")
+
+
 def _title(field: str) -> str:
     return Household.model_fields[field].title or field
 
 
+def member_title(field: str) -> str:
+    return Member.model_fields[field].title or field
+
+
 def missing_facts(household: Household, derived: DerivedFacts, policy: Policy) -> tuple[str, ...]:
     """The facts a clause needs that are blank or could not be read, by title, in GRADING_FACTS order (the
-    household's size after its first four)."""
+    household's size after its first four), then the member facts some member's row holds unreadable
+    (MEMBER_GRADING_FACTS: a value off its list tells nothing, so R4, R5 or R7 cannot be decided)."""
     absent = {f for f in REQUIRED_FACTS if getattr(household, f) is None}
     entry = policy.lists.entry("household_types", household.household_type) if household.household_type else None
     if entry and entry.needs_house_grade and household.house_grade is None:
@@ -363,7 +377,9 @@ def missing_facts(household: Household, derived: DerivedFacts, policy: Policy) -
     names = [_title(f) for f in GRADING_FACTS[:len(REQUIRED_FACTS)] if f in absent]
     if not derived.size:
         names.append(_title("household_size"))
-    return tuple(names + [_title(f) for f in GRADING_FACTS[len(REQUIRED_FACTS):] if f in absent])
+    names += [_title(f) for f in GRADING_FACTS[len(REQUIRED_FACTS):] if f in absent]
+    unread = {f for m in household.members for f in m.unreadable}
+    return tuple(names + [member_title(f) for f in MEMBER_GRADING_FACTS if f in unread])
 
 
 def _category(grade: Grade, household: Household, policy: Policy, findings: list[Finding]) -> str:

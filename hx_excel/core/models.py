@@ -52,6 +52,14 @@ def _listed(list_name: str, value: str | None, info: ValidationInfo) -> str | No
     return value
 
 
+def _known(model: type[BaseModel], names: tuple[str, ...], whose: str) -> tuple[str, ...]:
+    """`unreadable` names only the model's own fields."""
+    unknown = [n for n in names if n not in model.model_fields]
+    if unknown:
+        raise ValueError(f"不是{whose}的字段：{'、'.join(unknown)}")
+    return names
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, validate_assignment=False)
 
@@ -86,6 +94,9 @@ class Member(_Model):
     school: str | None = Field(default=None, title="在校生状况")
     insured: bool | None = Field(default=None, title="参加基本医疗保险")
     employed: bool | None = Field(default=None, title="务工就业")
+    # This member's facts typed so that they could not be read (a value off its list): a clause reading one cannot be
+    # decided, as for the household's own (Household.unreadable; grading.missing_facts).
+    unreadable: tuple[str, ...] = Field(default=(), title="填写有误的项")
 
     @field_validator("id_number", mode="before")
     @classmethod
@@ -118,6 +129,11 @@ class Member(_Model):
     @classmethod
     def _school(cls, v: str | None, info: ValidationInfo) -> str | None:
         return _listed("school", v, info)
+
+    @field_validator("unreadable")
+    @classmethod
+    def _known_fields(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        return _known(cls, names, "成员")
 
 
 # NaN and infinity are not amounts: refused with the field named, never graded (json reads "NaN" as a number).
@@ -233,10 +249,7 @@ class Household(_Model):
     @field_validator("unreadable")
     @classmethod
     def _known_fields(cls, names: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [n for n in names if n not in cls.model_fields]
-        if unknown:
-            raise ValueError(f"不是户的字段：{'、'.join(unknown)}")
-        return names
+        return _known(cls, names, "户")
 
     @property
     def rigid_spending(self) -> Money:

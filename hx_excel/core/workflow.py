@@ -46,6 +46,21 @@ STEP_TITLES: dict[str, str] = {
 }
 
 
+# The fact each step's date is recorded in (a Household field; a Measure's for the measures): where a clerk types it,
+# and what to name when it was typed so that it could not be read.
+STEP_DATES: dict[str, str] = {
+    "household_check": "household_check_on", "application": "application_on", "village_notice": "notice_end_on",
+    "township_review": "township_review_on", "district_approval": "district_approval_on", "entry": "entered_on",
+    "contact": "contact_assigned_on", "measures": "measure_decided_on", "visit": "last_visit_on",
+    "review": "last_review_on", "next_visit": "last_visit_on", "next_review": "last_review_on",
+    "elimination_nomination": "elimination_nominated_on", "elimination_check": "elimination_check_on",
+    "elimination_notice": "elimination_notice_end_on",
+    "elimination_township_review": "elimination_township_review_on",
+    "elimination_county_approval": "elimination_county_approval_on", "eliminated": "eliminated_on",
+    "close": "closed_on",
+}
+
+
 class Step(BaseModel):
     model_config = ConfigDict(frozen=True)
     key: str
@@ -139,6 +154,15 @@ class _Builder:
         return add_days(last_day, 1, "calendar")
 
 
+def unreadable_date(household: Household, step: "Step") -> str | None:
+    """The title of the date `step` is recorded in, when the clerk typed it so that it could not be read (text in a
+    date cell): the step may well be done, so it is named as unreadable, never as not done (policy.md, D7)."""
+    field = STEP_DATES.get(step.key)
+    if field is None or field not in household.unreadable:
+        return None
+    return Household.model_fields[field].title
+
+
 def exit_kind(household: Household, policy: Policy) -> str:
     """What 是否退出监测预警对象 says: "" (still followed), "eliminated" (D5 风险消除) or "closed" (D6 销号)."""
     entry = policy.lists.entry("exit_statuses", household.exit_status) if household.exit_status else None
@@ -164,10 +188,11 @@ def plan(household: Household, policy: Policy, as_of: date, assessment: Assessme
         b.add("household_check", "D1",
               due=add_days(clue_start, d.household_check_days, b.mode, b.extra), done_on=h.household_check_on, note=note)
 
-    # D2: red/yellow identification chain, once the household is red or yellow or already on the way.
+    # D2: red/yellow identification chain, once an in-scope household is red or yellow, or already on the way.
+    # Out of scope (S1 S2) it is not a 监测预警对象: its grade is for reference, no chain starts (policy.md).
     chain_dates = (h.application_on, h.notice_start_on, h.notice_end_on, h.township_review_on,
                    h.district_approval_on, h.entered_on)
-    if a.grade in ("红", "黄") or any(chain_dates):
+    if (a.grade in ("红", "黄") and a.in_scope) or any(chain_dates):
         b.order("D2", [("入户核实", h.household_check_on), ("农户申请及承诺授权", h.application_on),
                        ("村级评议公示开始", h.notice_start_on),  # its end is checked with the notice
                        ("乡级核查研判", h.township_review_on), ("区级审定公告", h.district_approval_on),
@@ -196,8 +221,8 @@ def plan(household: Household, policy: Policy, as_of: date, assessment: Assessme
               done=bool(h.measures),
               note="已填措施但未填明确日期" if h.measures and not decided else "")
 
-    # D4 (monitored red/yellow) and D6 (green ledger): a visit every month; D4 also a village review every month.
-    followed = monitored or (exited == "" and a.grade == "绿")
+    # D4 (monitored red/yellow) and D6 (green ledger, in scope only): a visit every month; D4 also a village review.
+    followed = monitored or (exited == "" and a.grade == "绿" and a.in_scope)
     if followed:
         anchor = h.entered_on or h.household_check_on or as_of
         clause = "D4" if monitored else "D6"
@@ -213,7 +238,8 @@ def plan(household: Household, policy: Policy, as_of: date, assessment: Assessme
         _elimination(b, h, a, policy, started=any(elimination_dates))
 
     # D6: a green-ledger household (never entered) whose risk is gone can be closed.
-    if h.entered_on is None and exited == "" and a.grade == "无" and (h.household_check_on or h.last_visit_on):
+    if (h.entered_on is None and exited == "" and a.grade == "无" and a.in_scope
+            and (h.household_check_on or h.last_visit_on)):
         b.add("close", "D6", done_on=h.closed_on)
 
     return Plan(assessment=a, steps=tuple(b.steps), problems=tuple(b.problems))

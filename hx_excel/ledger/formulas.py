@@ -25,8 +25,8 @@ from openpyxl.utils import column_index_from_string as column_number
 from hx_excel.core.clauses import (CATEGORIES, CERTAIN_RED, EXITED_RED, GREEN_CATEGORY, OTHER_RED, YELLOW_CATEGORY,
                                     CLAUSES, FACTOR_SEPARATOR, GRADING_CLAUSES, INCOMPLETE,
                                    MISSING_SEPARATOR, label)
-from hx_excel.core.grading import YELLOW_WITHOUT_WORK
-from hx_excel.core.models import Household
+from hx_excel.core.grading import MEMBER_GRADING_FACTS, YELLOW_WITHOUT_WORK
+from hx_excel.core.models import Household, Member
 from hx_excel.core.workflow import STEP_TITLES
 
 ROW = "§"
@@ -36,6 +36,10 @@ P_LINE_TITLE = "标准线（“参数”表的核算年度没有）"
 def _title(field: str) -> str:
     """A household fact's Chinese title, as the core names it (core.grading.missing_facts)."""
     return Household.model_fields[field].title
+
+
+def _member_title(field: str) -> str:
+    return Member.model_fields[field].title
 
 # Policy parameters: named cells on 参数 (written by hx_excel.ledger.template from the policy).
 P_ASOF, P_YEAR, P_LINE, P_MARGIN = "P_ASOF", "P_YEAR", "P_LINE", "P_MARGIN"
@@ -230,6 +234,11 @@ def _elimination_started(r: Refs) -> str:
     return f'{r("h_elim_started")}=1'
 
 
+def _s1(r: Refs) -> str:
+    """S1 建档立卡户: a registered type, or a household already entered into monitoring (core.grading._scope)."""
+    return f'OR({_in_set(r("household_type"), "SET_S1_TYPES")},ISNUMBER({r("entered_on")}))'
+
+
 # Raw red facts before G1's carve-out (R3-R6).
 def _r3_raw(r: Refs) -> str:
     return _no(r("water_secured"))
@@ -265,7 +274,7 @@ def _clause_condition(r: Refs, clause_id: str) -> str:
         "G2": f'OR({_yes(r("poor_hygiene"))},{_in_set(r("access_road"), "SET_POOR_ROAD")},{_no(r("sanitary_toilet"))})',
         "G3": _yes(r("subsidies_undelivered")),
         "G4": (f'AND(OR({_yes(r("files_incomplete"))},{_yes(r("low_policy_awareness"))}),'
-               f'{_in_set(r("household_type"), "SET_S1_TYPES")})'),
+               f'{_s1(r)})'),
     }[clause_id]
 
 
@@ -367,6 +376,8 @@ def h_missing(r: Refs) -> str:
         needed("access_road", _off_list(r("access_road"), "LIST_access_roads")),
         *(needed(k, yes_no_unreadable(k)) for k in ("sanitary_toilet", "subsidies_undelivered", "files_incomplete",
                                                      "low_policy_awareness")),
+        *(f'IF({_digits(r("hh_bad"), 2 * index)}>0,"{MISSING_SEPARATOR}{_member_title(key)}","")'
+          for index, (key, _) in enumerate(MEMBER_LISTS)),
         f'IF({r("household_id")}="","{MISSING_SEPARATOR}户编号","")',
         f'IF(ISNUMBER({P_LINE}),"","{MISSING_SEPARATOR}{P_LINE_TITLE}")',
     ]
@@ -435,6 +446,25 @@ def m_code(r: Refs) -> str:
     return "=" + "+".join(terms)
 
 
+# Member columns a clause reads (core.grading.MEMBER_GRADING_FACTS), each with the list its values come from: a value
+# off the list makes the household 待补充 naming the column (core.grading.missing_facts).
+MEMBER_LISTS = (("labour", "LIST_labour"), ("health", "LIST_health"), ("disability", "LIST_disability"),
+                ("school", "LIST_school"), ("insured", "LIST_YES_NO"))
+assert tuple(key for key, _ in MEMBER_LISTS) == MEMBER_GRADING_FACTS   # the core names them in this order
+
+
+def m_bad(r: Refs) -> str:
+    """This row's member values off their lists, packed two decimal digits per column in MEMBER_LISTS order, summed
+    per household by `hh_bad` (as m_code by hh_members)."""
+    return "=" + "+".join(f'{_off_list(r(key), name)}*1E{2 * index}' for index, (key, name) in enumerate(MEMBER_LISTS))
+
+
+def hh_bad(r: Refs) -> str:
+    """Head rows: how many of the household's rows hold each member column off its list (see m_bad)."""
+    hid = r("household_id")
+    return _head(r, f'IF({hid}="",0,SUMIF({r.window("household_id")},{hid},{r.window("m_bad")}))')
+
+
 def hh_members(r: Refs) -> str:
     """The packed member facts of the household (see PACKED_FACTS), summed over the rows under its head that carry
     its 户编号: one SUMIF over HOUSEHOLD_ROWS rows."""
@@ -475,19 +505,28 @@ def after_rigid_per_head(r: Refs) -> str:
 
 
 def category(r: Refs) -> str:
+    """The monitored category of the grade (三(一)-(三)); none out of scope, where the grade is for reference only."""
     g = r("grade")
     exited_poverty = _in_set(r("household_type"), "SET_EXITED_POVERTY")
-    return (f'=IF({g}="红",IF({exited_poverty},"{EXITED_RED}","{OTHER_RED}"),'
-            f'IF({g}="黄","{YELLOW_CATEGORY}",IF({g}="绿","{GREEN_CATEGORY}","")))')
+    return (f'=IF({_out_of_scope(r)},"",IF({g}="红",IF({exited_poverty},"{EXITED_RED}","{OTHER_RED}"),'
+            f'IF({g}="黄","{YELLOW_CATEGORY}",IF({g}="绿","{GREEN_CATEGORY}",""))))')
+
+
+OUT_OF_SCOPE = "不在范围"     # what `scope` shows for a household in neither S1 nor S2
+
+
+def _out_of_scope(r: Refs) -> str:
+    return f'{r("scope")}="{OUT_OF_SCOPE}"'
 
 
 def scope(r: Refs) -> str:
-    """S1 建档立卡户; S2 the key groups of 二, including facts the members show (Y1 or Y2 hold: a sharp fall)."""
-    s1 = _in_set(r("household_type"), "SET_S1_TYPES")
+    """S1 建档立卡户 (by type, or already entered into monitoring); S2 the key groups of 二, including facts the members
+    show (Y1 or Y2 hold: a sharp fall)."""
+    s1 = _s1(r)
     elderly_only = f'{_member_count(r, "m_elderly")}={r("size")}'
     s2 = (f'OR({_in_set(r("household_type"), "SET_S2_TYPES")},{_yes(r("has_dibao"))},{_r6_raw(r)},{elderly_only},'
           f'{_member_count(r, "m_severe")}>0,ISNUMBER(FIND("Y",{r("clauses")})))')
-    return _head(r, f'CHOOSE(1+{s1}+2*{s2},"不在范围","S1","S2","S1 S2")')
+    return _head(r, f'CHOOSE(1+{s1}+2*{s2},"{OUT_OF_SCOPE}","S1","S2","S1 S2")')
 
 
 def d1_due(r: Refs) -> str:
@@ -513,8 +552,8 @@ def d3_due(r: Refs) -> str:
 
 
 def _followed(r: Refs) -> str:
-    """D4 monitored households and D6 green-ledger households get a visit every month."""
-    return f'OR({_monitored(r)},AND({_not_exited(r)},{r("grade")}="绿"))'
+    """D4 monitored households and D6 green-ledger households (in scope) get a visit every month."""
+    return f'OR({_monitored(r)},AND({_not_exited(r)},{r("grade")}="绿",NOT({_out_of_scope(r)})))'
 
 
 def _monthly_due(r: Refs, last_key: str) -> str:
@@ -634,7 +673,9 @@ def next_step(r: Refs) -> str:
         return f"AND(ISNUMBER({r(end_key)}),{r(end_key)}>={r(full_end_key)})"
 
     # D2: the identification chain is under way (red or yellow, or begun) and the household not yet entered.
-    chain = (f'AND(OR({r("grade")}="红",{r("grade")}="黄",COUNT({r.span("application_on", "entered_on")})>0),'
+    # (an out-of-scope household's grade is for reference: no chain starts for it, core.workflow.plan)
+    chain = (f'AND(OR(AND(OR({r("grade")}="红",{r("grade")}="黄"),NOT({_out_of_scope(r)})),'
+             f'COUNT({r.span("application_on", "entered_on")})>0),'
              f'{blank("entered_on")})')
     identification = _first_open("D2", [
         ("household_check", f'AND({blank("household_check_on")},{blank("h_clue_start")})'),
@@ -643,7 +684,7 @@ def next_step(r: Refs) -> str:
         ("township_review", blank("township_review_on")),
         ("district_approval", blank("district_approval_on")),
     ], _step("D2", "entry"))
-    close = (f'IF(AND({blank("entered_on")},{_not_exited(r)},{r("grade")}="无",'
+    close = (f'IF(AND({blank("entered_on")},{_not_exited(r)},{r("grade")}="无",NOT({_out_of_scope(r)}),'
              f'OR(ISNUMBER({r("household_check_on")}),ISNUMBER({r("last_visit_on")})),{blank("closed_on")}),'
              f'{_step("D6", "close")},"")')
     elimination = _first_open("D5", [

@@ -147,7 +147,10 @@ def build_household(household_id: str, rows: list[tuple[int, dict[str, Any]]], p
     unreadable = head.get(UNREADABLE, ())
     data["unreadable"] = tuple(name for key, name in _FIELDS["household"] if key in unreadable)
     for _, values in rows:
-        data["members"].append({name: values[key] for key, name in _FIELDS["member"] if key in values})
+        member = {name: values[key] for key, name in _FIELDS["member"] if key in values}
+        unread = values.get(UNREADABLE, ())
+        member["unreadable"] = tuple(name for key, name in _FIELDS["member"] if key in unread)
+        data["members"].append(member)
         measure = {name: values[key] for key, name in _FIELDS["measure"] if key in values}
         if measure.get("text") or measure.get("category"):
             measure.setdefault("category", "其他")  # the row check asks for the category

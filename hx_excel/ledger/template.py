@@ -508,6 +508,12 @@ def _conditional_formats(ws: Worksheet, last_row: int) -> None:
         if column.kind == "input" and column.type in ("number", "date"):
             ws.conditional_formatting.add(area(column.key), FormulaRule(formula=[f"ISTEXT({cell(column.key)})"],
                                                                         fill=INVALID_FILL))
+        elif column.kind == "input" and column.type in ("list", "bool") and not column.multiple:
+            # a value pasted or typed past the list's warning is shaded where it stands, as the row check names it
+            name = ("VILLAGES" if column.values == "villages" else "LIST_YES_NO" if column.type == "bool"
+                    else f"LIST_{column.values}")
+            ws.conditional_formatting.add(area(column.key), FormulaRule(
+                formula=[f._off_list(cell(column.key), name)], fill=INVALID_FILL))
 
 
 # ---- 统计 --------------------------------------------------------------------------------------------------

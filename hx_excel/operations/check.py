@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterable, Literal
 
 from hx_excel.core import follow_up, id_number
 from hx_excel.core.clauses import INCOMPLETE
+from hx_excel.core.workflow import STEP_DATES, unreadable_date
 from hx_excel.files.inputs import InputFileError
 from hx_excel.files.report import is_report
 from hx_excel.ledger import formulas
@@ -41,20 +42,6 @@ _HID, _REL, _ID = (column_index(k) - 1 for k in ("household_id", "relation", "id
 _REQUIRED_MEMBER = [(i, c) for i, c in enumerate(COLUMNS) if c.kind == "input" and c.required and c.level == "member"]
 _COMPUTED = frozenset(i for i, c in enumerate(COLUMNS) if c.kind == "computed")
 _GRADE = column_index("grade") - 1
-
-# the column a plan step is recorded in, so that an overdue step names where its date goes
-STEP_COLUMNS = {
-    "household_check": "household_check_on", "application": "application_on", "village_notice": "notice_end_on",
-    "township_review": "township_review_on", "district_approval": "district_approval_on", "entry": "entered_on",
-    "contact": "contact_assigned_on", "measures": "measure_decided_on", "visit": "last_visit_on",
-    "review": "last_review_on", "next_visit": "last_visit_on", "next_review": "last_review_on",
-    "elimination_nomination": "elimination_nominated_on", "elimination_check": "elimination_check_on",
-    "elimination_notice": "elimination_notice_end_on",
-    "elimination_township_review": "elimination_township_review_on",
-    "elimination_county_approval": "elimination_county_approval_on", "eliminated": "eliminated_on",
-    "close": "closed_on",
-}
-
 
 @dataclass(frozen=True)
 class Finding:
@@ -73,6 +60,7 @@ class CheckResult:
     files: list[str] = field(default_factory=list)           # every file looked at
     read: list[str] = field(default_factory=list)            # the ledgers among them that could be read
     notes: list[str] = field(default_factory=list)           # columns added, hidden or moved: tolerated
+    checked_on: date = field(default_factory=date.today)
 
     @property
     def errors(self) -> list[Finding]:
@@ -126,7 +114,12 @@ def _household(file: str, item: AssessedHousehold, as_of: date, ledger: Assessed
     for problem in p.problems:
         add(entry.head_row, "", problem.level, problem.clause, problem.message)
     for step in p.overdue:
-        column = BY_KEY[STEP_COLUMNS[step.key]].header if step.key in STEP_COLUMNS else ""
+        column = BY_KEY[STEP_DATES[step.key]].header if step.key in STEP_DATES else ""
+        if unreadable_date(entry.household, step):   # the reader names the cell; the step is not called undone
+            add(entry.head_row, column, "错误", step.clause,
+                f"{step.clause} “{step.title}”的期限 {step.due:%Y-%m-%d} 已过，但“{column}”填写的内容无法识别为日期，"
+                "是否按时完成无法判断：请按 2022-07-15 的格式改正")
+            continue
         what = (f"纳入监测已过 {ledger.policy.deadlines.contact_and_measures_days} 天仍未"
                 if step.clause == "D3" else "")
         add(entry.head_row, column, "错误", step.clause,
