@@ -45,8 +45,9 @@ def records(path):
 def test_two_months_and_a_move_up(ledger, capsys):
     assert main(["review", str(ledger), "--month", "2022-06", "--reviewer", "张研判"]) == 0
     june = records(ledger)
-    assert [(r["household_id"], r["grade"], r["move"]) for r in june] == [("QY-001", "黄", "新纳入"),
-                                                                          ("QY-003", "绿", "新纳入")]
+    # both are first lines: QY-001 was entered in May (新纳入 is only the month of entry), QY-003 is on the green ledger
+    assert [(r["household_id"], r["grade"], r["move"]) for r in june] == [("QY-001", "黄", "首次记录"),
+                                                                          ("QY-003", "绿", "首次记录")]
     assert june[0]["reviewer"] == "张研判" and june[0]["clauses"] == "Y1" and june[0]["category"] == "突发严重困难户"
     assert june[0]["reviewed_on"].date() == date(2022, 6, 30)
     # July: income falls to 10,000 = 5,000 per head < 6,700 → R1 red (and G3 is settled → 无)
@@ -94,3 +95,69 @@ def test_eliminated_in_the_month(ledger):
 def test_a_bad_month_is_refused(ledger, capsys):
     assert main(["review", str(ledger), "--month", "2022年7月"]) == 2
     assert "应写成 年-月" in capsys.readouterr().err
+
+
+# ---- a second ledger, worked by hand from policy.md "The month's records" --------------------------------------------
+#
+# 龙井村, line L = 6,700 a head; each household two persons unless said. Reviewed 2022-06 (day 06-30), then B's income
+# rises, then 2022-07 (07-31), 2022-07 again with --redo, and 2022-08 (08-31).
+#   A 脱贫户 10,000 → 5,000 < L: R1 红; clue 06-20, in its D2 chain, entered 07-12
+#        June: in scope and red → on the record, a first line (首次记录), not 新纳入 · July: entered in July → 新纳入 ·
+#        August: 红 → 红 不变
+#   B 脱贫户 entered 03-01 (monitored); June 10,000 → 红; July 100,000 → 50,000 a head: 无
+#        June 首次记录 红 · July still monitored, so still reviewed: 红 → 无 降级 · August 无 → 无 不变
+#   C 一般农户 with 资助未落实 (G3 绿): in neither S1 nor S2 → never on the record
+#   D 脱贫户, G3 绿 (green ledger), 销号 on 07-20 (是（销号）)
+#        June 首次记录 绿 · July closed in the month → 销号, once · August: not recorded again
+#   E 脱贫户, income blank: 待补充, never entered, never recorded → not recorded; named, exit 1
+#   F 脱贫户 entered 04-01, income blank: monitored 待补充 → June 首次记录 · July and August 待补充 (cannot be judged)
+
+def _second(tmp_path, policy):
+    def two(name):
+        return [person(f"{name}户主"), person(f"{name}配偶", "配偶", sex="女")]
+    chain = dict(clue_on=date(2022, 6, 20), household_check_on=date(2022, 6, 22), application_on=date(2022, 6, 25),
+                 notice_start_on=date(2022, 6, 27), notice_end_on=date(2022, 7, 1), township_review_on=date(2022, 7, 5),
+                 district_approval_on=date(2022, 7, 8), entered_on=date(2022, 7, 12))
+    households = [
+        household(two("甲"), household_id="A", village="龙井村", annual_net_income=10_000, **chain),
+        household(two("乙"), household_id="B", village="龙井村", annual_net_income=10_000, entered_on=date(2022, 3, 1)),
+        household(two("丙"), household_id="C", village="龙井村", household_type="一般农户", subsidies_undelivered=True),
+        household(two("丁"), household_id="D", village="龙井村", subsidies_undelivered=True,
+                  closed_on=date(2022, 7, 20), exit_status="是（销号）"),
+        household(two("戊"), household_id="E", village="龙井村", annual_net_income=None),
+        household(two("己"), household_id="F", village="龙井村", annual_net_income=None, entered_on=date(2022, 4, 1)),
+    ]
+    wb = build_workbook(policy, township="青岩镇", villages=("龙井村",), as_of=AS_OF, rows=30)
+    RowWriter(wb[SHEET]).write(households)
+    path = tmp_path / "第二本.xlsx"
+    save_workbook(wb, path)
+    return path
+
+
+def lines(path, month):
+    return [(r["household_id"], r["previous_grade"] or "", r["grade"], r["move"]) for r in records(path)
+            if r["month"] == month]
+
+
+def test_who_is_on_the_record_and_the_moves_month_by_month(tmp_path, policy, capsys):
+    path = _second(tmp_path, policy)
+    assert main(["review", str(path), "--month", "2022-06"]) == 1          # E is 待补充 and not recorded: said
+    out = capsys.readouterr().out
+    assert "2022-06 研判 4 户：首次记录 4" in out and "1 户分级为“待补充”（第 12 行（戊户主））" in out
+    assert lines(path, "2022-06") == [("A", "", "红", "首次记录"), ("B", "", "红", "首次记录"),
+                                      ("D", "", "绿", "首次记录"), ("F", "", "待补充", "首次记录")]
+    wb = openpyxl.load_workbook(path)
+    wb[SHEET].cell(FIRST_DATA_ROW + 2, INCOME).value = 100_000               # B: 50,000 a head
+    wb.save(path)
+    assert main(["review", str(path), "--month", "2022-07"]) == 1
+    assert "2022-07 研判 4 户：新纳入 1，降级 1，待补充 1，销号 1" in capsys.readouterr().out
+    july = [("A", "红", "红", "新纳入"), ("B", "红", "无", "降级"), ("D", "绿", "绿", "销号"), ("F", "待补充", "待补充", "待补充")]
+    assert lines(path, "2022-07") == july
+    # --redo compares with June again, not with the July lines it replaces
+    assert main(["review", str(path), "--month", "2022-07", "--redo"]) == 1
+    assert lines(path, "2022-07") == july
+    assert main(["review", str(path), "--month", "2022-08"]) == 1
+    assert lines(path, "2022-08") == [("A", "红", "红", "不变"), ("B", "无", "无", "不变"),
+                                      ("F", "待补充", "待补充", "待补充")]
+    recorded = {r["household_id"] for r in records(path)}
+    assert "C" not in recorded and "E" not in recorded                        # out of scope; grade unknown

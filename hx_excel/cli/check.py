@@ -10,12 +10,15 @@ from openpyxl.styles import Alignment
 
 from hx_excel.cli.output import DONE, PROBLEMS, end_status, format_table, notice, progress
 from hx_excel.files.fonts import font
+from hx_excel.files.pages import a4
 from hx_excel.files.report import check_target, save_report
 from hx_excel.ledger.cells import put
+from hx_excel.ledger.printing import fit_rows
 from hx_excel.operations.check import CheckResult, check_files
 from hx_excel.policy import load_policy
 
-HEADERS = (("文件", 36), ("工作表", 8), ("行", 6), ("列", 14), ("级别", 6), ("条款", 7), ("问题及改正方法", 90))
+HEADERS = (("文件", 30), ("工作表", 8), ("行", 6), ("列", 14), ("级别", 6), ("条款", 7), ("问题及改正方法", 80))
+WRAPPED = (1, 4, 7)     # 文件, 列, 问题: wrapped within their widths
 
 
 def report_workbook(result: CheckResult) -> Workbook:
@@ -24,21 +27,21 @@ def report_workbook(result: CheckResult) -> Workbook:
     ws = wb.active
     ws.title = "检查结果"
     errors = len(result.errors)
-    put(ws, 1, 1, f"台账检查结果：{len(result.read)} 本台账，{errors} 处错误，{len(result.findings) - errors} 处提示")
+    put(ws, 1, 1, f"台账检查结果（检查日期 {result.checked_on:%Y-%m-%d}）：{'、'.join(result.read[:3])}{'等' if len(result.read) > 3 else ''}"
+                  f" {len(result.read)} 本台账，{errors} 处错误，{len(result.findings) - errors} 处提示")
     ws.cell(1, 1).font = font(bold=True, size=13)
     for column, (header, width) in enumerate(HEADERS, start=1):
         ws.cell(2, column, header).font = font(bold=True)
         ws.column_dimensions[chr(64 + column)].width = width
     for row, f in enumerate(result.findings, start=3):
         for column, value in enumerate((f.file, f.sheet, f.row or None, f.column, f.severity, f.clause, f.message), 1):
-            put(ws, row, column, value)
-        ws.cell(row, 7).alignment = Alignment(wrap_text=True, vertical="top")
+            put(ws, row, column, value).alignment = Alignment(wrap_text=column in WRAPPED, vertical="top")
+    # rows tall enough for the wrapped file names and messages, or they print over each other
+    fit_rows(ws, ((row, HEADERS[column - 1][1], text) for row, f in enumerate(result.findings, start=3)
+                  for column, text in ((1, f.file), (7, f.message))))
     ws.freeze_panes = "A3"
     ws.auto_filter.ref = f"A2:G{max(2, 2 + len(result.findings))}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    a4(ws, title_rows="1:2")
     return wb
 
 

@@ -4,8 +4,9 @@
   head row that has one (a clerk types the head's number and then the members below it).
 - 建议帮扶措施 (五、分类管理及动态帮扶): for each household, the measures of every clause that holds, as suggestions in a
   column of their own (schema kind "filled"), never in what the clerk typed under 帮扶措施.
-- 待办: a sheet rebuilt on each run, every open step of every household (D1–D6, not only the next one) with its
-  due date and state, overdue first, then by due date — the clerk's to-do list for the month.
+- 待办: a sheet rebuilt on each run, what the clerk can act on: each household's open steps that have a deadline
+  (D1, D3, D4, D6) and its next step, with due date and state, overdue first, then by due date — the month's to-do
+  list, printed with the township, the date and the sign-off on every page.
 - For a workbook whose computed columns hold values, not formulas (an export, a roster, an old copy): grade,
   factors, clauses, category, next step, due date and status, as values.
 - A formula a clerk typed over or deleted is reported, and put back only with `restore_formulas` (the typed value is
@@ -30,6 +31,7 @@ from openpyxl.utils import get_column_letter
 from hx_excel.core.clauses import factor_text
 from hx_excel.core.workflow import NO_DEADLINE
 from hx_excel.files.fonts import font
+from hx_excel.files.pages import a4, sign_off_line
 from hx_excel.ledger.book import LedgerBook, headers, typed
 from hx_excel.ledger.cells import filled, put
 from hx_excel.ledger.printing import fit_rows
@@ -210,15 +212,18 @@ def _formulas(ws, book: LedgerBook, edits: Edits, restore: bool) -> None:
 # ---- 待办 ----------------------------------------------------------------------------------------------------------
 
 def todo_rows(ledger: AssessedLedger) -> list[tuple]:
-    """Every open step of every household, overdue first, then by due date, then the steps with no deadline."""
+    """What a clerk can act on: each household's open steps that have a deadline, and its next step (the first open
+    one, when none has a deadline) — not every later step of a chain, which only follows the next. Overdue first, then
+    by due date, then the steps with no deadline."""
     rows = []
     for item in ledger.households:
         if item.plan is None:
             continue
         h = item.household
         head = item.head.name if item.head else ""
+        following = item.plan.next_step
         for step in item.plan.steps:
-            if step.status == "已完成":
+            if step.status == "已完成" or (step.due is None and step is not following):
                 continue
             left = (step.due - ledger.as_of).days if step.due else None
             rows.append((step.status or NO_DEADLINE, step.due, left, h.village, h.group, h.household_id, head,
@@ -230,7 +235,8 @@ def todo_rows(ledger: AssessedLedger) -> list[tuple]:
 
 def _todo(wb: Workbook, ledger: AssessedLedger, edits: Edits) -> None:
     rows = todo_rows(ledger)
-    title = f"待办事项（评估日期 {ledger.as_of:%Y-%m-%d}；每次运行 hx-excel fill 重建，请勿在此填写）"
+    settings = ledger.book.settings
+    title = (f"{settings.township}待办事项（评估日期 {ledger.as_of:%Y-%m-%d}；每次运行 hx-excel fill 重建，请勿在此填写）")
     wanted = [[title], [h for h, _ in TODO_HEADERS]] + [list(r) for r in rows]
     if TODO_SHEET in wb.sheetnames:
         ws = wb[TODO_SHEET]
@@ -258,12 +264,8 @@ def _todo(wb: Workbook, ledger: AssessedLedger, edits: Edits) -> None:
                   for number, row in enumerate(rows, start=3) for column in _TODO_WRAPPED))
     ws.freeze_panes = "A3"
     ws.auto_filter.ref = f"A2:{get_column_letter(len(TODO_HEADERS))}{max(2, len(rows) + 2)}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.print_title_rows = "2:2"
-    ws.print_options.gridLines = True
+    a4(ws, title_rows="1:2", sign_off=sign_off_line(reporter=settings.reporter, reviewer=settings.reviewer,
+                                                      phone=settings.phone))
     edits.sheets.append(TODO_SHEET)
     overdue = sum(1 for r in rows if r[0] == "已逾期")
     edits.report.append(f"“{TODO_SHEET}”表：{len(rows)} 项未办事项，其中已逾期 {overdue} 项")

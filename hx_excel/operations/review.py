@@ -3,9 +3,22 @@ monitored household and month on the sheet 月度研判记录, so that grades mo
 visible, and the district's summary can count this month's moves.
 
 `review_rows(ledger, month, reviewer, previous)` is the operation: the core grades each household at the end of the
-month (or today, within it) and compares it with the household's record of the previous month. Moves:
-新纳入 (no earlier record) · 升级 / 降级 / 不变 (红 > 黄 > 绿 > 无) · 风险消除 (D5, marked eliminated) · 销号 (D6).
-`append_review` writes them: earlier months are never rewritten; redoing a month replaces that month's rows only.
+month (or today, within it) and compares it with the household's latest record before that month.
+
+Who is on the record (policy.md, "The month's records"):
+- every household under monitoring — entered (纳入监测) by the review day, not marked eliminated (D5) or closed (D6) —
+  whatever it grades now, 无 and 待补充 included: whether its risk is gone is what the meeting judges;
+- every in-scope household graded 红, 黄 or 绿 that day, one still in its identification chain included;
+- a household recorded before and not since ended, until it ends (the green ledger is followed until 销号, D6);
+- a household that left this month, once more, with the move 风险消除 or 销号;
+- never a household out of scope (S1 S2): its grade is for reference only.
+A household graded 待补充 that is none of these is not recorded (its grade is unknown): `Review.incomplete` names it.
+
+Moves: 新纳入 (entered into monitoring in that month) · 首次记录 (a first line for another reason: the first month
+the record is kept, a clue household) · 升级 / 降级 / 不变 (红 > 黄 > 绿 > 无, against the latest earlier line) · 待补充
+(the grade cannot be judged: facts missing) · 风险消除 (D5) · 销号 (D6).
+`append_review` writes them: earlier months are never rewritten; redoing a month replaces that month's rows only and
+compares with the months before it, as the first run did.
 """
 
 from __future__ import annotations
@@ -19,19 +32,24 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
+from hx_excel.core.clauses import INCOMPLETE
 from hx_excel.core.days import month_end
 from hx_excel.core.workflow import exit_kind
 from hx_excel.files.fonts import font
+from hx_excel.files.pages import a4, sign_off_line
 from hx_excel.ledger.book import LedgerBook, fold
 from hx_excel.ledger.cells import put
 from hx_excel.ledger.printing import fit_rows
-from hx_excel.operations.assessed import AssessedLedger, assess_book
+from hx_excel.operations.assessed import AssessedHousehold, AssessedLedger, assess_book
 from hx_excel.operations.editing import EditRefused, Edits, unread_facts
 from hx_excel.policy import Policy
 
 RECORD_SHEET = "月度研判记录"
 TITLE_ROW, HEADER_ROW = 1, 2
-MOVES = ("新纳入", "升级", "降级", "不变", "风险消除", "销号")
+NEW, FIRST, UP, DOWN, SAME, INCOMPLETE_MOVE, ELIMINATED, CLOSED = (
+    "新纳入", "首次记录", "升级", "降级", "不变", "待补充", "风险消除", "销号")
+MOVES = (NEW, FIRST, UP, DOWN, SAME, INCOMPLETE_MOVE, ELIMINATED, CLOSED)
+ENDED = (ELIMINATED, CLOSED)
 GRADE_RANK = {"红": 3, "黄": 2, "绿": 1, "无": 0}
 MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
@@ -128,19 +146,31 @@ def review_day(year: int, month: int, today: date | None = None) -> date:
     return min(last, today) if (today.year, today.month) == (year, month) else last
 
 
+@dataclass
+class Review:
+    """One month's review of a ledger: the records, and what could not be recorded."""
+
+    records: list[Record]
+    incomplete: list[AssessedHousehold]      # graded 待补充, neither monitored nor recorded before: grade unknown
+
+
 def review_rows(ledger: AssessedLedger, month: str, reviewer: str, previous: list[Record]) -> list[Record]:
-    """This month's record of every monitored household (D4), each with its move against its latest earlier record.
-    `ledger` is graded by the core on the review day (`review_day`; `append_review` does so), never taken from the
-    sheet."""
+    """This month's record (D4), each household with its move against its latest record before `month` (see the
+    module's docstring for who is on it). `ledger` is graded by the core on the review day (`review_day`;
+    `append_review` does so), never taken from the sheet."""
+    return review(ledger, month, reviewer, previous).records
+
+
+def review(ledger: AssessedLedger, month: str, reviewer: str, previous: list[Record]) -> Review:
     year, number = parse_month(month)
     day = ledger.as_of
     first_day = date(year, number, 1)
     latest: dict[str, Record] = {}
     for record in previous:
-        if record.month < month:
+        if record.month < month:          # a redone month compares with the months before it, never with itself
             latest[record.household_id] = record
     policy = ledger.policy
-    records = []
+    result = Review([], [])
     for item in ledger.households:
         h = item.household
         known = [d for d in (h.clue_on, h.clue_published_on, h.household_check_on, h.entered_on) if d]
@@ -150,30 +180,27 @@ def review_rows(ledger: AssessedLedger, month: str, reviewer: str, previous: lis
         if a is None or p is None:   # the ledger's year has no income line: the reader's problems say so
             continue
         before = latest.get(h.household_id)
-        ended_before = before is not None and before.move in ("风险消除", "销号")
-        left = exit_kind(h, policy)
-        exit_on = h.eliminated_on if left != "closed" else h.closed_on
-        if not left:
-            left = "eliminated" if h.eliminated_on and h.eliminated_on <= day else \
-                "closed" if h.closed_on and h.closed_on <= day else ""
-            exit_on = h.eliminated_on or h.closed_on
-        if exit_on and exit_on > day:
-            left = ""               # marked for a day after this month: not yet
+        if before is not None and before.move in ENDED:
+            before = None           # left earlier: a line now (entered again) starts afresh
+        left, exit_on = _left(h, policy, day)
+        entered = h.entered_on is not None and h.entered_on <= day
         if left:
             left_now = exit_on is not None and first_day <= exit_on <= day
-            if ended_before or not (left_now or (before is not None)):
-                continue            # left earlier, or never recorded: nothing to review
-            move = "风险消除" if left == "eliminated" else "销号"
-        elif a.grade in GRADE_RANK and a.grade != "无" or a.grade == "待补充":
-            move = _move(before, a.grade) if not ended_before else "新纳入"
-        elif before is not None and not ended_before:
-            move = _move(before, a.grade)     # graded 无 now: down from its last grade
+            if not (left_now or before is not None):
+                continue            # left before this month and recorded as such, or never recorded
+            move = ELIMINATED if left == "eliminated" else CLOSED
         else:
-            continue
+            if not (a.in_scope or entered):
+                continue            # out of scope (S1 S2): never on the record
+            if not (entered or a.grade in ("红", "黄", "绿") or before is not None):
+                if a.grade == INCOMPLETE:
+                    result.incomplete.append(item)
+                continue
+            move = _move(before, a.grade, entered_now=entered and h.entered_on >= first_day)
         head = item.head
         done = sum(1 for m in h.measures if m.completed_on and m.completed_on <= day)
         step = p.next_step
-        records.append(Record(
+        result.records.append(Record(
             month=month, village=h.village, group=h.group, household_id=h.household_id,
             head_name=head.name if head else "", grade=a.grade, clauses="、".join(a.clause_ids),
             category=a.category, measures="；".join(m.text or m.category for m in h.measures),
@@ -181,16 +208,34 @@ def review_rows(ledger: AssessedLedger, month: str, reviewer: str, previous: lis
             last_visit=h.last_visit_on if h.last_visit_on and h.last_visit_on <= day else None,
             next_step=step.title if step else "", next_due=step.due if step else None, reviewer=reviewer,
             move=move, previous_grade=before.grade if before else "", reviewed_on=day))
-    return records
+    return result
 
 
-def _move(before: Record | None, grade: str) -> str:
+def _left(h, policy: Policy, day: date) -> tuple[str, date | None]:
+    """Whether the household has left monitoring by `day` ("eliminated" D5, "closed" D6, or "") and on which day, by
+    是否退出监测预警对象 or, where that is not filled in, by the date of elimination or closing."""
+    left = exit_kind(h, policy)
+    exit_on = h.eliminated_on if left != "closed" else h.closed_on
+    if not left:
+        left = "eliminated" if h.eliminated_on and h.eliminated_on <= day else \
+            "closed" if h.closed_on and h.closed_on <= day else ""
+        exit_on = h.eliminated_on or h.closed_on
+    if exit_on and exit_on > day:
+        return "", None             # marked for a day after this month: not yet
+    return left, exit_on
+
+
+def _move(before: Record | None, grade: str, *, entered_now: bool) -> str:
+    if entered_now:
+        return NEW
     if before is None:
-        return "新纳入"
+        return FIRST
+    if grade == INCOMPLETE:
+        return INCOMPLETE_MOVE
     was, now = GRADE_RANK.get(before.grade), GRADE_RANK.get(grade)
     if was is None or now is None or was == now:
-        return "不变"
-    return "升级" if now > was else "降级"
+        return SAME                 # (a previous line of 待补充 compares with nothing: unchanged as far as known)
+    return UP if now > was else DOWN
 
 
 # ---- writing ---------------------------------------------------------------------------------------------------
@@ -209,10 +254,20 @@ def append_review(wb: Workbook, book: LedgerBook, policy: Policy, month: str, re
         raise EditRefused(f"{book.name} 已有 {month} 的研判记录（{sum(r.month == month for r in previous)} 户）。"
                           f"确需重做这个月，加 --redo（只替换 {month} 的记录，更早的月份不动）")
     ledger = assess_book(book, policy, review_day(*parse_month(month), today))
-    records = review_rows(ledger, month, book.settings.reviewer if reviewer is None else reviewer, previous)
+    done = review(ledger, month, book.settings.reviewer if reviewer is None else reviewer, previous)
+    records = done.records
     edits = Edits()
     unread_facts(ledger, edits)
-    ws = wb[RECORD_SHEET] if RECORD_SHEET in wb.sheetnames else _new_sheet(wb)
+    if done.incomplete:
+        edits.problems += len(done.incomplete)
+        rows = "、".join(f"第 {h.entry.head_row} 行{('（' + h.head.name + '）') if h.head and h.head.name else ''}"
+                        for h in done.incomplete[:8]) + ("等" if len(done.incomplete) > 8 else "")
+        edits.report.append(f"{len(done.incomplete)} 户分级为“待补充”（{rows}），缺少分级所需的情况，是否应研判无法判断，"
+                            f"未记入 {month}：补全后用 --redo 重做本月")
+    ws = wb[RECORD_SHEET] if RECORD_SHEET in wb.sheetnames else _new_sheet(wb, book.settings.township)
+    settings = book.settings
+    a4(ws, title_rows=f"{TITLE_ROW}:{HEADER_ROW}",
+       sign_off=sign_off_line(reporter=settings.reporter, reviewer=settings.reviewer, phone=settings.phone))
     removed = _remove_month(ws, month) if month in recorded else 0
     row = _last_row(ws) + 1
     for record in records:
@@ -234,20 +289,15 @@ def append_review(wb: Workbook, book: LedgerBook, policy: Policy, month: str, re
     return edits
 
 
-def _new_sheet(wb: Workbook):
+def _new_sheet(wb: Workbook, township: str):
     ws = wb.create_sheet(RECORD_SHEET)
-    ws.cell(TITLE_ROW, 1, "月度研判记录（D4 每月研判；由 hx-excel review 按月追加，已记录的月份请勿改动）").font = font(bold=True, size=13)
+    put(ws, TITLE_ROW, 1, f"{township}月度研判记录（D4 每月研判；由 hx-excel review 按月追加，已记录的月份请勿改动）"
+        ).font = font(bold=True, size=13)
     for column, name in enumerate(FIELDS, start=1):
         header, width = HEADERS[name]
         ws.cell(HEADER_ROW, column, header).font = font(bold=True)
         ws.column_dimensions[get_column_letter(column)].width = width
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    ws.print_options.gridLines = True
     return ws
 
 
