@@ -4,7 +4,7 @@ Expected counts are worked out by hand from the document's rules (assessment dat
 青岩镇  H1 龙井村 2 人 脱贫户 30000 → 15000/人               无
         H2 龙井村 2 人 脱贫户 10000 → 5000/人 < L (R1)       红, 脱贫不稳定户; entered 07-11, no contact/measures → D3
         H3 思潜村 1 人 脱贫户 8000, 就医 2000 → 6000 < L (Y1) 黄, 突发严重困难户; clue 07-01, no check → D1 (07-08)
-        H4 思潜村 2 人 一般农户: June 30000 + 卫生差 (G2) 绿 → July 10000 (R1) 红, 边缘易致贫户: 升级
+        H4 思潜村 2 人 低保户 (S2): June 30000 + 卫生差 (G2) 绿 → July 10000 (R1) 红, 边缘易致贫户: 升级
 石板镇  S1 石板村 3 人 脱贫户 15000 → 5000/人 (R1)          红, 脱贫不稳定户; entered 05-01, visited 05-20 → D4 (06-30)
         S2 石板村 1 人 脱贫户 30000, 卫生差 (G2)              绿, 绿色预警台账
         S3 石板村 1 人 脱贫户, income blank                   待补充
@@ -13,6 +13,7 @@ Expected counts are worked out by hand from the document's rules (assessment dat
 from __future__ import annotations
 
 import hashlib
+import os
 import io
 import re
 import zipfile
@@ -68,7 +69,7 @@ def qingyan(folder: Path) -> Path:
         person("H2", "成员二", "之子", village="龙井村", health="患有大病", disability="二级"),
         person("H3", "户主三", village="思潜村", annual_net_income=8000, rigid_spending_medical=2000,
                clue_on=date(2022, 7, 1), risk_types="因病"),
-        person("H4", "户主四", village="思潜村", household_type="一般农户", poor_hygiene="是"),
+        person("H4", "户主四", village="思潜村", household_type="低保户", has_dibao="是", poor_hygiene="是"),
         person("H4", "成员四", "配偶", village="思潜村", health="长期慢性病"),
     ])
 
@@ -118,9 +119,9 @@ def district(tmp_path):
     folder.mkdir()
     first = qingyan(folder)
     shiban(folder)
-    assert main(["review", str(first), "--month", "2022-06"]) == 0          # H2 (clue 06-28) red, H4 green: 新纳入
+    assert main(["review", str(first), "--month", "2022-06"]) == 0          # H2 (clue 06-28) red, H4 green: 首次记录
     set_cell(first, FIRST_DATA_ROW + 5, "annual_net_income", 10000)         # H4: 5000/人 → R1 red
-    assert main(["review", str(first), "--month", "2022-07"]) == 0          # H4 升级, H3 新纳入, H2 不变
+    assert main(["review", str(first), "--month", "2022-07"]) == 0          # H2 新纳入 (07-11), H3 首次记录, H4 升级
     (folder / "备忘.xlsx").write_text("这不是工作簿", encoding="utf-8")
     return folder
 
@@ -144,16 +145,16 @@ def test_the_monthly_summary_of_a_district(district, tmp_path, capsys):
     assert files["青岩镇.xlsx"][1:4] == ("青岩镇", 4, 7) and files["石板镇.xlsx"][1:4] == ("石板镇", 3, 5)
 
     grades = table(wb["分级汇总"], 3)
-    assert [c.value for c in wb["分级汇总"][3]][1:7] == ["红", "黄", "绿", "无", "待补充", "合计"]
-    #                               households: 红 黄 绿 无 待补充 合计 | persons: 红 黄 绿 无 待补充 合计
-    assert grades["青岩镇"][1:] == [2, 1, 0, 1, 0, 4, 4, 1, 0, 2, 0, 7]
-    assert grades["石板镇"][1:] == [1, 0, 1, 0, 1, 3, 3, 0, 1, 0, 1, 5]
-    assert grades["合计"][1:] == [3, 1, 1, 1, 1, 7, 7, 1, 1, 2, 1, 12]
+    assert [c.value for c in wb["分级汇总"][3]][1:8] == ["红", "黄", "绿", "无", "待补充", "不在监测范围", "合计"]
+    #                   households: 红 黄 绿 无 待补充 不在范围 合计 | persons: 红 黄 绿 无 待补充 不在范围 合计
+    assert grades["青岩镇"][1:] == [2, 1, 0, 1, 0, 0, 4, 4, 1, 0, 2, 0, 0, 7]
+    assert grades["石板镇"][1:] == [1, 0, 1, 0, 1, 0, 3, 3, 0, 1, 0, 1, 0, 5]
+    assert grades["合计"][1:] == [3, 1, 1, 1, 1, 0, 7, 7, 1, 1, 2, 1, 0, 12]
 
     # the district by township and village: 龙井村 H1 无 (2 persons), H2 红 (2); 思潜村 H3 黄 (1), H4 红 (2)
     villages = {(r[0], r[1]): list(r[2:]) for r in wb["分村汇总"].iter_rows(min_row=4, values_only=True) if r[1]}
-    assert villages[("青岩镇", "龙井村")] == [1, 0, 0, 1, 0, 2, 2, 0, 0, 2, 0, 4]
-    assert villages[("青岩镇", "思潜村")] == [1, 1, 0, 0, 0, 2, 2, 1, 0, 0, 0, 3]
+    assert villages[("青岩镇", "龙井村")] == [1, 0, 0, 1, 0, 0, 2, 2, 0, 0, 2, 0, 0, 4]
+    assert villages[("青岩镇", "思潜村")] == [1, 1, 0, 0, 0, 0, 2, 2, 1, 0, 0, 0, 0, 3]
     assert villages[("石板镇", "石板村")] == grades["石板镇"][1:]
     assert (wb["分村汇总"]["A2"].value, wb["分村汇总"]["B2"].value) == ("乡镇", "村")
     totals = [r for r in wb["分村汇总"].iter_rows(min_row=4, values_only=True) if r[0] == "合计"]
@@ -167,10 +168,11 @@ def test_the_monthly_summary_of_a_district(district, tmp_path, capsys):
     assert any(c.value and "石板镇" in str(c.value) and "未做本月研判" in str(c.value) for c in moves["A"])
     header = next(r for r in moves.iter_rows() if r[0].value == "乡镇" and r[1].value == "新纳入")[0].row
     counts = table(moves, header)
-    assert counts["青岩镇"][1:8] == [1, 1, 0, 1, 0, 0, 3]                  # 新纳入 H3, 升级 H4, 不变 H2
-    assert counts["石板镇"][8] == "未做本月研判"
-    moved = [r for r in moves.iter_rows(values_only=True) if r[2] == "H4"]
-    assert moved == [("青岩镇", "思潜村", "H4", "户主四", "绿", "红", "升级", None, None)]
+    #                  新纳入 H2 · 首次记录 H3 · 升级 H4 · 降级 · 不变 · 待补充 · 风险消除 · 销号 · 合计
+    assert counts["青岩镇"][1:10] == [1, 1, 1, 0, 0, 0, 0, 0, 3]
+    assert counts["石板镇"][10] == "未做本月研判"
+    moved = [r[:7] for r in moves.iter_rows(values_only=True) if r[2] == "H4"]
+    assert moved == [("青岩镇", "思潜村", "H4", "户主四", "绿", "红", "升级")]
 
     overdue = {(r[2], r[4], r[7]) for r in wb["逾期事项"].iter_rows(min_row=3, values_only=True) if r[0]}
     assert overdue == {("H2", "D3", 20 - 10), ("H3", "D1", 31 - 8), ("S1", "D4", 31)}   # D3 twice: contact, measures
@@ -212,8 +214,8 @@ def test_one_township_is_summed_by_village(tmp_path):
     wb = load_workbook(out)
     assert wb["分级汇总"]["A2"].value == "村"
     grades = table(wb["分级汇总"], 3)
-    assert grades["龙井村"][1:7] == [1, 0, 0, 1, 0, 2] and grades["思潜村"][1:7] == [0, 1, 1, 0, 0, 2]   # H4 still green
-    assert grades["合计"][1:7] == [1, 1, 1, 1, 0, 4]
+    assert grades["龙井村"][1:8] == [1, 0, 0, 1, 0, 0, 2] and grades["思潜村"][1:8] == [0, 1, 1, 0, 0, 0, 2]   # H4 green
+    assert grades["合计"][1:8] == [1, 1, 1, 1, 0, 0, 4]
     moves = wb["本月变动"]
     assert any(c.value and "未做本月研判" in str(c.value) for c in moves["A"])
 
@@ -265,3 +267,97 @@ def test_a_cached_grade_that_disagrees_is_reported(tmp_path, capsys):
     about = load_workbook(out)["说明"]
     rows = [r for r in about.iter_rows(values_only=True) if r[0] == "石板镇.xlsx" and r[1] == FIRST_DATA_ROW]
     assert rows == [("石板镇.xlsx", FIRST_DATA_ROW, "绿", "红", None)]
+
+
+# ---- a second district, worked by hand: resubmission, a person in two townships, out of scope, D7 by the day -------
+#
+# Month 2022-07 (assessment day 07-31), L = 6,700. Files, oldest first:
+#   青岩镇台账.xlsx       Q1–Q5                     } the same township twice: the newest, 青岩镇台账(1).xlsx, counts;
+#   青岩镇台账(1).xlsx    Q1–Q4 (Q5 taken out)      } the other is left out whole (Q5 is not counted)
+#   石板镇台账.xlsx       S1, S2 (S2 is Q4's person) — newer than 青岩镇台账(1): S2 counts, Q4 is left out
+#   马铃乡台账.xlsx       M1 (无, never monitored: nothing to review, so no “未做本月研判”)
+# 青岩镇 and 石板镇 both have a 龙井村: two rows by village, never merged.
+#   Q1 脱贫户 2 人 10,000 → 5,000 < L: 红, 脱贫不稳定户. Clue 07-01, checked 07-12: D1 due 07-08, done 4 days late —
+#      on July's D7 list (a) with 4 days (to the day it was done, not 23 to the month's end), though entered 07-25.
+#      Contact and measures 07-28 (D3 due 08-04), visit 07-26, review 07-27. July review: entered in July → 新纳入.
+#   Q2 一般农户 1 人 3,000: R1 red by its clauses, but in neither S1 nor S2 → 不在监测范围 (1 household, 1 person),
+#      no category, no D7, never reviewed.
+#   Q3 脱贫户 1 人 entered 02-01, 100,000 → 无, contact and measures 02-05, visit 07-05, 研判 typed as text “7月5日”:
+#      the review's date cannot be read → D7 (c) names the unreadable date, not “未按月完成”; July review: 首次记录.
+#   S1 脱贫户 1 人 资助未落实 (G3 绿, 绿色预警台账), visited 07-10. 石板镇 is not reviewed: “未做本月研判”.
+#   S2, Q4, M1: 无, 1 person each.
+# Grades (户 红 黄 绿 无 待补充 不在范围 合计 | 人 …):
+#   青岩镇 1 0 0 1 0 1 3 | 2 0 0 1 0 1 4 · 石板镇 0 0 1 1 0 0 2 | 0 0 1 1 0 0 2 · 马铃乡 0 0 0 1 0 0 1 | 0 0 0 1 0 0 1
+# August (08-31, no new review): Q1's late check stays in July; Q3's unreadable review date is still named.
+
+def _second_district(folder: Path) -> Path:
+    july = lambda day: date(2022, 7, day)  # noqa: E731
+    q4 = person("Q4", "丁一", village="龙井村", annual_net_income=100000)
+    rows = [
+        person("Q1", "甲一", village="龙井村", annual_net_income=10000, clue_on=july(1), household_check_on=july(12),
+               application_on=july(13), notice_start_on=july(14), notice_end_on=july(18), township_review_on=july(20),
+               district_approval_on=july(22), entered_on=july(25), contact_name="干部甲", contact_assigned_on=july(28),
+               measure_category="产业帮扶", measure_text="养殖", measure_decided_on=july(28), last_visit_on=july(26),
+               last_review_on=july(27)),
+        person("Q1", "甲二", "之子", village="龙井村"),
+        person("Q2", "乙一", village="龙井村", household_type="一般农户", annual_net_income=3000),
+        person("Q3", "丙一", village="龙井村", annual_net_income=100000, entered_on=date(2022, 2, 1),
+               contact_name="干部乙", contact_assigned_on=date(2022, 2, 5), measure_category="产业帮扶",
+               measure_text="务工", measure_decided_on=date(2022, 2, 5), last_visit_on=july(5), last_review_on="7月5日"),
+        q4,
+    ]
+    old = ledger(folder / "青岩镇台账.xlsx", "青岩镇", ("龙井村",),
+                 rows + [person("Q5", "戊一", village="龙井村", subsidies_undelivered="是")])
+    new = ledger(folder / "青岩镇台账(1).xlsx", "青岩镇", ("龙井村",), rows)
+    shiban_ = ledger(folder / "石板镇台账.xlsx", "石板镇", ("龙井村",), [
+        person("S1", "己一", village="龙井村", subsidies_undelivered="是", last_visit_on=july(10)),
+        person("S2", "庚一", village="龙井村", annual_net_income=100000) | {"id_number": q4["id_number"]}])
+    maling = ledger(folder / "马铃乡台账.xlsx", "马铃乡", ("马铃村",),
+                    [person("M1", "辛一", village="马铃村", annual_net_income=100000)])
+    assert main(["review", str(new), "--month", "2022-07"]) == 1          # Q3's date typed as text: said
+    for bak in folder.glob("*.bak-*"):
+        bak.unlink()
+    for age, path in enumerate((old, new, shiban_, maling)):
+        os.utime(path, (1_700_000_000 + age * 100, 1_700_000_000 + age * 100))
+    return folder
+
+
+def test_a_second_district_counted_once_out_of_scope_apart_and_d7_by_the_day(tmp_path, capsys):
+    folder = _second_district(tmp_path / "台账")
+    out = tmp_path / "月报.xlsx"
+    assert main(["summary", str(folder), "--month", "2022-07", "-o", str(out)]) == 1      # duplicates: said, exit 1
+    printed = capsys.readouterr().out
+    assert "青岩镇台账.xlsx 与 青岩镇台账(1).xlsx 都是青岩镇的台账：按较新的 青岩镇台账(1).xlsx 计入" in printed
+    assert "按较新的 石板镇台账.xlsx 计入，青岩镇台账(1).xlsx 中户编号“Q4”一户未计入" in printed
+    wb = load_workbook(out)
+    about = [r for r in wb["说明"].iter_rows(values_only=True) if r[0] in ("乡镇", "身份证号")]
+    assert [(r[0], r[1], r[2]) for r in about] == [("乡镇", "青岩镇台账(1).xlsx", "青岩镇台账.xlsx"),
+                                                  ("身份证号", "石板镇台账.xlsx", "青岩镇台账(1).xlsx")]
+    assert not any(str(c) in str(about) for c in IDS)                                # the shared ID is masked
+
+    grades = table(wb["分级汇总"], 3)
+    assert grades["青岩镇"][1:] == [1, 0, 0, 1, 0, 1, 3, 2, 0, 0, 1, 0, 1, 4]
+    assert grades["石板镇"][1:] == [0, 0, 1, 1, 0, 0, 2, 0, 0, 1, 1, 0, 0, 2]
+    assert grades["马铃乡"][1:] == [0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 1]
+    villages = [(r[0], r[1]) for r in wb["分村汇总"].iter_rows(min_row=4, values_only=True) if r[1]]
+    assert sorted(villages) == sorted([("青岩镇", "龙井村"), ("石板镇", "龙井村"), ("马铃乡", "马铃村")])
+    categories = table(wb["监测类别"], 3)
+    assert categories["青岩镇"][1:6] == [1, 0, 0, 0, 1] and categories["石板镇"][1:6] == [0, 0, 0, 1, 1]
+
+    moves = wb["本月变动"]
+    notes = [str(c.value) for c in moves["A"] if c.value and "未做本月研判" in str(c.value)]
+    assert len(notes) == 1 and notes[0].startswith("石板镇")                           # 马铃乡 has no one to review
+    header = next(r for r in moves.iter_rows() if r[0].value == "乡镇" and r[1].value == "新纳入")[0].row
+    assert table(moves, header)["青岩镇"][1:10] == [1, 1, 0, 0, 0, 0, 0, 0, 2]          # Q1 新纳入, Q3 首次记录
+
+    d7 = [(r[0][:3], r[3], r[6], r[9], r[7]) for r in wb["D7问责清单"].iter_rows(min_row=3, values_only=True) if r[0]]
+    assert [row[:4] for row in d7] == [("(a)", "Q1", "D1", 4), ("(c)", "Q3", "D4", None)]
+    assert "逾期完成（2022-07-12）" in d7[0][4]
+    assert "“最近村级研判日期”填写的内容无法识别为日期" in d7[1][4] and "未按月完成" not in d7[1][4]
+    overdue = [(r[2], r[5], r[7]) for r in wb["逾期事项"].iter_rows(min_row=3, values_only=True) if r[2]]
+    assert overdue == [("Q3", "本月村级集中研判（“最近村级研判日期”无法识别为日期，请改正）", None)]
+
+    august = tmp_path / "八月.xlsx"
+    assert main(["summary", str(folder), "--month", "2022-08", "-o", str(august)]) == 1
+    d7 = [(r[0][:3], r[3]) for r in load_workbook(august)["D7问责清单"].iter_rows(min_row=3, values_only=True) if r[0]]
+    assert d7 == [("(c)", "Q3")]                                                        # Q1's late check was July's

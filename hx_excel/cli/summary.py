@@ -1,7 +1,8 @@
 """`hx-excel summary DIR|FILE… --month 2022-07 -o 月报.xlsx [--as-of DATE]`: the district's monthly report of the
 townships' ledgers in one workbook (operations.summary): grades, categories, this month's moves, overdue steps, the
-D7 accountability list, measures, risk types and charts. Exit 0; 1 when a file could not be read or a grade the file
-shows differs from the core's (the report is still written); 2 when nothing could be read or the output is refused."""
+D7 accountability list, measures, risk types and charts. Exit 0; 1 when a file could not be read, a grade the file
+shows differs from the core's, or a township or a person was read twice (counted once; the report is still written);
+2 when nothing could be read or the output is refused."""
 
 from __future__ import annotations
 
@@ -34,11 +35,14 @@ def cmd_summary(args: argparse.Namespace) -> int:
     summary = summarize(ledgers, month, unread)
     backup = save_report(summary_workbook(summary), args.output, sources=[*args.paths, *(l.book.path for l in ledgers)],
                          what="月报")
+    for duplicate in summary.duplicates:
+        print(f"重复：{duplicate.message}")
     if summary.disagreements:
         print(f"表中显示的预警分级与本工具计算不一致 {len(summary.disagreements)} 处（见月报“说明”表）。")
     print(f"月报（评估日期 {day:%Y-%m-%d}）已写入 {args.output}" + (f"（旧文件已备份为 {backup}）" if backup else ""))
-    if unread or summary.disagreements:
+    if unread or summary.disagreements or summary.duplicates:
         notice(f"读取了 {len(ledgers)} 本台账" + (f"，{len(unread)} 个文件无法读取" if unread else "")
+               + (f"，{len(summary.duplicates)} 处重复未计入（见月报“说明”表）" if summary.duplicates else "")
                + (f"，{len(summary.disagreements)} 处预警分级不一致" if summary.disagreements else "") + "。")
         return PROBLEMS
     return DONE

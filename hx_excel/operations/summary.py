@@ -13,6 +13,7 @@ Measures are counted by category only (their free text may name an illness).
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,16 +30,21 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from hx_excel.core import id_number
 from hx_excel.core.clauses import CATEGORIES, INCOMPLETE
+from hx_excel.core.workflow import unreadable_date
 from hx_excel.files.fonts import font
+from hx_excel.files.pages import a4
 from hx_excel.files.inputs import InputFileError
 from hx_excel.ledger.book import read_book
 from hx_excel.ledger.cells import put
 from hx_excel.operations.assessed import AssessedHousehold, AssessedLedger, assess_book
 from hx_excel.operations.check import cached_grade, ledger_files
-from hx_excel.operations.review import MOVES, Record, month_text, parse_month, read_records, review_day
+from hx_excel.operations.review import MOVES, Record, month_text, parse_month, read_records, review, review_day
 from hx_excel.policy import Policy
 
-GRADES = ("红", "黄", "绿", "无", INCOMPLETE)
+# Out of scope is never green (policy.md, The month's records): a household in neither S1 nor S2 is counted in a column
+# of its own, not under the grade its clauses give, unless its facts are incomplete (then its scope is not known either).
+OUT_OF_SCOPE = "不在监测范围"
+GRADES = ("红", "黄", "绿", "无", INCOMPLETE, OUT_OF_SCOPE)
 TOTAL = "合计"
 NOT_REVIEWED = "未做本月研判"
 SHEETS = ("说明", "分级汇总", "分村汇总", "监测类别", "本月变动", "逾期事项", "D7问责清单", "措施落实", "风险类型", "图表")
@@ -64,6 +70,15 @@ class Disagreement:
     row: int
     shown: str
     core: str
+
+
+@dataclass
+class Duplicate:
+    """A township read twice, or a person in two ledgers: counted once, from the newest file (`without_duplicates`)."""
+    kind: str                  # 乡镇 or 身份证号
+    counted: str               # the file counted
+    left_out: str              # the file (or the household in it) not counted
+    message: str
 
 
 @dataclass
@@ -134,6 +149,7 @@ class MonthlySummary:
     files: list[FileRow] = field(default_factory=list)
     unread: list[tuple[str, str]] = field(default_factory=list)
     disagreements: list[Disagreement] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
     grades: list[CountRow] = field(default_factory=list)          # last row: 合计
     village_grades: list[CountRow] = field(default_factory=list)  # a district's: by township and village; 合计 last
     categories: list[CountRow] = field(default_factory=list)      # last row: 合计
@@ -149,15 +165,18 @@ class MonthlySummary:
 
 
 def summarize(ledgers: list[AssessedLedger], month: str, unread: list[tuple[str, str]]) -> MonthlySummary:
-    """Every table of the month's report from the ledgers read (each graded by the core on its as_of date)."""
+    """Every table of the month's report from the ledgers read (each graded by the core on its as_of date), every
+    township and every person counted once (`without_duplicates`)."""
     year, number = parse_month(month)
     month = month_text(year, number)
+    ledgers, duplicates = without_duplicates(ledgers)
     townships = {ledger.township for ledger in ledgers}
     by_village = len(townships) == 1
     counties = sorted({ledger.book.settings.county for ledger in ledgers if ledger.book.settings.county})
     title = f"{'、'.join(counties) or '花溪区'}防贫监测月报 {year}年{number}月"
     result = MonthlySummary(month, title, "村" if by_village else "乡镇",
-                            sorted({ledger.as_of for ledger in ledgers}), unread=list(unread))
+                            sorted({ledger.as_of for ledger in ledgers}), unread=list(unread), duplicates=duplicates)
+    first_day = date(year, number, 1)
 
     def unit_of(ledger: AssessedLedger, item: AssessedHousehold) -> str:
         return (item.household.village or "（未填村）") if by_village else ledger.township
@@ -187,11 +206,12 @@ def summarize(ledgers: list[AssessedLedger], month: str, unread: list[tuple[str,
             if a is None:
                 ungraded += 1
                 continue
-            _add(grades.setdefault(unit, CountRow(unit, {}, {})), a.grade, persons)
+            grade = a.grade if a.in_scope or a.grade == INCOMPLETE else OUT_OF_SCOPE
+            _add(grades.setdefault(unit, CountRow(unit, {}, {})), grade, persons)
             if not by_village:
                 village = item.household.village or "（未填村）"
                 _add(village_grades.setdefault((ledger.township, village), CountRow(village, {}, {}, ledger.township)),
-                     a.grade, persons)
+                     grade, persons)
             if a.category in CATEGORIES:
                 _add(categories.setdefault(unit, CountRow(unit, {}, {})), a.category, persons)
             counts = risks.setdefault(unit, {})
@@ -208,7 +228,7 @@ def summarize(ledgers: list[AssessedLedger], month: str, unread: list[tuple[str,
                     row.households += 1
                     seen.add(measure.category)
             result.overdue += _overdue(ledger, item)
-            result.accountability += _accountability(ledger, item)
+            result.accountability += _accountability(ledger, item, first_day)
             cached = cached_grade(ledger, item.entry.head_row)
             if cached is not None and cached != a.grade:
                 result.disagreements.append(Disagreement(ledger.name, item.entry.head_row, cached, a.grade))
@@ -261,12 +281,16 @@ def _moves(result: MonthlySummary, ledgers: list[AssessedLedger], month: str, by
         else:
             reason = NOT_REVIEWED
         if not records:
+            if reason == NOT_REVIEWED and not review(ledger, month, "", _before(ledger.book, month)).records:
+                continue            # nobody to review this month: nothing was left undone
             result.not_reviewed.append(f"{ledger.township}（{ledger.name}）：{reason}")
             if not by_village:
                 counts.setdefault(ledger.township, {})
                 notes[ledger.township] = reason
             continue
         for record in records:
+            if record.household_id in ledger.left_out:
+                continue            # counted from the newer ledger holding the same person
             unit = (record.village or "（未填村）") if by_village else ledger.township
             row = counts.setdefault(unit, {})
             move = record.move if record.move in MOVES else "不变"
@@ -281,48 +305,121 @@ def _moves(result: MonthlySummary, ledgers: list[AssessedLedger], month: str, by
     result.moves = rows
 
 
+def _before(book, month: str) -> list[Record]:
+    try:
+        return [r for r in read_records(book) if r.month < month]
+    except InputFileError:
+        return []
+
+
 def _overdue(ledger: AssessedLedger, item: AssessedHousehold) -> list[OverdueRow]:
     """Every plan step the core finds 已逾期 (D1–D5, D6), with how many days past its deadline."""
     h, head = item.household, item.head
-    return [OverdueRow(ledger.township, h.village, h.household_id, head.name if head else "", step.clause, step.title,
-                       step.due, (ledger.as_of - step.due).days if step.due else None)
-            for step in (item.plan.overdue if item.plan else ())]
+    rows = []
+    for step in (item.plan.overdue if item.plan else ()):
+        unread = unreadable_date(h, step)    # maybe done: how long overdue is not known
+        rows.append(OverdueRow(ledger.township, h.village, h.household_id, head.name if head else "", step.clause,
+                               f"{step.title}（“{unread}”无法识别为日期，请改正）" if unread else step.title, step.due,
+                               None if unread or not step.due else (ledger.as_of - step.due).days))
+    return rows
 
 
-def _accountability(ledger: AssessedLedger, item: AssessedHousehold) -> list[AccountRow]:
-    """D7 (六(四)): (a) a warning factor present (red or yellow by the core) but not checked within D1's 7 days or
-    the D2 chain not started or late; (b) a household entered (D2 done) without a contact or measures after D3's
-    10 days; (c) a monthly visit or review missed (D4; D6 for the green ledger)."""
+def without_duplicates(ledgers: list[AssessedLedger]) -> tuple[list[AssessedLedger], list[Duplicate]]:
+    """Each township and each person counted once. Two ledgers of one township (a resubmission: 青岩镇台账.xlsx and
+    青岩镇台账(1).xlsx): the newest file counts, the other is left out whole. A person (ID number, normalised) in the
+    ledgers of two townships: the household in the newest file counts, the older file's household is left out. Each
+    is a Duplicate naming both files; IDs are masked."""
+    def age(ledger: AssessedLedger) -> tuple[float, str]:
+        try:
+            return ledger.book.path.stat().st_mtime, ledger.name
+        except OSError:
+            return 0.0, ledger.name
+
+    duplicates: list[Duplicate] = []
+    by_township: dict[str, list[AssessedLedger]] = {}
+    for ledger in ledgers:
+        by_township.setdefault(ledger.township.strip(), []).append(ledger)
+    kept: list[AssessedLedger] = []
+    for township, same in by_township.items():
+        newest = max(same, key=age)
+        kept.append(newest)
+        for other in same:
+            if other is not newest:
+                duplicates.append(Duplicate("乡镇", newest.name, other.name, (
+                    f"{other.name} 与 {newest.name} 都是{township}的台账：按较新的 {newest.name} 计入，"
+                    f"{other.name} 未计入（如不对，请把不用的一本移出文件夹后重新运行）")))
+    kept.sort(key=lambda ledger: ledgers.index(ledger))
+    owner: dict[str, tuple[AssessedLedger, AssessedHousehold, int]] = {}
+    dropped: dict[int, set[int]] = {}          # id(ledger) → id(household) left out
+    for ledger in sorted(kept, key=age, reverse=True):           # the newest file claims its people first
+        for item in ledger.households:
+            for member, row in zip(item.household.members, item.entry.rows):
+                number = id_number.compact(member.id_number) if member.id_number else ""
+                if not number:
+                    continue
+                first = owner.setdefault(number, (ledger, item, row))
+                if first[0] is ledger or id(item) in dropped.get(id(ledger), set()):
+                    continue
+                dropped.setdefault(id(ledger), set()).add(id(item))
+                duplicates.append(Duplicate("身份证号", first[0].name, ledger.name, (
+                    f"身份证号 {id_number.mask(number)} 在 {first[0].name} 第 {first[2]} 行和 {ledger.name} 第 {row} 行："
+                    f"按较新的 {first[0].name} 计入，{ledger.name} 中户编号“{item.household.household_id}”一户未计入；"
+                    "请核实此人现属哪个乡镇，从另一本台账中删去")))
+    if dropped:
+        kept = [dataclasses.replace(
+            ledger, households=[i for i in ledger.households if id(i) not in dropped.get(id(ledger), set())],
+            left_out=frozenset(i.household.household_id for i in ledger.households
+                               if id(i) in dropped.get(id(ledger), set())))
+            for ledger in kept]
+    return kept, duplicates
+
+
+def _accountability(ledger: AssessedLedger, item: AssessedHousehold, first_day: date) -> list[AccountRow]:
+    """D7 (六(四)), in the month from `first_day` to the assessment day (policy.md, The month's records):
+    (a) a clue not checked within D1's 7 days — still open, or checked late in this month, whatever followed (entering
+        the household later does not undo a late check) — and an in-scope red or yellow household with no clue or check
+        recorded at all; (b) a monitored household without a contact or measures after D3's 10 days, still open or
+        settled late in this month; (c) a monthly visit or review missed (D4; D6 for the green ledger).
+    Lateness counts to the day a step was done, or to the assessment day while it is open. A step whose date was typed
+    so that it cannot be read is named as such, never as not done."""
     a, p, h = item.assessment, item.plan, item.household
     if a is None or p is None:
         return []
     head = item.head
     rows: list[AccountRow] = []
-    d = ledger.policy.deadlines
+    d, day = ledger.policy.deadlines, ledger.as_of
 
-    def add(kind: str, clause: str, missing: str, due: date | None) -> None:
+    def add(kind: str, clause: str, missing: str, due: date | None, until: date | None = None) -> None:
+        late = (until - due).days if due and until and until > due else None
         rows.append(AccountRow(kind, ledger.township, h.village, h.household_id, head.name if head else "",
                                id_number.mask(head.id_number) if head and head.id_number else "", clause, missing,
-                               due, (ledger.as_of - due).days if due and ledger.as_of > due else None))
+                               due, late))
 
-    if a.grade in ("红", "黄"):
-        for step in p.steps:
-            if step.key == "household_check" and step.status == "已逾期":
-                add(D7_FOUND, step.clause, f"{a.grade}色预警因素已出现，{d.household_check_days} 天内未{step.title}", step.due)
-            elif step.key == "household_check" and step.clause == "D2" and step.status == "" and h.entered_on is None:
-                # the plan's D2 check with no clue date: a factor on the ledger, no clue or check recorded at all
-                add(D7_FOUND, "D1", f"{a.grade}色预警因素已出现，未登记线索日期和入户核实，识别程序未启动", None)
-            elif step.clause == "D2" and step.status == "已逾期":
-                add(D7_FOUND, "D2", f"识别程序“{step.title}”已逾期", step.due)
-            elif step.key == "household_check" and step.status == "已完成" and step.due and step.done_on \
-                    and step.done_on > step.due and h.entered_on is None:
-                add(D7_FOUND, "D1", f"入户核实逾期完成（{step.done_on:%Y-%m-%d}），未在 {d.household_check_days} 天内核实",
-                    step.due)
+    kinds = {"household_check": D7_FOUND, "contact": D7_HELPED, "measures": D7_HELPED}
+    for step in p.steps:
+        kind = kinds.get(step.key) if step.clause in ("D1", "D3") else None
+        if kind is None or step.due is None:
+            continue
+        within = f"{d.household_check_days} 天内" if step.clause == "D1" else \
+            f"纳入监测 {d.contact_and_measures_days} 天内"
+        unread = unreadable_date(h, step)
+        if step.status == "已逾期" and unread:
+            add(kind, step.clause, f"“{unread}”填写的内容无法识别为日期，{within}是否完成{step.title}无法判断：请改正日期",
+                step.due)
+        elif step.status == "已逾期":
+            add(kind, step.clause, f"{within}未{step.title}", step.due, day)
+        elif step.done_on and step.due < step.done_on and first_day <= step.done_on <= day:
+            add(kind, step.clause, f"{step.title}逾期完成（{step.done_on:%Y-%m-%d}），未在{within}完成", step.due,
+                step.done_on)
+    if a.grade in ("红", "黄") and a.in_scope and h.entered_on is None and any(
+            s.key == "household_check" and s.clause == "D2" and s.status == "" for s in p.steps):
+        # the plan's D2 check with no clue date: a factor on the ledger, no clue or check recorded at all
+        add(D7_FOUND, "D1", f"{a.grade}色预警因素已出现，未登记线索日期和入户核实，识别程序未启动", None)
     for step in p.overdue:
-        if step.clause == "D3" and step.key in ("contact", "measures") and h.entered_on:
-            add(D7_HELPED, "D3", f"纳入监测已过 {d.contact_and_measures_days} 天仍未{step.title}", step.due)
-        elif step.key in ("visit", "review", "next_visit", "next_review") and step.clause in ("D4", "D6"):
-            add(D7_FOLLOWED, step.clause, f"未按月完成：{step.title}", step.due)
+        if step.key in ("visit", "review", "next_visit", "next_review") and step.clause in ("D4", "D6"):
+            unread = unreadable_date(h, step)
+            add(D7_FOLLOWED, step.clause, f"“{unread}”填写的内容无法识别为日期，是否按月完成无法判断：请改正日期" if unread
+                else f"未按月完成：{step.title}", step.due, None if unread else day)
     return rows
 
 
@@ -365,12 +462,7 @@ def _sheet(wb: Workbook, title: str, heading: str, widths: Iterable[float]) -> W
     put(ws, 1, 1, heading).font = font(bold=True, size=14)
     for column, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(column)].width = width
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.print_options.gridLines = title != "图表"     # tables print ruled, as the district files them
-    return ws
+    return a4(ws, grid=title != "图表")     # tables print ruled, as the district files them
 
 
 def _header(ws: Worksheet, row: int, headers: Iterable[str], column: int = 1) -> None:
@@ -400,7 +492,8 @@ def _bold_last(ws: Worksheet, row: int, columns: int) -> None:
 def _freeze_and_filter(ws: Worksheet, header_row: int, last_row: int, columns: int, *, first_column: bool = True,
                        filter_: bool = False) -> None:
     ws.freeze_panes = f"{'B' if first_column else 'A'}{header_row + 1}"
-    ws.print_title_rows = f"{header_row}:{header_row}"
+    # the report's title with the table's header on every page, where the table stands right under the title
+    ws.print_title_rows = f"1:{header_row}" if header_row <= 3 else f"{header_row}:{header_row}"
     if filter_:
         ws.auto_filter.ref = f"A{header_row}:{get_column_letter(columns)}{max(header_row, last_row)}"
 
@@ -435,6 +528,7 @@ def _explanation(wb: Workbook, s: MonthlySummary) -> None:
                            "不取表中显示的值）",),
                           (f"读取台账 {len(s.files)} 本，共 {sum(f.households for f in s.files)} 户、"
                            f"{sum(f.persons for f in s.files)} 人；无法读取 {len(s.unread)} 个文件；"
+                           f"重复未计入 {len(s.duplicates)} 处；"
                            f"表中显示的预警分级与本工具计算不一致 {len(s.disagreements)} 处。",),
                           ("本月报只写户主姓名和脱敏身份证号，不写其他成员信息。",)])
     row += 1
@@ -452,6 +546,12 @@ def _explanation(wb: Workbook, s: MonthlySummary) -> None:
         ws.cell(r, 2).alignment = _WRAP
         if s.unread:
             ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=5)
+    row += 1
+    put(ws, row, 1, "重复的台账和人员（每个乡镇、每个人只计一次）").font = font(bold=True, size=12)
+    _header(ws, row + 1, ("重复的", "计入的文件", "未计入的", "", "说明"))
+    row = _rows(ws, row + 2, [(d.kind, d.counted, d.left_out, None, d.message) for d in s.duplicates] or [("（无）",)])
+    for r in range(row - len(s.duplicates), row):
+        ws.cell(r, 5).alignment = _WRAP
     row += 1
     put(ws, row, 1, "表中显示的“预警分级”与本工具计算不一致之处（文件保存前未重新计算，或公式被改动）").font = font(bold=True, size=12)
     _header(ws, row + 1, ("文件", "行", "表中显示", "本工具计算"))
@@ -543,11 +643,11 @@ def _risks_sheet(wb: Workbook, s: MonthlySummary) -> None:
     _freeze_and_filter(ws, 2, last, 1 + len(types))
 
 
-_COLOURS = ("FF0000", "FFC000", "00B050", "BFBFBF", "7F7F7F")     # 红 黄 绿 无 待补充
+_COLOURS = ("FF0000", "FFC000", "00B050", "BFBFBF", "7F7F7F", "8EA9DB")     # GRADES: 红 黄 绿 无 待补充 不在监测范围
 
 
 def _charts(wb: Workbook, s: MonthlySummary, grade_ws: Worksheet) -> None:
-    """Native charts over 分级汇总's household block (B–F: 红 黄 绿 无 待补充), so they follow its cells."""
+    """Native charts over 分级汇总's household block (B–G: GRADES), so they follow its cells."""
     ws = _sheet(wb, "图表", f"{s.title}：图表（数据取自“分级汇总”表）", (12,))
     put(ws, 2, 1, "图表的数据取自“分级汇总”表的户数。").font = font(bold=True)
     ws.freeze_panes = "A3"
