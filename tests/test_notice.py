@@ -40,6 +40,9 @@ IDS = {
     "龙己": make_valid("520111", date(1981, 10, 8), 71),
     "北庚": make_valid("520111", date(1966, 11, 9), 81),
     "北辛": make_valid("520111", date(1985, 12, 10), 91),
+    "龙庚": make_valid("520111", date(1977, 1, 11), 13),
+    "龙辛": make_valid("520111", date(1978, 2, 12), 15),
+    "龙壬": make_valid("520111", date(1979, 3, 13), 17),
 }
 
 
@@ -63,12 +66,14 @@ SECURED = {"food_clothing_secured": "是", "water_secured": "是", "house_grade"
 
 ROWS = [
     # 龙甲: red by R1 (8,000 yuan for 2 persons is below 6,700 a head) and R5 (his wife: serious illness, uninsured)
+    # applied on 07-04, its notice start not typed: posted only from the day --from gives
     row("L1", "龙甲", "户主", "龙井村", group="1组", household_type="大病患者家庭", annual_net_income=8000, **SECURED,
-        note="妻子患有大病住院"),
+        note="妻子患有大病住院", household_check_on=date(2022, 7, 2), application_on=date(2022, 7, 4)),
     row("L1", "龙甲妻", "配偶", "龙井村", group="1组", health="患有大病", insured="否", disability="二级"),
     # 龙乙: yellow by Y2 (a sharp fall in income), a 脱贫户 with enough income; notice typed to start on 2022-07-06
     row("L2", "龙乙", "户主", "龙井村", group="3组", household_type="脱贫户", annual_net_income=60000,
-        **{**SECURED, "sharp_income_fall": "是"}, notice_start_on=date(2022, 7, 6)),
+        **{**SECURED, "sharp_income_fall": "是"}, household_check_on=date(2022, 7, 1), application_on=date(2022, 7, 3),
+        notice_start_on=date(2022, 7, 6)),
     row("L2", "龙乙子", "之子", "龙井村", group="3组", disability="一级", health="残疾"),
     # 龙丙: red but already entered into monitoring: not on the D2 notice
     row("L3", "龙丙", "户主", "龙井村", group="2组", household_type="低保户", annual_net_income=3000, **SECURED,
@@ -76,19 +81,32 @@ ROWS = [
     # 龙丁: monitored, risk gone, nominated for elimination, its notice typed to start on 2022-07-08 (D5)
     row("L4", "龙丁", "户主", "龙井村", group="2组", household_type="脱贫户", annual_net_income=40000, **SECURED,
         entered_on=date(2021, 9, 1), income_stable_since=date(2021, 10, 1),
-        elimination_nominated_on=date(2022, 7, 1), elimination_notice_start_on=date(2022, 7, 8)),
+        elimination_nominated_on=date(2022, 7, 1), elimination_check_on=date(2022, 7, 4),
+        elimination_notice_start_on=date(2022, 7, 8)),
     # 龙戊: nothing wrong (grade 无): on no notice
     row("L5", "龙戊", "户主", "龙井村", group="4组", household_type="脱贫户", annual_net_income=50000, **SECURED),
     # 龙己: red but exited (是（风险消除）): on no notice
     row("L6", "龙己", "户主", "龙井村", group="4组", household_type="低保户", annual_net_income=2000, **SECURED,
         exit_status="是（风险消除）"),
-    # 北庚: red (R1), proposed, but in the other village
-    row("N1", "北庚", "户主", "北街社区", group="1组", household_type="低保户", annual_net_income=1000, **SECURED),
+    # 北庚: red (R1), applied, its notice typed to start on 07-06, but in the other village
+    row("N1", "北庚", "户主", "北街社区", group="1组", household_type="低保户", annual_net_income=1000, **SECURED,
+        application_on=date(2022, 7, 2), notice_start_on=date(2022, 7, 6)),
+    # 龙庚: red (R1) with only a clue: no application yet, not ready for the notice
+    row("L7", "龙庚", "户主", "龙井村", group="5组", household_type="脱贫户", annual_net_income=3000, **SECURED,
+        clue_on=date(2022, 7, 1)),
+    # 龙辛: red, its notice ran 06-20 to 06-24, the township review not yet done: not posted again
+    row("L8", "龙辛", "户主", "龙井村", group="5组", household_type="脱贫户", annual_net_income=3000, **SECURED,
+        household_check_on=date(2022, 6, 15), application_on=date(2022, 6, 18), notice_start_on=date(2022, 6, 20),
+        notice_end_on=date(2022, 6, 24)),
+    # 龙壬: monitored, nominated for elimination on 07-02, its household check not done: not on the D5 notice yet
+    row("L9", "龙壬", "户主", "龙井村", group="6组", household_type="脱贫户", annual_net_income=40000, **SECURED,
+        entered_on=date(2021, 9, 1), income_stable_since=date(2021, 10, 1), elimination_nominated_on=date(2022, 7, 2)),
 ]
+AS_OF = date(2022, 7, 5)     # the clerk prepares the notice the day before it goes up
 
 
 def write_ledger(path: Path, rows: list[dict], phone: str | None = PHONE) -> Path:
-    wb = build_workbook(default_policy(), township="青岩镇", villages=("龙井村", "北街社区"), as_of=date(2022, 7, 15),
+    wb = build_workbook(default_policy(), township="青岩镇", villages=("龙井村", "北街社区"), as_of=AS_OF,
                         rows=len(rows) + 20)
     ws = wb[SHEET]
     for offset, values in enumerate(rows):
@@ -145,18 +163,47 @@ def test_the_inclusion_notice_lists_the_village_proposals_masked_and_without_hea
     assert f"监督电话：{PHONE}" in joined
     assert "龙井村村民委员会（盖章）" in joined and "年  月  日" in joined
     assert "青岩镇人民政府" in joined                                           # where to object, besides the village
-    assert "已写入" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "已写入" in printed
+    # the village's other red households, each with why it is not posted (policy.md: never posted before its steps)
+    assert "未列入：台账第 13 行 龙庚（5组）：尚未填写农户申请及承诺授权日期" in printed
+    assert "未列入：台账第 14 行 龙辛（5组）：公示已于 2022-06-24 结束，下一步乡级核查研判" in printed
+    assert "公示期" not in [c.value for c in load_workbook(out).active[2]]     # one period for all: said once
 
 
-def test_the_period_starts_on_the_earliest_typed_start(ledger, tmp_path):
+def test_each_household_keeps_its_own_period_and_none_is_invented(ledger, tmp_path, capsys):
+    """Without --from only 龙乙 (typed start 07-06) is at the notice step with a period; 龙甲 applied but has no start:
+    not posted, and the clerk is told (exit 1). With --from 07-08, 龙甲 runs 8–12 July beside 龙乙's 6–10 July."""
     out = tmp_path / "公示.xlsx"
-    assert main(["notice", str(ledger), "--village", "龙井村", "-o", str(out)]) == 0
-    assert "公示期：2022年7月6日至2022年7月10日" in "\n".join(cells(out))      # 龙乙's typed start
+    assert main(["notice", str(ledger), "--village", "龙井村", "-o", str(out)]) == 1
+    assert [r[2] for r in table(out)] == ["龙乙"]
+    assert "公示期：2022年7月6日至2022年7月10日" in "\n".join(cells(out))
+    printed = capsys.readouterr().out
+    assert "龙甲（1组）：尚未填写公示开始日期" in printed and "另有 1 户已到公示这一步但未填公示开始日期" in printed
+    both = tmp_path / "两期.xlsx"
+    assert main(["notice", str(ledger), "--village", "龙井村", "--from", "2022-07-08", "-o", str(both)]) == 0
+    header = [c.value for c in load_workbook(both).active[2]]
+    assert header[-1] == "公示期"
+    assert [(r[2], r[-1]) for r in table(both)] == [("龙甲", "2022年7月8日至2022年7月12日"),
+                                                    ("龙乙", "2022年7月6日至2022年7月10日")]
+    assert "公示期：各户见上表“公示期”一栏（自公示之日起 5 天，含首日）" in "\n".join(cells(both))
 
 
-def test_the_elimination_notice(ledger, tmp_path):
+def test_no_start_date_and_no_from_is_refused_not_invented(tmp_path, capsys):
+    waiting = row("N3", "北辛", "户主", "北街社区", group="2组", household_type="脱贫户", annual_net_income=1000,
+                  **SECURED, household_check_on=date(2022, 7, 1), application_on=date(2022, 7, 2))
+    ledger = write_ledger(tmp_path / "台账.xlsx", [waiting])
+    out = tmp_path / "公示.xlsx"
+    assert main(["notice", str(ledger), "--village", "北街社区", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("错误：北街社区有 1 户已到公示这一步，但台账没有填写公示开始日期，本工具不替您定公示期") and "--from" in err
+    assert "北辛（2组）：尚未填写公示开始日期" in err and not out.exists()
+
+
+def test_the_elimination_notice(ledger, tmp_path, capsys):
     out = tmp_path / "消除.xlsx"
     assert main(["notice", str(ledger), "--village", "龙井村", "--kind", "消除", "-o", str(out)]) == 0
+    assert "龙壬（6组）：尚未填写风险消除入户核实日期" in capsys.readouterr().out     # nominated, not yet checked
     text = cells(out)
     assert text[0] == "青岩镇龙井村防返贫监测对象风险消除公示"
     rows = table(out)
@@ -184,16 +231,16 @@ def test_a_blank_phone_prints_a_line_to_write_on(tmp_path):
     assert [r[2] for r in table(out)] == ["北庚"]
 
 
-def test_an_out_of_scope_household_is_listed_with_a_warning(tmp_path, capsys):
-    """S1 S2: an 一般农户 of working age in no listed group is graded for reference only; it is listed, and the
-    clerk is told (exit 1)."""
+def test_an_out_of_scope_household_is_not_posted_and_said_why(tmp_path, capsys):
+    """S1 S2: an 一般农户 of working age in no listed group is graded for reference only (policy.md: out of scope is
+    not a 监测预警对象): not on the notice, even with every step typed, and the clerk reads why."""
     outside = row("N2", "北辛", "户主", "北街社区", group="2组", household_type="一般农户", annual_net_income=1000,
-                  **SECURED)
+                  **SECURED, application_on=date(2022, 7, 2), notice_start_on=date(2022, 7, 6))
     ledger = write_ledger(tmp_path / "台账.xlsx", ROWS + [outside])
     out = tmp_path / "公示.xlsx"
-    assert main(["notice", str(ledger), "--village", "北街社区", "-o", str(out)]) == 1
-    assert "北辛：户类型不在监测预警范围（S1 S2）" in capsys.readouterr().out
-    assert [r[2] for r in table(out)] == ["北庚", "北辛"]
+    assert main(["notice", str(ledger), "--village", "北街社区", "-o", str(out)]) == 0
+    assert "北辛（2组）：户类型不在监测预警范围（S1 S2）" in capsys.readouterr().out
+    assert [r[2] for r in table(out)] == ["北庚"]
 
 
 def test_the_ledger_itself_as_output_is_refused(ledger, capsys):
@@ -215,7 +262,7 @@ def test_an_unknown_village_is_refused_naming_the_known_ones(ledger, tmp_path, c
 def test_without_libreoffice_the_workbook_is_still_written(ledger, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("HX_SOFFICE", str(tmp_path / "no-soffice"))           # find_soffice() finds nothing
     out = tmp_path / "公示.xlsx"
-    assert main(["notice", str(ledger), "--village", "龙井村", "-o", str(out), "--pdf"]) == 0
+    assert main(["notice", str(ledger), "--village", "龙井村", "--from", "2022-07-06", "-o", str(out), "--pdf"]) == 0
     assert "未找到 LibreOffice" in capsys.readouterr().out
     assert out.is_file() and not (tmp_path / "公示.pdf").exists()
 

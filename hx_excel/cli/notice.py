@@ -2,7 +2,9 @@
 posts for 村级评议及公示, of the households proposed for monitoring (D2) or for risk elimination (D5).
 
 Exit code 0 written (or nothing to post: said, no file written); 1 written, with data to look at before posting;
-2 refused (a village the ledger does not know, -o on the ledger itself, a PDF LibreOffice could not print)."""
+2 refused (a village the ledger does not know, households at the notice step with no start date typed and no --from,
+-o on the ledger itself, a PDF LibreOffice could not print). The village's households at another step are named
+with why they are not posted."""
 
 from __future__ import annotations
 
@@ -26,6 +28,8 @@ def cmd_notice(args: argparse.Namespace) -> int:
     result = notice_rows(ledger, args.village, args.kind, args.start)   # NoticeError: refused, as every refusal
     for note in (*ledger.book.notes, *result.notes):   # columns added, hidden or moved, merged cells; then the notice's
         print(f"说明：{note}")
+    for line in result.not_ready:                        # the village's other households at this chain, and why
+        print(f"未列入：{line}")
     for warning in result.warnings:
         say(warning)
     if not result.rows:

@@ -1,10 +1,16 @@
 """The village public notice (村级评议及公示) of one village, as the A4 sheet posted on the village board.
 
-Two notices, one chain step each:
-- `D2` 识别纳入: households proposed for monitoring — graded red or yellow by the core, not yet entered
-  (纳入监测日期 blank) and not exited — go through 村级评议及公示 (5 days) before 乡级核查研判.
-- `D5` 风险消除: monitored households (entered, not exited) the village has nominated for risk elimination
-  (提名日期 or 风险消除公示开始 filled) and not yet marked eliminated (标注风险消除日期 blank).
+Two notices, one chain step each (policy.md, "The month's records"):
+- `D2` 识别纳入: the village's red and yellow households (in scope, not entered, not exited) that have applied and
+  signed (申请及承诺授权), whose notice has started (村级公示开始 typed) or starts on the day given (`--from`), and whose
+  township review (乡级核查研判) has not yet happened — nor has their notice already run (its end typed, or its five
+  days over before the assessment day).
+- `D5` 风险消除: monitored households (entered, not exited) the village has nominated (提名) whose household check
+  (风险消除入户核实) is done, at the notice step in the same way (started or starting, no township review yet, not run).
+Every other red or yellow household of the village (D2), or nominated household (D5), is named with why it is not on
+the notice (`Notice.not_ready`): a household whose earlier steps are missing is not posted. Each household keeps its own
+period: its own typed start, else `--from`; the tool never invents one (`NoticeError` when nothing could be posted for
+want of a start date).
 
 The notice is posted in public, so it carries only what the village may show: 组, the head's name, the number of
 persons, the head's ID number masked (`id_number.mask`, never the whole number), the category and the reason in
@@ -12,8 +18,7 @@ plain words. Health facts (健康状况, 残疾等级, illnesses) are never prin
 household type (重度残疾人家庭, 大病患者家庭 …), the 备注 and the clauses' reasons are left out altogether.
 
 The period runs `policy.deadlines.public_notice_days` (D2) or `elimination_notice_days` (D5) days, the first day
-counted (`days.notice_last_day`, in the policy's day mode), from the day given, else the earliest start date typed
-for the listed households, else the assessment date.
+counted (`days.notice_last_day`, in the policy's day mode).
 
 Pure functions on an AssessedLedger: `notice_rows` chooses and words the rows, `notice_workbook` lays them out.
 """
@@ -34,6 +39,7 @@ from hx_excel.core.days import notice_last_day
 from hx_excel.core.id_number import mask
 from hx_excel.core.workflow import exit_kind
 from hx_excel.files.fonts import font
+from hx_excel.files.pages import a4
 from hx_excel.ledger.cells import put
 from hx_excel.ledger.schema import column_index
 from hx_excel.operations.assessed import AssessedHousehold, AssessedLedger
@@ -54,14 +60,15 @@ PHONE_BLANK = "________"
 
 TITLES = {INCLUSION: "防返贫监测对象识别纳入公示", ELIMINATION: "防返贫监测对象风险消除公示"}
 WHAT = {INCLUSION: "识别纳入户", ELIMINATION: "风险消除户"}
-WHO = {INCLUSION: "红色或黄色、尚未纳入监测、未退出监测的户",
-       ELIMINATION: "已纳入监测、已提名或已开始风险消除公示、尚未标注风险消除的户"}
+WHO = {INCLUSION: "红色或黄色、已申请及承诺授权、公示已开始或从 --from 开始、尚未乡级核查研判的户",
+       ELIMINATION: "已纳入监测、已提名并完成风险消除入户核实、公示已开始或从 --from 开始、尚未乡级审核的户"}
 COLUMNS = {  # header, width (characters)
     INCLUSION: (("序号", 6), ("组", 8), ("户主姓名", 11), ("家庭人口", 7), ("户主身份证号", 22), ("拟纳入类别", 15),
                 ("主要原因", 31)),
     ELIMINATION: (("序号", 6), ("组", 8), ("户主姓名", 11), ("家庭人口", 7), ("户主身份证号", 22), ("公示事项", 11),
                   ("风险消除理由", 35)),
 }
+PERIOD_HEADER = "公示期"          # a column of its own when the households were posted on different days
 TITLE_ROW, HEADER_ROW, FIRST_ROW = 1, 2, 3
 _VILLAGE_INDEX = column_index("village") - 1     # 0-based, in a row laid out as schema.COLUMNS
 
@@ -80,7 +87,8 @@ class NoticeRow:
     category: str
     reason: str
     sheet_row: int                      # the head's row on 台账, for messages to the clerk
-    own_start: date | None = None       # the notice start typed for this household, if any
+    start: date                         # this household's notice period, the first day counted
+    end: date
 
 
 @dataclass
@@ -89,14 +97,30 @@ class Notice:
     township: str
     village: str
     title: str
-    start: date
-    end: date
     days: int
     working_days: bool
     phone: str
     rows: list[NoticeRow] = field(default_factory=list)
+    not_ready: list[str] = field(default_factory=list)  # households of the village at another step, and why
     notes: list[str] = field(default_factory=list)      # for the clerk's screen only, never on the notice
     warnings: list[str] = field(default_factory=list)   # data to look at before posting (the command exits 1)
+
+    @property
+    def periods(self) -> list[tuple[date, date]]:
+        return list(dict.fromkeys((r.start, r.end) for r in self.rows))
+
+    @property
+    def one_period(self) -> bool:
+        """Every household posted for the same days: the period is said once, under the table."""
+        return len(self.periods) <= 1
+
+    @property
+    def start(self) -> date | None:
+        return min((r.start for r in self.rows), default=None)
+
+    @property
+    def end(self) -> date | None:
+        return max((r.end for r in self.rows), default=None)
 
     @property
     def committee(self) -> str:
@@ -113,7 +137,9 @@ class Notice:
     @property
     def period_text(self) -> str:
         unit = "个工作日" if self.working_days else "天"
-        return f"{_day(self.start)}至{_day(self.end)}（共 {self.days} {unit}）"
+        if self.one_period and self.rows:
+            return f"{_day(self.start)}至{_day(self.end)}（共 {self.days} {unit}）"
+        return f"各户见上表“公示期”一栏（自公示之日起 {self.days} {unit}，含首日）"
 
     @property
     def intro(self) -> str:
@@ -152,18 +178,45 @@ def _exited(h: AssessedHousehold, ledger: AssessedLedger) -> bool:
     return bool(exit_kind(h.household, ledger.policy))
 
 
-def _proposed(h: AssessedHousehold, ledger: AssessedLedger) -> bool:
-    """D2: red or yellow, not yet entered into monitoring, not exited."""
-    return (h.assessment is not None and h.assessment.grade in ("红", "黄") and h.household.entered_on is None
-            and not _exited(h, ledger))
+def _stage(h: AssessedHousehold, ledger: AssessedLedger, kind: Kind, start: date | None) -> tuple[str, date | None]:
+    """Where a household of the village stands for this notice: ("post", its start), ("", None) when the notice is
+    not about it at all, or (why it is not posted, None)."""
+    x, a = h.household, h.assessment
+    if kind == INCLUSION:
+        if a is None or a.grade not in ("红", "黄") or x.entered_on is not None or _exited(h, ledger):
+            return "", None
+        if not a.in_scope:
+            return "户类型不在监测预警范围（S1 S2），分级仅供参考，不公示；如确应纳入，请核实户类型或按重点群体登记", None
+        steps = (("农户申请及承诺授权日期", x.application_on),)
+        own, end, review = x.notice_start_on, x.notice_end_on, x.township_review_on
+        review_name = "乡级核查研判"
+    else:
+        if x.entered_on is None or _exited(h, ledger) or x.eliminated_on is not None \
+                or x.elimination_nominated_on is None:
+            return "", None
+        steps = (("风险消除入户核实日期", x.elimination_check_on),)
+        own, end, review = x.elimination_notice_start_on, x.elimination_notice_end_on, x.elimination_township_review_on
+        review_name = "风险消除乡级审核"
+    missing = [name for name, on in steps if on is None]
+    if missing:
+        return f"尚未填写{'、'.join(missing)}：前面的程序未完成，暂不公示", None
+    if review is not None:
+        return f"已于 {review:%Y-%m-%d} 完成{review_name}，公示已结束", None
+    if end is not None:
+        return f"公示已于 {end:%Y-%m-%d} 结束，下一步{review_name}", None
+    first = own or start
+    if first is None:
+        return "尚未填写公示开始日期：在台账填写，或运行时加 --from 日期", None
+    last = _last_day(first, kind, ledger)
+    if own is not None and last < ledger.as_of:
+        return f"公示期 {own:%Y-%m-%d} 至 {last:%Y-%m-%d} 已过（评估日期 {ledger.as_of:%Y-%m-%d}），下一步{review_name}", None
+    return "post", first
 
 
-def _nominated(h: AssessedHousehold, ledger: AssessedLedger) -> bool:
-    """D5: monitored (entered, not exited), nominated or already on notice for elimination, not yet eliminated."""
-    x = h.household
-    return (x.entered_on is not None and not _exited(h, ledger) and x.eliminated_on is None
-            and (x.elimination_nominated_on is not None or x.elimination_notice_start_on is not None))
-
+def _last_day(first: date, kind: Kind, ledger: AssessedLedger) -> date:
+    d = ledger.policy.deadlines
+    days = d.public_notice_days if kind == INCLUSION else d.elimination_notice_days
+    return notice_last_day(first, days, d.day_mode, ledger.policy.calendar)
 
 
 def inclusion_reason(h: AssessedHousehold) -> str:
@@ -193,44 +246,43 @@ def notice_rows(ledger: AssessedLedger, village: str, kind: Kind = INCLUSION, st
         raise NoticeError(f"{ledger.name} 中没有“{village}”：“参数”表村（居）名单和台账“村”列中的村（居）有 {listed}。"
                           "请按其中的写法填写 --village。")
     policy = ledger.policy
-    chosen = _proposed if kind == INCLUSION else _nominated
-    households = [h for h in ledger.households if h.household.village.strip() == village and chosen(h, ledger)]
-
-    rows: list[NoticeRow] = []
-    for number, h in enumerate(households, start=1):
-        x = h.household
-        head = h.head
-        if kind == INCLUSION:
-            category, reason, own_start = h.assessment.category, inclusion_reason(h), x.notice_start_on
-        else:
-            category, reason, own_start = ELIMINATION_CATEGORY, ELIMINATION_REASON, x.elimination_notice_start_on
-        rows.append(NoticeRow(number=number, group=x.group, head_name=head.name if head else "",
-                              persons=x.size, masked_id=mask(head.id_number) if head and head.id_number else "",
-                              category=category, reason=reason, sheet_row=h.entry.head_row, own_start=own_start))
-
-    typed_starts = [r.own_start for r in rows if r.own_start]
-    first_day = start or min(typed_starts, default=None) or ledger.as_of
     deadlines = policy.deadlines
-    days = deadlines.public_notice_days if kind == INCLUSION else deadlines.elimination_notice_days
-    end = notice_last_day(first_day, days, deadlines.day_mode, policy.calendar)
     township = _township(ledger, village)
     notice = Notice(kind=kind, township=township, village=village, title=f"{township}{village}{TITLES[kind]}",
-                    start=first_day, end=end, days=days, working_days=deadlines.day_mode == "working",
-                    phone=ledger.book.settings.phone.strip(), rows=rows)
+                    days=deadlines.public_notice_days if kind == INCLUSION else deadlines.elimination_notice_days,
+                    working_days=deadlines.day_mode == "working", phone=ledger.book.settings.phone.strip())
+    posted: list[AssessedHousehold] = []
+    waiting_for_start = 0
+    for h in (h for h in ledger.households if h.household.village.strip() == village):
+        stage, first = _stage(h, ledger, kind, start)
+        if not stage:
+            continue
+        head = h.head
+        who = f"台账第 {h.entry.head_row} 行 {head.name if head else ''}（{h.household.group or '组未填'}）"
+        if stage != "post":
+            notice.not_ready.append(f"{who}：{stage}")
+            waiting_for_start += stage.startswith("尚未填写公示开始日期")
+            continue
+        x = h.household
+        if kind == INCLUSION:
+            category, reason = h.assessment.category, inclusion_reason(h)
+        else:
+            category, reason = ELIMINATION_CATEGORY, ELIMINATION_REASON
+        posted.append(h)
+        notice.rows.append(NoticeRow(number=len(notice.rows) + 1, group=x.group, head_name=head.name if head else "",
+                                     persons=x.size, masked_id=mask(head.id_number) if head and head.id_number else "",
+                                     category=category, reason=reason, sheet_row=h.entry.head_row, start=first,
+                                     end=_last_day(first, kind, ledger)))
+    if not notice.rows and waiting_for_start:
+        raise NoticeError(f"{village}有 {waiting_for_start} 户已到公示这一步，但台账没有填写公示开始日期，本工具不替您定公示期："
+                          "请在台账填写“村级公示开始”（风险消除为“风险消除公示开始”），或运行时加 --from 公示开始日期（如 "
+                          "--from 2022-07-06）。\n" + "\n".join(notice.not_ready))
+    if waiting_for_start:
+        notice.warnings.append(f"另有 {waiting_for_start} 户已到公示这一步但未填公示开始日期，未列入：见下面的说明")
 
     clause = "D2" if kind == INCLUSION else "D5"
-    for r in rows:
-        if r.own_start and r.own_start != first_day:
-            notice.notes.append(f"台账第 {r.sheet_row} 行 {r.head_name}（{r.group or '组未填'}）的公示开始日期为 "
-                                f"{r.own_start:%Y-%m-%d}，与本次公示期（{first_day:%Y-%m-%d} 起）不同；如已另行公示，"
-                                "请核对台账或从名单中删去")
-    if kind == INCLUSION:
-        for h, r in zip(households, rows):   # S1 S2: graded only for reference outside the scope (as check says)
-            if not h.assessment.in_scope:
-                notice.warnings.append(f"台账第 {r.sheet_row} 行 {r.head_name}：户类型不在监测预警范围（S1 S2），分级仅供参考，"
-                                       "已列入名单；请核实户类型或按重点群体纳入后再公示，不应纳入的请从名单中删去")
     if kind == ELIMINATION:
-        for h, r in zip(households, rows):   # D5: the risk must be gone; a red or yellow clause still holding says not
+        for h, r in zip(posted, notice.rows):   # D5: the risk must be gone; a red or yellow clause still holding says not
             still = [c.id for c in h.assessment.clauses if c.grade in ("红", "黄")] if h.assessment else []
             if still:
                 notice.warnings.append(f"台账第 {r.sheet_row} 行 {r.head_name}：按台账填写仍符合 {'、'.join(still)}，"
@@ -278,7 +330,7 @@ def notice_workbook(notice: Notice) -> Workbook:
     wb = Workbook()
     ws = wb.active
     ws.title = "公示"
-    columns = COLUMNS[notice.kind]
+    columns = COLUMNS[notice.kind] + ((() if notice.one_period else ((PERIOD_HEADER, 14),)))
     last = len(columns)
     total_width = sum(w for _, w in columns)
     for index, (_, width) in enumerate(columns, start=1):
@@ -302,10 +354,12 @@ def notice_workbook(notice: Notice) -> Workbook:
     row = FIRST_ROW
     for r in notice.rows:
         values = (r.number, r.group, r.head_name, r.persons, r.masked_id, r.category, r.reason)
+        if not notice.one_period:
+            values += (f"{_day(r.start)}至{_day(r.end)}",)
         for index, value in enumerate(values, start=1):
             cell = put(ws, row, index, value if value != "" else None)
             cell.border = _BOX
-            cell.alignment = left if index == last else centred
+            cell.alignment = left if COLUMNS[notice.kind][-1][0] == columns[index - 1][0] else centred
         lines = max(_lines(str(v or ""), w) for v, (_, w) in zip(values, columns))
         ws.row_dimensions[row].height = max(22.0, lines * _LINE_HEIGHT + 6)
         row += 1
@@ -321,12 +375,8 @@ def notice_workbook(notice: Notice) -> Workbook:
             ws.row_dimensions[row].height = _lines(text, total_width / 1.1) * 17.0 + 6
         row += 1
 
-    ws.print_title_rows = f"{TITLE_ROW}:{HEADER_ROW}"
     ws.print_area = f"A1:{chr(64 + last)}{row - 1}"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "portrait"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    a4(ws, landscape=False, title_rows=f"{TITLE_ROW}:{HEADER_ROW}", grid=False, numbered=False)   # a board notice
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.5
     ws.page_margins.top = ws.page_margins.bottom = 0.6
