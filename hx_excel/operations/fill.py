@@ -266,6 +266,7 @@ def _todo(wb: Workbook, ledger: AssessedLedger, edits: Edits) -> None:
     ws.auto_filter.ref = f"A2:{get_column_letter(len(TODO_HEADERS))}{max(2, len(rows) + 2)}"
     a4(ws, title_rows="1:2", sign_off=sign_off_line(reporter=settings.reporter, reviewer=settings.reviewer,
                                                       phone=settings.phone))
+    ws.print_area = f"A1:{get_column_letter(len(TODO_HEADERS))}{max(2, len(rows) + 2)}"   # not the title's overflow
     edits.sheets.append(TODO_SHEET)
     overdue = sum(1 for r in rows if r[0] == "已逾期")
     edits.report.append(f"“{TODO_SHEET}”表：{len(rows)} 项未办事项，其中已逾期 {overdue} 项")

@@ -279,6 +279,7 @@ def append_review(wb: Workbook, book: LedgerBook, policy: Policy, month: str, re
             cell.alignment = Alignment(vertical="top", wrap_text=name in _WRAPPED)
         row += 1
     ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(FIELDS))}{max(HEADER_ROW, row - 1)}"
+    ws.print_area = f"A1:{get_column_letter(len(FIELDS))}{max(HEADER_ROW, row - 1)}"      # not the title's overflow
     first = row - len(records)
     fit_rows(ws, ((first + offset, HEADERS[name][1], str(getattr(record, name) or ""))
                   for offset, record in enumerate(records) for name in _WRAPPED))
