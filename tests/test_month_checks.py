@@ -101,6 +101,41 @@ def test_check_finds_what_the_month_is_held_to(ledger, policy, tmp_path, capsys)
     assert ("青岩镇.xlsx", "台账", FIRST_DATA_ROW, "措施明确日期", "错误", "D3") in [r[:6] for r in rows]
 
 
+# A second ledger, worked by hand (assessment day 2022-07-15; D4/D6 a visit by the end of the month after the last):
+#   A 脱贫户 entered 05-02 (contact and measures 05-05), 最近走访日期 typed as text “6月10日”, reviewed 06-20: the
+#     visit's date cannot be read, so D4's visit (due 05-31 counting from entry) is named as unreadable, never as not
+#     done; the review (due 07-31) is not late; the reader names the cell.
+#   B 一般农户 with 资助未落实 (G3): out of scope (S1 S2) — said once, no D6 visit asked of it.
+#   C 脱贫户, its head uninsured with 残疾等级 “二级残疾” (off the list; “二级” is on it): the reader names the cell and
+#     the household is 待补充 naming 残疾等级 (R5 cannot be decided), not 无.
+#   D 脱贫户 G3 green, checked 06-05, never visited: D6 visit due 06-30, overdue.
+def test_a_second_ledger_checked_by_hand(tmp_path, policy):
+    visited_as_text = household([person("甲一", born=date(1971, 1, 1))], household_id="A", village="龙井村", entered_on=date(2022, 5, 2),
+                                contact_name="干部甲", contact_assigned_on=date(2022, 5, 5),
+                                measures=[Measure(category="产业帮扶", text="养殖", decided_on=date(2022, 5, 5))],
+                                last_review_on=date(2022, 6, 20))
+    outside = household([person("乙一", born=date(1972, 2, 2))], household_id="B", village="龙井村", household_type="一般农户",
+                        subsidies_undelivered=True)
+    unread = household([person("丙一", born=date(1973, 3, 3), insured=False)], household_id="C", village="龙井村")
+    green = household([person("丁一", born=date(1974, 4, 4))], household_id="D", village="龙井村", subsidies_undelivered=True,
+                      household_check_on=date(2022, 6, 5))
+    path = write(tmp_path / "青岩镇.xlsx", [visited_as_text, outside, unread, green], policy)
+    wb = openpyxl.load_workbook(path)
+    wb[SHEET].cell(FIRST_DATA_ROW, column_index("last_visit_on")).value = "6月10日"
+    wb[SHEET].cell(FIRST_DATA_ROW + 2, column_index("disability")).value = "二级残疾"
+    wb.save(path)
+    found = [(f.row - FIRST_DATA_ROW, f.severity, f.clause, f.column, f.message) for f in check_files([path], policy).findings]
+    a = [x for x in found if x[0] == 0]
+    assert ("应为日期" in a[0][4] and a[0][3] == "最近走访日期") and len(a) == 2
+    assert a[1][1:4] == ("错误", "D4", "最近走访日期") and "无法识别为日期，是否按时完成无法判断" in a[1][4] and "已逾期" not in a[1][4]
+    assert [x[1:4] for x in found if x[0] == 1] == [("提示", "S2", "")]               # no D6 step for B
+    c = [x for x in found if x[0] == 2]
+    assert [x[1:4] for x in c] == [("错误", "", "残疾等级"), ("错误", "", "预警分级")]
+    assert "可能是“二级”" in c[0][4] and "待补充：残疾等级未填或填写有误" in c[1][4]
+    assert [x[1:4] for x in found if x[0] == 3] == [("错误", "D6", "最近走访日期")]
+    assert "2022-06-30" in [x for x in found if x[0] == 3][0][4]
+
+
 def test_a_column_typed_with_spaces_and_half_width_brackets_is_found(ledger, policy):
     wb = openpyxl.load_workbook(ledger)
     wb[SHEET].cell(3, column_index("annual_net_income")).value = " 家庭年纯收入 (元)"
