@@ -19,6 +19,7 @@ from hx_excel.cli import main
 from hx_excel.core.id_number import make_valid
 from hx_excel.districts import DistrictSettings, default_townships
 from hx_excel.operations.generate import generate
+from hx_excel.ledger import printing
 from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, SHEET, column_index
 from hx_excel.office.libreoffice import recalculate
 from hx_excel.operations.extend import prepared_rows
@@ -83,7 +84,8 @@ def test_extend_keeps_every_typed_cell_and_the_new_rows_compute(typed, tmp_path,
     wb = openpyxl.load_workbook(typed)
     ws = wb[SHEET]
     assert prepared_rows(ws) == 300
-    assert ws.print_area == "'台账'!$A$1:$N$33"                 # fitted to the last typed row
+    # the print area formula, over the 300 prepared rows (Excel and WPS print to the last typed row, ledger.printing)
+    assert printing.print_area_in_file(typed) == [printing.print_area_formula(FIRST_DATA_ROW + 300 - 1)]
     below = [rule for rule in ws.data_validations.dataValidation if rule.type == "custom"]
     assert str(below[0].sqref).split()[0].endswith(f"{FIRST_DATA_ROW + 300}:B1048576")
 

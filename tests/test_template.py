@@ -14,6 +14,7 @@ import pytest
 
 from hx_excel.core.workflow import plan
 from hx_excel.files.save import save_workbook
+from hx_excel.ledger import printing
 from hx_excel.ledger.formulas import HOUSEHOLD_ROWS, column_name
 from hx_excel.ledger.schema import (COLUMNS, FIRST_DATA_ROW, HEADER_ROW, OFFICIAL, OFFICIAL_HEADERS, SHEET, TITLE, column_index,
                                     column_letter)
@@ -35,7 +36,7 @@ EXCEL_2010 = {
     "AND", "OR", "NOT", "IF", "IFERROR", "ISNUMBER", "ISTEXT", "ISNA", "SUM", "SUMIF", "SUMPRODUCT", "COUNT",
     "COUNTA", "COUNTIF", "COUNTIFS", "MIN", "MAX", "MOD", "INT", "N", "LEN", "MID", "LEFT", "RIGHT", "UPPER", "TRIM",
     "SUBSTITUTE", "FIND", "CHOOSE", "DATE", "YEAR", "MONTH", "DAY", "TODAY", "EOMONTH", "EDATE", "INDEX", "MATCH",
-    "VLOOKUP", "ROW", "FREQUENCY", "ISERROR", "SUBTOTAL",
+    "VLOOKUP", "ROW", "FREQUENCY", "ISERROR", "SUBTOTAL", "OFFSET",
 }
 
 
@@ -104,17 +105,17 @@ def test_official_columns_first_in_order_with_exact_headers(wb):
         assert column.help in ws.cell(HEADER_ROW, i).comment.text
 
 
-def test_frozen_header_filter_and_print_setup(wb):
+def test_frozen_header_filter_and_print_setup(wb, template_path):
     ws = wb[SHEET]
     assert ws.freeze_panes == f"F{FIRST_DATA_ROW}"
     assert ws.auto_filter.ref == f"A{HEADER_ROW}:{column_letter(COLUMNS[-1].key)}{LAST_ROW}"
     assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) and ws.page_setup.orientation == "landscape"
     assert int(ws.page_setup.fitToWidth) == 1 and int(ws.page_setup.fitToHeight) == 0 and ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_title_rows == "$1:$3"
-    # the official 14 columns, down to the last filled row: none in the blank template (ledger.printing)
+    # the official 14 columns, down to the last row typed when Excel or WPS prints: a formula (ledger.printing)
     assert ws.print_options.gridLines
-    assert ws.print_area == "'台账'!$A$1:$N$3"
-    assert wb.defined_names["PRINT_END"].attr_text == "'台账'!$A$4"
+    assert printing.print_area_in_file(template_path) == [printing.print_area_formula(LAST_ROW)]
+    assert "PRINT_END" not in wb.defined_names
 
 
 def test_every_listed_column_has_a_dropdown_with_input_message_and_error_alert(wb):
@@ -338,19 +339,25 @@ def test_a_blank_ledger_shows_no_error_value(template_path, tmp_path):
     assert set(categories.values()) == {(0, 0)}
 
 
-def test_saving_a_ledger_fits_its_print_area_to_the_filled_rows(template_path, tmp_path):
-    """Every hx-excel save prints down to the last row with anything typed, a blank row in the middle or not; the
-    name PRINT_END (which marks rows typed below the area) moves with it."""
-    from hx_excel.files.save import save_workbook
+def test_saving_a_ledger_writes_its_print_area_formula_again(template_path, tmp_path):
+    """openpyxl drops the formula print area when it loads a ledger; every hx-excel save writes it again, for the
+    rows the ledger is prepared to (ledger.printing). Python's reading of it ends at the last row naming a person,
+    a blank 姓名 with a 户编号 included, whatever is filled ahead in 乡镇."""
+    from openpyxl.workbook.defined_name import DefinedName
     wb = openpyxl.load_workbook(template_path)
     ws = wb[SHEET]
     ws[f"{column_letter('name')}5"] = "张三"
-    ws[f"{column_letter('household_id')}9"] = "QY-009"      # 姓名 left blank: still a filled row
+    ws[f"{column_letter('household_id')}9"] = "QY-009"      # 姓名 left blank: still a person's row
+    for row in range(FIRST_DATA_ROW, 30):
+        ws[f"{column_letter('township')}{row}"] = "青岩镇"   # filled down ahead of the typing
+    assert printing.last_printed_row(ws) == 9
+    # a ledger from before the formula print area turned 序号 blue at and below PRINT_END: below the prepared rows now
+    wb.defined_names["PRINT_END"] = DefinedName("PRINT_END", attr_text="'台账'!$A$10")
     save_workbook(wb, tmp_path / "again.xlsx")
+    assert printing.print_area_in_file(tmp_path / "again.xlsx") == [printing.print_area_formula(LAST_ROW)]
     again = openpyxl.load_workbook(tmp_path / "again.xlsx")
-    assert again[SHEET].print_area == "'台账'!$A$1:$N$9"
-    assert again.defined_names["PRINT_END"].attr_text == "'台账'!$A$10"
     assert again[SHEET].print_title_rows == "$1:$3"
+    assert again.defined_names["PRINT_END"].attr_text == f"'台账'!$A${LAST_ROW + 1}"
 
 
 @pytest.mark.libreoffice
@@ -387,29 +394,29 @@ def test_the_hidden_calendar_carries_a_year_from_the_policy_file(tmp_path):
 @pytest.mark.libreoffice
 def test_rows_that_would_not_be_computed_or_printed_are_marked(tmp_path):
     """The conditional formats of 序号, evaluated by LibreOffice on real rows: a row inserted by hand (no formulas)
-    and typed into, a row typed below the print area hx-excel fitted, a row pasted below the prepared rows; a filled
-    row inside everything is marked by none of them."""
+    and typed into, a row pasted below the prepared rows; a filled row inside everything is marked by none of them.
+    (A row typed below the others prints in Excel and WPS: nothing marks it, ledger.printing.)"""
     from openpyxl.formula.translate import Translator
     policy = default_policy()
     as_of, households = sample_households(policy)
     villages = tuple(dict.fromkeys(h.village for h in households))
     wb = build_workbook(policy, township="青岩镇", villages=villages, as_of=as_of, rows=30)   # prepared rows 4–33
     RowWriter(wb[SHEET]).write(households)                                  # rows 4–28
-    save_workbook(wb, tmp_path / "ledger.xlsx")                             # print area to row 28
+    save_workbook(wb, tmp_path / "ledger.xlsx")
     wb = openpyxl.load_workbook(tmp_path / "ledger.xlsx")
     ws = wb[SHEET]
     name, seq = column_index("name"), column_letter("seq")
-    inserted, below_print, below_prepared, fine = 12, 30, 40, FIRST_DATA_ROW   # row 4: 杨明华, nothing to fix
+    inserted, below_prepared, fine = 12, 40, FIRST_DATA_ROW              # row 4: 杨明华, nothing to fix
     for column in COLUMNS:                                                  # as if inserted: no formulas at all
         if column.formula:
             ws.cell(inserted, column_index(column.key)).value = None
-    for row in (inserted, below_print, below_prepared):
+    for row in (inserted, below_prepared):
         ws.cell(row, name, "新增的人")
     rules = [(rule, int(str(cf.sqref).split(":")[0][len(seq):])) for cf in ws.conditional_formatting
              for rule in cf.rules if str(cf.sqref).startswith(seq) and str(cf.sqref)[len(seq)].isdigit()]
     probes = {}
     for number, (rule, first) in enumerate(rules):     # each rule evaluated where it applies, in a spare column
-        for row in (inserted, below_print, below_prepared, fine):
+        for row in (inserted, below_prepared, fine):
             if row >= first and (first > FIRST_DATA_ROW or row <= 33):
                 ws.cell(row, 200 + number,
                         Translator(f"={rule.formula[0]}", origin=f"{seq}{first}").translate_formula(f"{seq}{row}"))
@@ -422,7 +429,6 @@ def test_rows_that_would_not_be_computed_or_printed_are_marked(tmp_path):
         return {probes[n].formula[0] for n in probes if result.cell(row, 200 + n).value in (True, 1)}
 
     assert any("ISNUMBER" in f and "COUNTA" in f for f in marked(inserted)), marked(inserted)
-    assert any("PRINT_END" in f for f in marked(below_print)), marked(below_print)
     assert any(f.startswith("COUNTA") for f in marked(below_prepared)), marked(below_prepared)
     assert not marked(fine)
 

@@ -376,7 +376,7 @@ def _write_ledger(wb: Workbook, ws: Worksheet, policy: Policy, last_row: int, *,
     ws.freeze_panes = ws.cell(FIRST_DATA_ROW, schema.column_index("relation"))
     ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(COLUMNS))}{last_row}"
     _beyond_prepared_rows(ws, last_row)
-    printing.fit_print_area(ws)
+    printing.fit_print_area(ws, last_row)   # a formula: Excel and WPS print down to the last typed row (ledger.printing)
     _fit_width(ws, landscape=True)
     ws.print_options.horizontalCentered = True
     ws.print_options.gridLines = True
@@ -414,17 +414,22 @@ MAX_ROW = 1048576
 
 
 def _beyond_prepared_rows(ws: Worksheet, last_row: int) -> None:
-    """Below the prepared rows nothing is computed: typing there is refused, and a row pasted there is marked."""
+    """Below the prepared rows nothing is computed (nor printed, ledger.printing): typing there is refused with a
+    message that says to run hx-excel extend, shown already when such a cell is selected; a row pasted there (a paste
+    slips past a validation) is marked. The rule is false for anything typed: Excel, WPS and LibreOffice refuse the
+    entry with the Stop message. An empty cell passes (allow_blank), as deleting does anyway; otherwise LibreOffice's
+    'mark invalid data' circles every empty cell down there."""
     first = last_row + 1
     ranges = []
     for column in COLUMNS:
         if column.kind == "input":
             ranges.append(f"{letter(column.key)}{first}:{letter(column.key)}{MAX_ROW}")
-    rule = DataValidation(type="custom", formula1="0", allow_blank=False)
-    rule.errorTitle = "超出台账的行"
-    rule.error = (f"台账只准备了第 {FIRST_DATA_ROW}–{last_row} 行的公式，这里填写的人不会计算分级、不进统计。"
-                  "请用上面的空行；空行用完时用 hx-excel extend 增加行数（填写的内容都保留）。")
-    rule.showErrorMessage = True
+    rule = DataValidation(type="custom", formula1="0", allow_blank=True)
+    rule.errorTitle = rule.promptTitle = "超出台账的行"
+    rule.error = (f"台账只准备了第 {FIRST_DATA_ROW}–{last_row} 行的公式，这里填写的人不会计算分级、不进统计、不打印。"
+                  "请用上面的空行；空行用完时运行 hx-excel extend 台账文件 --rows 行数 增加行数（填写的内容都保留）。")
+    rule.prompt = f"这里不能填写：公式只准备到第 {last_row} 行。行不够时运行 hx-excel extend 台账文件 --rows 行数。"
+    rule.showErrorMessage = rule.showInputMessage = True
     ws.add_data_validation(rule)
     for area in ranges:
         rule.add(area)
@@ -500,10 +505,6 @@ def _conditional_formats(ws: Worksheet, last_row: int) -> None:
     for key in ("seq", "name"):
         ws.conditional_formatting.add(area(key), FormulaRule(
             formula=[f"AND({printing.typed_in_row(first)},NOT(ISNUMBER({cell('is_head')})))"], fill=INVALID_FILL))
-    # a row typed below the print area (fitted when hx-excel last saved the ledger) would not print: 序号 turns blue
-    ws.conditional_formatting.add(area("seq"), FormulaRule(
-        formula=[f"AND({printing.typed_in_row(first)},ROW({cell('seq')})>=ROW({printing.PRINT_END}))"],
-        fill=BEYOND_PRINT_FILL))
     for column in COLUMNS:
         if column.kind == "input" and column.type in ("number", "date"):
             ws.conditional_formatting.add(area(column.key), FormulaRule(formula=[f"ISTEXT({cell(column.key)})"],
@@ -743,9 +744,10 @@ def guide_steps(rows: int) -> tuple[str, ...]:
         "在“月度研判记录”表追加本月各户的分级和变动；上报前 hx-excel check 台账文件 逐条查出问题。",
         "工作表已保护但未设密码；如需排序、填充公式，可在“审阅 > 撤销工作表保护”后操作，完成后再保护。"
         "筛选后“序号”只给显示着的行连续编号，取消筛选即恢复。",
-        "打印：A4 横向一页宽，只打印文件附件的 14 列，打到填写过的最后一行；标题（乡镇、年月）、落款行和表头每页重复。"
-        "打印区域在 hx-excel 保存台账时按已填写的行设定：之后在其下新填的行“序号”标蓝，打印前选中 A1 到最后一行的 N 列，"
-        "用“页面布局 > 打印区域 > 设置打印区域”（蓝色提示在下次用 hx-excel 保存后消失）。“统计”表打印为一页 A4。",
+        "打印：A4 横向一页宽，只打印文件附件的 14 列，打到最后一个填有姓名、身份证号或户编号的行，其下的空行不打印；"
+        "标题（乡镇、年月）、落款行和表头每页重复。Excel、WPS 打印时按填写的行自动确定打印区域，不用设置，也不要用"
+        "“设置打印区域”改动它（改过的，hx-excel 下次保存台账时恢复）。LibreOffice 不支持这样的打印区域：选中 A1 到最后一行的"
+        " N 列，在“文件 > 打印”中选择只打印选中的单元格。“统计”表打印为一页 A4。",
     )
 
 
