@@ -385,8 +385,9 @@ def test_the_statistics_print_on_one_a4_page_with_title_date_and_sign_off(printe
                  "评估日期：2022年7月15日", "监测类别", "户数（按预警分级）", "人数（按预警分级）", "合计"):
         assert text in page, text
     if kind == "sample":
-        # households 红3 黄2 绿3 无2 待补充0 =10, persons 6 6 8 5 0 =25, overdue 2, due soon 2, out of scope 1
-        assert "合计32320106685025221" in page
+        # households 红3 黄2 绿3 无1 待补充0 不在监测范围1 (QY-009, never under its grade) =10,
+        # persons 6 6 8 3 0 2 =25, overdue 1, due soon 2
+        assert "合计323101106683022512" in page
         assert "人数336820" in page                      # persons by category: 3 3 6 8, together 20
     if kind == "roster":                                # generated households include some typed without a head
         assert re.search(r"注意：另有\d+人找不到本户的户主行", page)

@@ -258,10 +258,11 @@ def test_parameters_are_named_cells_from_the_policy(wb):
 def _stats_table(stats) -> tuple[list[str], dict[str, dict[str, int]], list[str]]:
     """统计's village table as the page shows it: the labels in order, and each label's counts by header."""
     first = STAT_FIRST_SLOT
-    grades = [c.value for c in stats[first - 1]][1:7]
-    keys = [f"户{g}" for g in grades] + [f"人{g}" for g in grades] + ["已逾期", "即将到期", "不在范围"]
+    grades = [c.value for c in stats[first - 1]][1:8]
+    assert grades == ["红", "黄", "绿", "无", "待补充", "不在监测范围", "小计"]
+    keys = [f"户{g}" for g in grades] + [f"人{g}" for g in grades] + ["已逾期", "即将到期"]
     labels, table = [], {}
-    for row in stats.iter_rows(min_row=first, max_row=first + VILLAGE_SLOTS + 1, max_col=16, values_only=True):
+    for row in stats.iter_rows(min_row=first, max_row=first + VILLAGE_SLOTS + 1, max_col=17, values_only=True):
         labels.append(row[0] or "")
         if row[0]:
             table[row[0]] = dict(zip(keys, row[1:]))
@@ -273,9 +274,9 @@ def _stats_table(stats) -> tuple[list[str], dict[str, dict[str, int]], list[str]
 @pytest.mark.libreoffice
 def test_statistics_count_every_household_and_person_and_add_up(tmp_path):
     """统计 against the core, on generated households over several villages, one of them left out of 参数's list
-    (a blank slot between villages): households and persons by grade (无 and 待补充 included), overdue, due soon,
-    out of scope, by monitored category; 不在村名单的村 and then 合计 directly under the last village; every column
-    of the village rows adds up to 合计."""
+    (a blank slot between villages): households and persons by grade (无 and 待补充 included; out of scope in its own
+    column, never under its grade, unless 待补充), overdue, due soon, by monitored category; 不在村名单的村 and then
+    合计 directly under the last village; every column of the village rows adds up to 合计."""
     policy = default_policy()
     as_of = date(2022, 7, 15)
     households = generate_households(90, seed=21, policy=policy, as_of=as_of)
@@ -302,20 +303,22 @@ def test_statistics_count_every_household_and_person_and_add_up(tmp_path):
     plans = [(h, plan(h, policy, as_of)) for h in households]
     for place in [*listed, "不在村名单的村"]:
         mine = [(h, p) for h, p in plans if (h.village if h.village in listed else "不在村名单的村") == place]
-        grades = Counter(p.assessment.grade for _, p in mine)
+        def kind(a):
+            return a.grade if a.in_scope or a.grade == "待补充" else "不在监测范围"
+        grades = Counter(kind(p.assessment) for _, p in mine)
         persons = Counter()
         for h, p in mine:
-            persons[p.assessment.grade] += len(h.members)
-        for grade in ("红", "黄", "绿", "无", "待补充"):
+            persons[kind(p.assessment)] += len(h.members)
+        for grade in ("红", "黄", "绿", "无", "待补充", "不在监测范围"):
             assert table[place][f"户{grade}"] == grades[grade], (place, grade)
             assert table[place][f"人{grade}"] == persons[grade], (place, grade)
         assert table[place]["户小计"] == len(mine)
         assert table[place]["已逾期"] == sum(1 for _, p in mine if p.next_step and p.next_step.status == "已逾期")
         assert table[place]["即将到期"] == sum(1 for _, p in mine if p.next_step and p.next_step.status == "即将到期")
-        assert table[place]["不在范围"] == sum(1 for _, p in mine if not p.assessment.in_scope)
     for key in table["合计"]:
         assert sum(table[place][key] for place in [*listed, "不在村名单的村"]) == table["合计"][key], key
     assert table["合计"]["户小计"] == len(households)
+    assert table["合计"]["户不在监测范围"] > 0                                  # the column was exercised
     assert table["合计"]["人小计"] == sum(len(h.members) for h in households)
     for category in CATEGORIES:
         mine = [(h, p) for h, p in plans if p.assessment.category == category]

@@ -875,10 +875,14 @@ def row_check(r: Refs) -> str:
 
 
 # ---- what 统计 counts ---------------------------------------------------------------------------------------------
-# 统计 counts every village's households by grade, its people, its overdue and its out-of-scope households with one
+# 统计 counts every village's households by grade (out of scope apart), its people, its overdue households with one
 # FREQUENCY over each of these columns (see template._write_stats), a single pass over the sheet, instead of one
 # COUNTIFS scan of the whole sheet per village and figure after every edit. Each holds a small whole number per row.
 STAT_GRADES = ("红", "黄", "绿", "无", INCOMPLETE)
+# Out of scope is never green (policy.md, The month's records): a household in neither S1 nor S2 is counted in a column
+# of its own, not under the grade its clauses give — unless it is 待补充 (then its scope is not known either).
+STAT_OUT_OF_SCOPE = "不在监测范围"
+STAT_COLUMNS = (*STAT_GRADES, STAT_OUT_OF_SCOPE)
 
 
 def s_village(r: Refs) -> str:
@@ -890,9 +894,11 @@ def s_village(r: Refs) -> str:
 
 
 def s_grade(r: Refs) -> str:
-    """Head rows: village × 5 + the grade's place in 红 黄 绿 无 待补充 (0–4)."""
+    """Head rows: village × 6 + the place in STAT_COLUMNS: 红 黄 绿 无 待补充 (0–4) by the grade, 5 out of scope."""
     firsts = "".join(g[0] for g in STAT_GRADES)   # each grade's first character is its own
-    return _head(r, f'{r("s_village")}*{len(STAT_GRADES)}+FIND(LEFT({r("grade")}),"{firsts}")-1')
+    place = (f'IF(AND({_out_of_scope(r)},{r("grade")}<>"{INCOMPLETE}"),{len(STAT_GRADES)},'
+             f'FIND(LEFT({r("grade")}),"{firsts}")-1)')
+    return _head(r, f'{r("s_village")}*{len(STAT_COLUMNS)}+{place}')
 
 
 def s_person(r: Refs) -> str:
@@ -908,11 +914,6 @@ def _village_when(r: Refs, key: str, value: str) -> str:
 def s_overdue(r: Refs) -> str:
     """Households whose next step is overdue: the village."""
     return _village_when(r, "next_status", "已逾期")
-
-
-def s_out_of_scope(r: Refs) -> str:
-    """Households outside S1 and S2: the village."""
-    return _village_when(r, "scope", "不在范围")
 
 
 def s_due_soon(r: Refs) -> str:

@@ -45,7 +45,6 @@ GROUP_COLOURS = {
 GRADE_FILLS = {"红": "FF7C80", "黄": "FFE699", "绿": "A9D08E", "待补充": "D9D2E9"}
 INVALID_FILL = PatternFill("solid", fgColor="FFC7CE")
 DUE_SOON_FILL = PatternFill("solid", fgColor="FFE699")
-BEYOND_PRINT_FILL = PatternFill("solid", fgColor="9BC2E6", bgColor="9BC2E6")
 DUPLICATE_FILL = PatternFill("solid", fgColor="F4B084", bgColor="F4B084")
 DUPLICATE_FONT = Font(color="9C0006", bold=True)
 THIN = Side(style="thin", color="999999")
@@ -521,28 +520,29 @@ def _conditional_formats(ws: Worksheet, last_row: int) -> None:
 
 STAT_FIRST_SLOT = 11                       # first row of the village table
 STAT_SLOTS = VILLAGE_SLOTS + 2             # the villages, then 不在村名单 (when any) and 合计 directly under them
-STAT_WIDTH = 16                            # visible columns A–P
+STAT_WIDTH = 17                            # visible columns A–Q: village, 6 + 小计 twice, overdue, due soon
 OTHER_VILLAGES = "不在村名单的村"
 STAT_HEADERS = {"households": "户数（按预警分级）", "persons": "人数（按预警分级）", "overdue": "已逾期（户）",
-                "soon": "即将到期（户）", "out": "不在监测范围（户）"}
+                "soon": "即将到期（户）"}
 
 
 def _write_stats(ws: Worksheet, last_row: int) -> None:
     """统计, one A4 page: households and persons by monitored category; then per village households and persons by
-    grade (待补充 and 无 included, so that every household is counted and the rows add up to 合计), overdue, due
-    soon and out of scope, with 合计 directly under the last village; title, assessment date and sign-off line.
+    grade (待补充 and 无 included, and out of scope in a column of its own, never under its grade: every household is
+    counted once and the rows add up to 合计), overdue and due soon, with 合计 directly under the last village; title,
+    assessment date and sign-off line.
 
     Each kind of count is one FREQUENCY array over a helper column of 台账 (formulas.s_grade, p_grade …) in hidden
     columns on the right: one pass over the sheet per kind, where a COUNTIFS per cell would scan it some 400 times
-    after every edit. Which row shows a village, 不在村名单, 合计 or nothing is worked out in hidden column Q."""
+    after every edit. Which row shows a village, 不在村名单, 合计 or nothing is worked out in hidden column R."""
     whole = refs(last_row, quote_sheetname(SHEET)).whole
-    grades = f.STAT_GRADES
+    grades = f.STAT_COLUMNS                        # 红 黄 绿 无 待补充, then out of scope apart
     villages = VILLAGE_SLOTS + 1                   # village 0: a village not in the list
     block = 3                                      # first row of the helper block
-    helper = STAT_WIDTH + 3                        # first helper column (S): Q is the row kind, R a gap
+    helper = STAT_WIDTH + 3                        # first helper column (T): R is the row kind, S a gap
     columns = iter(get_column_letter(helper + i) for i in range(20))
-    bins_grade, n_grade, n_pgrade, bins_village, n_person, n_overdue, n_soon, n_out, bins_cat, n_cat, n_pcat, misc = (
-        next(columns) for _ in range(12))
+    bins_grade, n_grade, n_pgrade, bins_village, n_person, n_overdue, n_soon, bins_cat, n_cat, n_pcat, misc = (
+        next(columns) for _ in range(11))
     grade_codes = villages * len(grades)
     for code in range(grade_codes):
         ws[f"{bins_grade}{block + code}"] = code
@@ -559,17 +559,16 @@ def _write_stats(ws: Worksheet, last_row: int) -> None:
 
     frequency(n_grade, "s_grade", bins_grade, grade_codes)
     frequency(n_pgrade, "p_grade", bins_grade, grade_codes)
-    for column, key in ((n_person, "s_person"), (n_overdue, "s_overdue"), (n_soon, "s_due_soon"),
-                        (n_out, "s_out_of_scope")):
+    for column, key in ((n_person, "s_person"), (n_overdue, "s_overdue"), (n_soon, "s_due_soon")):
         frequency(column, key, bins_village, villages)
     frequency(n_cat, "s_category", bins_cat, len(CATEGORIES))
     frequency(n_pcat, "p_category", bins_cat, len(CATEGORIES))
-    labels = ("（辅助）村×5+分级", "各码户数", "各码人数", "（辅助）村序号", "各村有姓名的人", "各村已逾期", "各村即将到期",
-              "各村不在范围", "（辅助）类别", "各类别户数", "各类别人数", "（辅助）")
-    for column, label in zip((bins_grade, n_grade, n_pgrade, bins_village, n_person, n_overdue, n_soon, n_out,
+    labels = (f"（辅助）村×{len(grades)}+分级", "各码户数", "各码人数", "（辅助）村序号", "各村有姓名的人", "各村已逾期",
+              "各村即将到期", "（辅助）类别", "各类别户数", "各类别人数", "（辅助）")
+    for column, label in zip((bins_grade, n_grade, n_pgrade, bins_village, n_person, n_overdue, n_soon,
                               bins_cat, n_cat, n_pcat, misc), labels):
         ws[f"{column}2"] = label
-    for index in range(STAT_WIDTH + 1, helper + 12):
+    for index in range(STAT_WIDTH + 1, helper + 11):
         ws.column_dimensions[get_column_letter(index)].hidden = True
 
     # the last village slot in use, and whether any household names a village not in the list
@@ -590,14 +589,14 @@ def _write_stats(ws: Worksheet, last_row: int) -> None:
         households, persons = code_cells(n_grade, village), code_cells(n_pgrade, village)
         row = block + village
         return [*households, f"SUM({households[0]}:{households[-1]})", *persons, f"SUM({persons[0]}:{persons[-1]})",
-                f"${n_overdue}${row}", f"${n_soon}${row}", f"${n_out}${row}"]
+                f"${n_overdue}${row}", f"${n_soon}${row}"]
 
     def total_values() -> list[str]:
         def whole_sum(column: str, count: int) -> str:
             return f"SUM(${column}${block}:${column}${block + count - 1})"
         return [*(all_codes(n_grade, g) for g in range(len(grades))), whole_sum(n_grade, grade_codes),
                 *(all_codes(n_pgrade, g) for g in range(len(grades))), whole_sum(n_pgrade, grade_codes),
-                whole_sum(n_overdue, villages), whole_sum(n_soon, villages), whole_sum(n_out, villages)]
+                whole_sum(n_overdue, villages), whole_sum(n_soon, villages)]
 
     # ---- title, date, sign-off
     last_col = get_column_letter(STAT_WIDTH)
@@ -657,7 +656,7 @@ def _write_stats(ws: Worksheet, last_row: int) -> None:
             if offset:
                 ws.cell(head, col + offset).border = boxed
         col += len(grades) + 1
-    for key in ("overdue", "soon", "out"):
+    for key in ("overdue", "soon"):
         boxed_cell(head, col, STAT_HEADERS[key], bold=True, fill=header_fill)
         boxed_cell(head + 1, col, None, fill=header_fill)
         ws.merge_cells(start_row=head, start_column=col, end_row=head + 1, end_column=col)
@@ -696,8 +695,11 @@ def _write_stats(ws: Worksheet, last_row: int) -> None:
     ws.column_dimensions["A"].width = 16
     for index in range(2, STAT_WIDTH + 1):
         ws.column_dimensions[get_column_letter(index)].width = 7.5
-    for letter_ in (get_column_letter(STAT_WIDTH - 2), get_column_letter(STAT_WIDTH - 1), last_col):
+    for letter_ in (get_column_letter(STAT_WIDTH - 1), last_col):
         ws.column_dimensions[letter_].width = 12
+    for block_start in (2, 2 + len(grades) + 1):         # 不在监测范围, wrapped on two lines
+        ws.column_dimensions[get_column_letter(block_start + len(grades) - 1)].width = 10
+    ws.row_dimensions[head + 1].height = 30
     ws.print_area = f"A1:{last_col}{STAT_FIRST_SLOT + STAT_SLOTS - 1}"
     _fit_width(ws, landscape=True)
     ws.page_setup.fitToHeight = 1
