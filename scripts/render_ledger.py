@@ -3,8 +3,9 @@
     python scripts/render_ledger.py [--out out/render] [--dpi 110]
 
 Builds the 台账 of 青岩镇 from the built-in fictional sample households (评估日期 = the samples' as-of date) with
-`build_workbook` + `RowWriter`, lets LibreOffice recalculate and print it (the template's print area: the 14 official
-columns, A4 landscape), turns the pages into PNGs with pdftoppm, and prints the paths.
+`build_workbook` + `RowWriter`, lets LibreOffice recalculate and print it as Excel and WPS do (the range the 台账's
+formula print area names: the 14 official columns of the typed rows, A4 landscape; `office.render.as_excel_prints`),
+turns the pages into PNGs with pdftoppm, and prints the paths. docs/ledger-sample.png is the 台账's page.
 """
 
 from __future__ import annotations
