@@ -36,6 +36,7 @@ from hx_excel.files.pages import a4
 from hx_excel.files.inputs import InputFileError
 from hx_excel.ledger.book import read_book
 from hx_excel.ledger.cells import put
+from hx_excel.ledger.printing import fit_rows
 from hx_excel.operations.assessed import AssessedHousehold, AssessedLedger, assess_book
 from hx_excel.operations.check import cached_grade, ledger_files
 from hx_excel.operations.review import MOVES, Record, month_text, parse_month, read_records, review, review_day
@@ -492,8 +493,9 @@ def _bold_last(ws: Worksheet, row: int, columns: int) -> None:
 def _freeze_and_filter(ws: Worksheet, header_row: int, last_row: int, columns: int, *, first_column: bool = True,
                        filter_: bool = False) -> None:
     ws.freeze_panes = f"{'B' if first_column else 'A'}{header_row + 1}"
-    # the report's title with the table's header on every page, where the table stands right under the title
-    ws.print_title_rows = f"1:{header_row}" if header_row <= 3 else f"{header_row}:{header_row}"
+    # the report's title with the table's header on every page: the sheets with one table right under their title
+    if header_row <= 3:
+        ws.print_title_rows = f"1:{header_row}"
     if filter_:
         ws.auto_filter.ref = f"A{header_row}:{get_column_letter(columns)}{max(header_row, last_row)}"
 
@@ -521,8 +523,11 @@ def summary_workbook(s: MonthlySummary) -> Workbook:
     return wb
 
 
+EXPLANATION_WIDTHS = (40, 16, 12, 12, 60)       # 说明: file, township / counted, households / left out, persons, note
+
+
 def _explanation(wb: Workbook, s: MonthlySummary) -> None:
-    ws = _sheet(wb, "说明", s.title, (40, 16, 12, 12, 60))
+    ws = _sheet(wb, "说明", s.title, EXPLANATION_WIDTHS)
     row = 2
     row = _rows(ws, row, [(f"评估日期：{'、'.join(map(_day, s.as_of)) or '—'}（各户按台账填写的事实由本工具重新分级，"
                            "不取表中显示的值）",),
@@ -550,8 +555,11 @@ def _explanation(wb: Workbook, s: MonthlySummary) -> None:
     put(ws, row, 1, "重复的台账和人员（每个乡镇、每个人只计一次）").font = font(bold=True, size=12)
     _header(ws, row + 1, ("重复的", "计入的文件", "未计入的", "", "说明"))
     row = _rows(ws, row + 2, [(d.kind, d.counted, d.left_out, None, d.message) for d in s.duplicates] or [("（无）",)])
-    for r in range(row - len(s.duplicates), row):
-        ws.cell(r, 5).alignment = _WRAP
+    widths = {column: EXPLANATION_WIDTHS[column - 1] for column in (2, 3, 5)}     # file names and the message wrap
+    for r, d in zip(range(row - len(s.duplicates), row), s.duplicates):
+        for column in range(1, len(EXPLANATION_WIDTHS) + 1):
+            ws.cell(r, column).alignment = _WRAP
+        fit_rows(ws, ((r, width, str(ws.cell(r, column).value or "")) for column, width in widths.items()))
     row += 1
     put(ws, row, 1, "表中显示的“预警分级”与本工具计算不一致之处（文件保存前未重新计算，或公式被改动）").font = font(bold=True, size=12)
     _header(ws, row + 1, ("文件", "行", "表中显示", "本工具计算"))
