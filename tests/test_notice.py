@@ -189,6 +189,15 @@ def test_each_household_keeps_its_own_period_and_none_is_invented(ledger, tmp_pa
     assert "公示期：各户见上表“公示期”一栏（自公示之日起 5 天，含首日）" in "\n".join(cells(both))
 
 
+def test_a_period_before_the_application_is_not_posted(ledger, tmp_path, capsys):
+    """D2: a step cannot precede the one before it. --from 07-01 for 龙甲, who applied on 07-04: not posted, said why;
+    龙乙's own start (07-06, after its application on 07-03) stands."""
+    out = tmp_path / "公示.xlsx"
+    assert main(["notice", str(ledger), "--village", "龙井村", "--from", "2022-07-01", "-o", str(out)]) == 0
+    assert [r[2] for r in table(out)] == ["龙乙"]
+    assert "龙甲（1组）：公示开始日期 2022-07-01（--from）早于农户申请及承诺授权（2022-07-04）" in capsys.readouterr().out
+
+
 def test_no_start_date_and_no_from_is_refused_not_invented(tmp_path, capsys):
     waiting = row("N3", "北辛", "户主", "北街社区", group="2组", household_type="脱贫户", annual_net_income=1000,
                   **SECURED, household_check_on=date(2022, 7, 1), application_on=date(2022, 7, 2))

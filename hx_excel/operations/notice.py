@@ -207,6 +207,10 @@ def _stage(h: AssessedHousehold, ledger: AssessedLedger, kind: Kind, start: date
     first = own or start
     if first is None:
         return "尚未填写公示开始日期：在台账填写，或运行时加 --from 日期", None
+    before = steps[-1][1]
+    if first < before:      # D2 D5: a step cannot precede the one before it
+        given = f"公示开始日期 {first:%Y-%m-%d}" + ("" if own else "（--from）")
+        return f"{given}早于{steps[-1][0].removesuffix('日期')}（{before:%Y-%m-%d}）：程序顺序不对，请核对日期", None
     last = _last_day(first, kind, ledger)
     if own is not None and last < ledger.as_of:
         return f"公示期 {own:%Y-%m-%d} 至 {last:%Y-%m-%d} 已过（评估日期 {ledger.as_of:%Y-%m-%d}），下一步{review_name}", None
