@@ -12,8 +12,8 @@ import pytest
 from conftest import AS_OF, household, person
 from hx_excel.cli import main
 from hx_excel.files.save import save_workbook
-from hx_excel.ledger.schema import FIRST_DATA_ROW, SHEET, column_index
-from hx_excel.ledger.template import build_workbook
+from hx_excel.ledger.schema import BY_KEY, FIRST_DATA_ROW, SHEET, column_index
+from hx_excel.ledger.template import build_workbook, cell_formula
 from hx_excel.ledger.writer import RowWriter
 from hx_excel.office.libreoffice import find_soffice, recalculate
 from hx_excel.operations.fill import TODO_SHEET
@@ -97,7 +97,9 @@ def test_an_overwritten_formula_is_reported_and_restored_only_when_asked(ledger,
     assert "预警分级列的公式被删除或被填写覆盖" in capsys.readouterr().out
     assert main(["fill", str(ledger), "--restore-formulas"]) == 0
     assert "恢复了预警分级列的公式（原填 “预警分级”为“绿”，保留在备份中）" in capsys.readouterr().out
-    assert openpyxl.load_workbook(ledger)[SHEET].cell(FIRST_DATA_ROW, GRADE).value == "=F_GRADE"
+    # restored as the template writes it (in brackets where the column is set apart from its shared formula)
+    restored = openpyxl.load_workbook(ledger)[SHEET].cell(FIRST_DATA_ROW, GRADE).value
+    assert restored == cell_formula(BY_KEY["grade"], FIRST_DATA_ROW, FIRST_DATA_ROW + 40 - 1) == "=(F_GRADE)"
     backups = sorted(ledger.parent.glob("*.bak-*"))
     assert openpyxl.load_workbook(backups[-1])[SHEET].cell(FIRST_DATA_ROW, GRADE).value == "绿"
     if find_soffice():

@@ -432,3 +432,38 @@ def test_a_year_without_a_line_shows_what_to_complete_not_n_a(faulty):
         assert "核算年度没有标准线" in ws.cell(row, column_index("row_check")).value
     result = openpyxl.load_workbook(out, data_only=True)
     assert result["参数"][_param_ref(result, "P_LINE")].value == "未配置"
+
+
+# ---- a clerk's first households: a 1,000-row ledger holding one or two ----------------------------------------------
+
+def _small_ledger(folder: Path, name: str, households: list, number_id: bool = False) -> Path:
+    wb = build_workbook(default_policy(), township="青岩镇", villages=("龙井村",), as_of=AS_OF, rows=1000)
+    RowWriter(wb[SHEET]).write(households)
+    if number_id:      # the head's ID pasted from another program as a number (its last digits lost)
+        cell = wb[SHEET].cell(FIRST_DATA_ROW, column_index("id_number"))
+        cell.value = int(cell.value[:15]) * 1000
+    path = folder / f"{name}.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_a_ledger_holding_one_household_shows_no_error_value(tmp_path):
+    """LibreOffice computes a formula column of 100 rows or more as a group, threaded; with a single household typed
+    it once showed #VALUE! in 预警分级, 监测预警因素, 下一步 and 行检查 (issue 17). One household of one person, of
+    three, one whose head's ID was pasted as a number, and two households: every cell free of error values, and the
+    grade the core's."""
+    from conftest import household, person
+    policy = default_policy()
+    red = household([person("王一")], household_id="A1", village="龙井村", annual_net_income=1000)
+    three = household([person("李一"), person("李二", "配偶", sex="女"), person("李三", "之子", born=date(2010, 1, 1))],
+                      household_id="B1", village="龙井村", annual_net_income=10000)
+    green = household([person("赵一")], household_id="C1", village="龙井村", subsidies_undelivered=True)
+    cases = {"one": [red], "three": [three], "number-id": [red], "two": [red, green], "green": [green]}
+    paths = [_small_ledger(tmp_path, name, hh, number_id=name == "number-id") for name, hh in cases.items()]
+    outputs = recalculate(paths, tmp_path / "out")
+    for (name, households), source, out in zip(cases.items(), paths, outputs):
+        assert _errors(out) == [], name
+        ws = openpyxl.load_workbook(out, data_only=True)[SHEET]
+        for entry in read_ledger(source, policy).households:
+            a = plan(entry.household, policy, AS_OF).assessment
+            assert ws.cell(entry.head_row, column_index("grade")).value == a.grade, name

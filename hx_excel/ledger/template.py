@@ -80,11 +80,44 @@ def refs(last_row: int, sheet: str = "") -> f.Refs:
 
 def cell_formula(column: schema.Column, row: int, last_row: int) -> str:
     """The formula a computed column's cell holds at `row` of a ledger prepared down to `last_row`: =F_<KEY> (the
-    column's defined name, see below), or, for a column reading rows above, its own text at that row. Also what
-    `hx-excel fill --restore-formulas` puts back."""
-    if column.in_cell:
-        return f.at_row(column.formula(refs(last_row)), row)
-    return f"={f.column_name(column.key)}"
+    column's defined name, see below), or, for a column reading rows above, its own text at that row; in brackets on
+    the row a column is set apart from its shared formula (`shared_from`). Also what `hx-excel fill
+    --restore-formulas` puts back."""
+    text = f.at_row(column.formula(refs(last_row)), row) if column.in_cell else f"={f.column_name(column.key)}"
+    top, apart = _shared_tops(last_row)[column.key]
+    return f"=({text[1:]})" if apart and row == top - 1 else text
+
+
+def shared_from(column: schema.Column, last_row: int) -> int:
+    """The first row of `column`'s shared formula; the rows above it hold their formula one by one."""
+    return _shared_tops(last_row)[column.key][0]
+
+
+@lru_cache(maxsize=8)
+def _shared_tops(last_row: int) -> dict[str, tuple[int, bool]]:
+    """Each computed column's first shared row, and whether its first row is set apart to get it.
+
+    A column reading rows above clamps that window at the first data row (p_grade …): its first rows differ and are
+    written one by one (f.clamped_rows). And no two neighbouring formula columns start their shared formula on the
+    same row: the second of two that would is set apart by one row, its first cell written in brackets (the same
+    formula, which LibreOffice does not join to the block below it). LibreOffice 7.4 computes neighbouring formula
+    groups with the same first row, length and weight together in one threaded pass, and the check that they are
+    independent can leave a cell uncomputed while another group that reads it is computed: with one household in a
+    ledger, on the first data row, its 预警分级 read an uncomputed 成立条款 and showed #VALUE!."""
+    tops: dict[str, tuple[int, bool]] = {}
+    left = None                     # the first shared row of the formula column just left of this one
+    for column in COLUMNS:
+        if not column.formula:
+            left = None
+            continue
+        top = FIRST_DATA_ROW
+        if column.in_cell:
+            top += f.clamped_rows(column.formula(refs(last_row)))
+        apart = top == left and top < last_row
+        top = min(top, last_row) + apart
+        tops[column.key] = (top, apart)
+        left = top
+    return tops
 
 
 def _name(wb: Workbook, name: str, sheet: str, ref: str) -> None:
@@ -343,24 +376,20 @@ def _write_ledger(wb: Workbook, ws: Worksheet, policy: Policy, last_row: int, *,
     # used from row 1, and LibreOffice gives #REF! for a row above that.
     qualified = refs(last_row, sheet=quote_sheetname(SHEET))
     computed = [(schema.column_index(c.key), c) for c in COLUMNS if c.formula]
-    # A column reading rows above (p_grade: a person's head) clamps that window at the first data row: those first
-    # rows are written one by one, and the shared formula starts below them.
+    # The rows above a column's shared formula (see shared_from) are written one by one.
     for index, (col, column) in enumerate(computed):
-        separate = 0
-        if column.in_cell:
-            separate = min(f.clamped_rows(column.formula(refs(last_row))), last_row - FIRST_DATA_ROW)
-        else:
+        if not column.in_cell:
             name = f.column_name(column.key)
             wb.defined_names[name] = DefinedName(name, attr_text=f.at_row(column.formula(qualified)[1:], 1))
-        shared_from = FIRST_DATA_ROW + separate
-        area = f"{get_column_letter(col)}{shared_from}:{get_column_letter(col)}{last_row}"
-        master = SharedFormula(index, area, cell_formula(column, shared_from, last_row))
+        first_shared = shared_from(column, last_row)
+        area = f"{get_column_letter(col)}{first_shared}:{get_column_letter(col)}{last_row}"
+        master = SharedFormula(index, area, cell_formula(column, first_shared, last_row))
         number_format = NUMBER_FORMATS.get(column.type)
         for row in range(FIRST_DATA_ROW, last_row + 1):
-            if row < shared_from:
+            if row < first_shared:
                 value = cell_formula(column, row, last_row)
             else:
-                value = master if row == shared_from else SharedFormula(index)
+                value = master if row == first_shared else SharedFormula(index)
             cell = ws.cell(row, col, value)
             if number_format in (DATE_FORMAT, MONEY_FORMAT):
                 cell.number_format = number_format
