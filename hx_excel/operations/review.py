@@ -107,7 +107,7 @@ def read_records(book: LedgerBook) -> list[Record]:
     cells = book.sheet_rows(RECORD_SHEET)
     if not cells:
         return []
-    header_row = next((i for i, r in enumerate(cells[:5]) if fold(r[0] if r else "") == HEADERS["month"][0]), None)
+    header_row = next((i for i, r in enumerate(cells[:5]) if HEADERS["month"][0] in {fold(v) for v in r}), None)
     if header_row is None:
         return []
     position = {fold(h): i for i, h in enumerate(cells[header_row])}
@@ -268,18 +268,20 @@ def append_review(wb: Workbook, book: LedgerBook, policy: Policy, month: str, re
     settings = book.settings
     a4(ws, title_rows=f"{TITLE_ROW}:{HEADER_ROW}",
        sign_off=sign_off_line(reporter=settings.reporter, reviewer=settings.reviewer, phone=settings.phone))
-    removed = _remove_month(ws, month) if month in recorded else 0
-    row = _last_row(ws) + 1
+    header_row, columns = _columns(ws)
+    removed = _remove_month(ws, month, header_row, columns["month"]) if month in recorded else 0
+    row = _last_row(ws, header_row) + 1
     for record in records:
-        for column, name in enumerate(FIELDS, start=1):
-            value = getattr(record, name)
+        for name in FIELDS:
+            value, column = getattr(record, name), columns[name]
             cell = put(ws, row, column, value if value != "" else None)
             if name in _DATES and value:
                 cell.number_format = "yyyy-mm-dd"
             cell.alignment = Alignment(vertical="top", wrap_text=name in _WRAPPED)
         row += 1
-    ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(FIELDS))}{max(HEADER_ROW, row - 1)}"
-    ws.print_area = f"A1:{get_column_letter(len(FIELDS))}{max(HEADER_ROW, row - 1)}"      # not the title's overflow
+    last_column = get_column_letter(max(columns.values()))
+    ws.auto_filter.ref = f"A{header_row}:{last_column}{max(header_row, row - 1)}"
+    ws.print_area = f"A1:{last_column}{max(header_row, row - 1)}"      # not the title's overflow
     first = row - len(records)
     fit_rows(ws, ((first + offset, HEADERS[name][1], str(getattr(record, name) or ""))
                   for offset, record in enumerate(records) for name in _WRAPPED))
@@ -302,17 +304,38 @@ def _new_sheet(wb: Workbook, township: str):
     return ws
 
 
-def _last_row(ws) -> int:
-    last = HEADER_ROW
+def _columns(ws) -> tuple[int, dict[str, int]]:
+    """The header row of 月度研判记录 and each field's column, found by header as `read_records` reads them: a clerk
+    may have moved, inserted or deleted columns. A header no longer there is written again after the last column, so
+    no month's value is ever written under another header."""
+    header_row = next((r for r in range(1, 6) if any(fold(ws.cell(r, c).value) == HEADERS["month"][0]
+                                                       for c in range(1, ws.max_column + 1))), HEADER_ROW)
+    position = {}
+    for column in range(1, ws.max_column + 1):
+        position.setdefault(fold(ws.cell(header_row, column).value), column)
+    columns, free = {}, max([c for h, c in position.items() if h] + [0]) + 1
+    for name in FIELDS:
+        header, width = HEADERS[name]
+        if header not in position:
+            ws.cell(header_row, free, header).font = font(bold=True)
+            ws.column_dimensions[get_column_letter(free)].width = width
+            position[header], free = free, free + 1
+        columns[name] = position[header]
+    return header_row, columns
+
+
+def _last_row(ws, header_row: int = HEADER_ROW) -> int:
+    last = header_row
     for (row, _column), cell in ws._cells.items():
         if cell.value is not None and row > last:
             last = row
     return last
 
 
-def _remove_month(ws, month: str) -> int:
+def _remove_month(ws, month: str, header_row: int, month_column: int) -> int:
     """Delete the rows of `month` (they are the last ones: later months are refused); how many cells went."""
-    rows = [r for r in range(HEADER_ROW + 1, _last_row(ws) + 1) if _value("month", ws.cell(r, 1).value) == month]
+    rows = [r for r in range(header_row + 1, _last_row(ws, header_row) + 1)
+            if _value("month", ws.cell(r, month_column).value) == month]
     for row in reversed(rows):
         ws.delete_rows(row)
     for row in rows:                     # their heights stay with the row numbers: the rows appended set their own
