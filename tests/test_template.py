@@ -15,6 +15,7 @@ import pytest
 from hx_excel.core.workflow import plan
 from hx_excel.files.save import save_workbook
 from hx_excel.ledger import printing
+from hx_excel.ledger import template
 from hx_excel.ledger.formulas import HOUSEHOLD_ROWS, column_name
 from hx_excel.ledger.schema import (COLUMNS, FIRST_DATA_ROW, HEADER_ROW, OFFICIAL, OFFICIAL_HEADERS, SHEET, TITLE, column_index,
                                     column_letter)
@@ -274,11 +275,15 @@ def _stats_table(stats) -> tuple[list[str], dict[str, dict[str, int]], list[str]
 
 
 @pytest.mark.libreoffice
-def test_statistics_count_every_household_and_person_and_add_up(tmp_path):
+@pytest.mark.parametrize("block_rows", [None, 37])
+def test_statistics_count_every_household_and_person_and_add_up(tmp_path, monkeypatch, block_rows):
     """统计 against the core, on generated households over several villages, one of them left out of 参数's list
     (a blank slot between villages): households and persons by grade (无 and 待补充 included; out of scope in its own
     column, never under its grade, unless 待补充), overdue, due soon, by monitored category; 不在村名单的村 and then
-    合计 directly under the last village; every column of the village rows adds up to 合计."""
+    合计 directly under the last village; every column of the village rows adds up to 合计. Counted in one block (400
+    rows), and in blocks of 37 rows, so that households straddle the blocks' edges and the last block is short."""
+    if block_rows:
+        monkeypatch.setattr(template, "STAT_BLOCK_ROWS", block_rows)
     policy = default_policy()
     as_of = date(2022, 7, 15)
     households = generate_households(90, seed=21, policy=policy, as_of=as_of)

@@ -939,7 +939,7 @@ def _from_head(r: Refs, key: str) -> str:
 
 
 def p_grade(r: Refs) -> str:
-    """Every person: their household's village × 5 + grade (s_grade), so that 统计 counts persons by grade."""
+    """Every person: their household's village × 6 + grade (s_grade), so that 统计 counts persons by grade."""
     return _from_head(r, "s_grade")
 
 
