@@ -16,6 +16,7 @@ from hx_excel.cli.refusals import REFUSALS
 from hx_excel.cli.output import DONE, PROBLEMS, REFUSED, end_status, error, list_problems, notice, status
 from hx_excel.districts import load_settings
 from hx_excel.operations.generate import SAMPLE_SUFFIX, GenerateError, GeneratedWorkbook, generate
+from hx_excel.operations.check import ledger_files
 from hx_excel.policy import load_policy
 from hx_excel.roster import read_roster
 
@@ -92,13 +93,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if sample is None:
         return code
     month = SAMPLE_MONTH
+    # the district's month: every township's ledger, the sample standing for 青岩镇 (its blank twin left out, or the
+    # summary would rightly report the same township twice)
+    blank_twin = sample.with_name(sample.name.replace(SAMPLE_SUFFIX, ""))
+    district = [p for p in ledger_files([args.out]) if p != blank_twin]
     steps = [
         ("fill：补户编号、建议帮扶措施、“待办”表", cmd_fill, dict(path=sample, restore_formulas=False, as_of=None)),
         ("check：检查台账", cmd_check, dict(paths=[sample], output=None, as_of=None)),
         (f"review：{month} 月度研判（演示时重做该月）", cmd_review,
          dict(path=sample, month=month, reviewer=None, redo=True)),
-        (f"summary：{month} 月报（全区各乡镇台账）", cmd_summary,
-         dict(paths=[Path(args.out)], month=month, output=Path(args.out) / f"月报-{month}.xlsx", as_of=None)),
+        (f"summary：{month} 月报（全区各乡镇台账，青岩镇用示例台账）", cmd_summary,
+         dict(paths=district, month=month, output=Path(args.out) / f"月报-{month}.xlsx", as_of=None)),
         (f"notice：{SAMPLE_VILLAGE}识别纳入公示（D2）", cmd_notice,
          dict(path=sample, village=SAMPLE_VILLAGE, kind="纳入", start=None, output=Path(args.out) / f"公示-{SAMPLE_VILLAGE}.xlsx",
               pdf=False, as_of=None)),
