@@ -23,6 +23,7 @@ from hx_excel.ledger import printing
 from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, SHEET, column_index
 from hx_excel.office.libreoffice import recalculate
 from hx_excel.operations.extend import prepared_rows
+from hx_excel.ledger.template import STAT_WIDTH
 from hx_excel.policy import default_policy
 
 INPUTS = [c for c in COLUMNS if c.kind == "input"]
@@ -98,6 +99,24 @@ def test_extend_keeps_every_typed_cell_and_the_new_rows_compute(typed, tmp_path,
     assert values[SHEET].cell(33, column_index("name")).value == "=不是公式"
     totals = [row for row in values["统计"].iter_rows(min_row=11, values_only=True) if row[0] == "合计"]
     assert totals and totals[0][1] == 3 + 1                    # the samples' three red households and the new one
+
+
+def test_a_ledger_whose_statistics_were_counted_by_whole_columns_is_extended(typed, capsys):
+    """Before issue 17, 统计 counted each helper column in one array and had nothing right of its helper columns
+    (AE on); its blocks are the tool's own formulas, so such a ledger extends like any other."""
+    wb = openpyxl.load_workbook(typed)
+    stats = wb["统计"]
+    first_block = STAT_WIDTH + 3 + 11
+    assert stats.cell(3, first_block).value is not None          # this release's first block array
+    for row in stats.iter_rows(min_col=first_block):
+        for cell in row:
+            cell.value = None
+    wb.save(typed)
+    assert main(["extend", str(typed), "--rows", "2100"]) == 0, capsys.readouterr().err
+    assert "从 225 行扩到 2100 行" in capsys.readouterr().out
+    stats = openpyxl.load_workbook(typed)["统计"]
+    blocks = [stats.cell(3, column).value for column in range(first_block, first_block + 7 * 3)]
+    assert all(getattr(b, "text", "").startswith("=IFERROR(FREQUENCY(") for b in blocks)   # 3 blocks × 7 kinds
 
 
 @pytest.mark.parametrize("edit, refusal", [

@@ -586,8 +586,6 @@ def _write_stats(ws: Worksheet, last_row: int) -> None:
 
     block_columns = (get_column_letter(helper + 11 + i) for i in range(len(starts) * 7))
 
-    parts_written: list[str] = []
-
     def frequency(column: str, key: str, bins: str, count: int) -> None:
         parts = []
         for start in starts:
@@ -598,9 +596,7 @@ def _write_stats(ws: Worksheet, last_row: int) -> None:
                 f"{part}{block}:{part}{block + count}",
                 f"=IFERROR(FREQUENCY({sheet}!{rows},${bins}${block}:${bins}${block + count - 1}),0)")
             parts.append(part)
-        if len(parts_written) == 0:        # one label for all: text that varies with the rows would stop `extend`
-            ws[f"{parts[0]}2"] = f"（辅助）分块计数，每块 {STAT_BLOCK_ROWS} 行"
-        parts_written.extend(parts)
+        # no label over the blocks: `extend` refuses text a ledger of another layout lacks (nothing typed is lost so)
         for row in range(block, block + count + 1):
             ws[f"{column}{row}"] = f"=SUM({parts[0]}{row}:{parts[-1]}{row})"
 
