@@ -310,3 +310,248 @@ def test_the_pdf_is_one_a4_portrait_page(ledger, tmp_path):
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True, timeout=60).stdout
     size = re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info)
     assert size and abs(float(size[1]) - A4_PORTRAIT[0]) <= 2 and abs(float(size[2]) - A4_PORTRAIT[1]) <= 2, info
+
+
+# ---- the sheet as it is put up (issue 17 point 9: the mutation run over operations/notice.py) -------------------
+
+def _text_width(text: str) -> int:
+    """Display width in characters: a Chinese character (and a full-width sign) takes two."""
+    return sum(1 if ch.isascii() else 2 for ch in text)
+
+
+def test_the_notice_sheet_as_it_is_printed(ledger, tmp_path):
+    """--from 07-08: 龙甲 runs 8–12 July beside 龙乙's 6–10 July, so the table has a 公示期 column (8 columns, A–H).
+    Row 1: the title, bold, centred over the whole table. Row 2: the header, bold, ruled, centred. Rows 3–4: the two
+    households, ruled, the reason left-aligned (a sentence), everything else centred, each row tall enough for its
+    longest text. Row 5 blank, then the sentence of what is put up, the period and where to object, the supervision
+    phone, a blank line and the committee's seal and date (right): each across the table. Printed on A4 portrait one
+    page wide, centred, no grid, title and header on every page, and nothing below the signature."""
+    out = tmp_path / "公示.xlsx"
+    assert main(["notice", str(ledger), "--village", "龙井村", "--from", "2022-07-08", "-o", str(out)]) == 0
+    ws = load_workbook(out)["公示"]
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    title = ws["A1"]
+    assert title.value == "青岩镇龙井村防返贫监测对象识别纳入公示" and title.font.b
+    assert "A1:H1" in merged and title.alignment.horizontal == "center" and title.alignment.wrap_text
+    assert title.font.sz >= 14 and ws.row_dimensions[1].height >= 30        # a large title, its row tall enough
+    header = [ws.cell(2, c) for c in range(1, 9)]
+    assert [c.value for c in header] == ["序号", "组", "户主姓名", "家庭人口", "户主身份证号", "拟纳入类别", "主要原因", "公示期"]
+    assert ws.cell(2, 9).value is None and ws.row_dimensions[2].height >= 20
+    for cell in header:
+        assert cell.font.b and cell.border.left.style == cell.border.bottom.style == "thin", cell.coordinate
+        assert cell.alignment.horizontal == "center" and cell.alignment.wrap_text, cell.coordinate
+    assert [ws.cell(r, 3).value for r in (3, 4)] == ["龙甲", "龙乙"]
+    for r in (3, 4):
+        for c in range(1, 9):
+            cell = ws.cell(r, c)
+            assert cell.border.top.style == cell.border.right.style == "thin", cell.coordinate
+            assert cell.alignment.horizontal == ("left" if c == 7 else "center") and cell.alignment.wrap_text, cell.coordinate
+        reason = ws.cell(r, 7).value
+        lines = -(-_text_width(reason) // (ws.column_dimensions["G"].width - 2))    # a little less than the column
+        assert ws.row_dimensions[r].height >= max(22, 15 * lines), (r, reason)
+    assert _text_width(ws.cell(3, 7).value) > ws.column_dimensions["G"].width         # 龙甲's reason wraps
+    assert ws.cell(5, 1).value is None
+    texts = [ws.cell(r, 1).value for r in range(6, 11)]
+    assert texts[0] == "经入户核实、农户申请及承诺授权、村级评议，拟将以上 2 户识别纳入防返贫监测对象，现予公示。"
+    assert texts[1].startswith("公示期：各户见上表“公示期”一栏") and texts[2] == f"监督电话：{PHONE}"
+    assert texts[3] is None and texts[4].startswith("龙井村村民委员会（盖章）")
+    for r in (6, 7, 8, 10):
+        cell = ws.cell(r, 1)
+        assert f"A{r}:H{r}" in merged and cell.alignment.wrap_text and cell.font.sz == 12, r
+        assert cell.alignment.horizontal == ("right" if r == 10 else "left"), r
+        assert ws.row_dimensions[r].height >= 17, r
+    assert ws.max_row == 10
+    assert ws.print_area == "'公示'!$A$1:$H$10" and ws.print_title_rows == "$1:$2"
+    assert ws.page_setup.orientation == "portrait" and int(ws.page_setup.paperSize) == 9    # A4
+    assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_options.horizontalCentered and not ws.print_options.gridLines
+    assert ws.freeze_panes == "A3"
+
+
+def test_one_period_is_said_under_a_table_of_seven_columns(ledger, tmp_path):
+    """Without --from only 龙乙 is posted (its own start 07-06): one period, said under the table; no 公示期 column."""
+    out = tmp_path / "公示.xlsx"
+    main(["notice", str(ledger), "--village", "龙井村", "-o", str(out)])
+    ws = load_workbook(out)["公示"]
+    assert [ws.cell(2, c).value for c in range(1, 9)] == ["序号", "组", "户主姓名", "家庭人口", "户主身份证号", "拟纳入类别",
+                                                         "主要原因", None]
+    assert "A1:G1" in {str(r) for r in ws.merged_cells.ranges}
+    assert [ws.cell(3, c).value for c in (1, 3, 4)] == [1, "龙乙", 2] and ws.cell(4, 1).value is None
+    assert ws.cell(5, 1).value.startswith("经入户核实、农户申请及承诺授权、村级评议，拟将以上 1 户识别纳入")
+    assert ws.cell(6, 1).value.startswith("公示期：2022年7月6日至2022年7月10日（共 5 天）")
+    assert ws.print_area == "'公示'!$A$1:$G$9"
+
+
+def test_the_elimination_notice_says_what_is_put_up(ledger, tmp_path):
+    out = tmp_path / "消除.xlsx"
+    main(["notice", str(ledger), "--village", "龙井村", "--kind", "消除", "-o", str(out)])
+    ws = load_workbook(out)["公示"]
+    assert [ws.cell(2, c).value for c in range(1, 8)] == ["序号", "组", "户主姓名", "家庭人口", "户主身份证号", "公示事项",
+                                                         "风险消除理由"]
+    assert ws.cell(5, 1).value == "经村（居）提名、入户核实、村级评议，拟对以上 1 户监测对象标注风险消除，现予公示。"
+    assert ws.cell(3, 7).alignment.horizontal == "left" and ws.cell(3, 6).alignment.horizontal == "center"
+
+
+# ---- who is posted, and what the clerk is told (issue 17 point 9: the mutation run over operations/notice.py) -----
+
+def test_a_village_on_the_list_with_no_household_typed_yet_has_nothing_to_post(tmp_path, capsys):
+    """北街社区 is on 参数's 村（居）名单 but no row of 台账 is in it yet: a village the ledger knows, nothing to post."""
+    ledger = write_ledger(tmp_path / "台账.xlsx", [r for r in ROWS if r["village"] == "龙井村"])
+    out = tmp_path / "公示.xlsx"
+    assert main(["notice", str(ledger), "--village", "北街社区", "-o", str(out)]) == 0
+    assert "北街社区没有需要公示的" in capsys.readouterr().out and not out.exists()
+
+
+def test_a_notice_may_start_on_the_application_day_and_runs_to_its_fifth_day(tmp_path, capsys):
+    """Assessment day 07-05. 龙甲 applied 07-02 and its notice starts that same day (a step may follow the one before
+    on the same day): 2–6 July, posted. 龙乙's notice started 07-01: 1–5 July, its last day is today, still up. 龙丙's
+    started 06-25 (applied 06-20): 25–29 June is over, not posted, said why, with the next step."""
+    rows = [
+        row("P1", "龙甲", "户主", "龙井村", group="1组", household_type="脱贫户", annual_net_income=3000, **SECURED,
+            household_check_on=date(2022, 7, 1), application_on=date(2022, 7, 2), notice_start_on=date(2022, 7, 2)),
+        row("P2", "龙乙", "户主", "龙井村", group="2组", household_type="脱贫户", annual_net_income=3000, **SECURED,
+            household_check_on=date(2022, 6, 28), application_on=date(2022, 6, 30), notice_start_on=date(2022, 7, 1)),
+        row("P3", "龙丙", "户主", "龙井村", group="3组", household_type="脱贫户", annual_net_income=3000, **SECURED,
+            household_check_on=date(2022, 6, 18), application_on=date(2022, 6, 20), notice_start_on=date(2022, 6, 25)),
+    ]
+    ledger = write_ledger(tmp_path / "台账.xlsx", rows)
+    out = tmp_path / "公示.xlsx"
+    assert main(["notice", str(ledger), "--village", "龙井村", "-o", str(out)]) == 0
+    assert [(r[2], r[-1]) for r in table(out)] == [("龙甲", "2022年7月2日至2022年7月6日"),
+                                                    ("龙乙", "2022年7月1日至2022年7月5日")]
+    assert ("未列入：台账第 6 行 龙丙（3组）：公示期 2022-06-25 至 2022-06-29 已过（评估日期 2022-07-05），下一步乡级核查研判"
+            in capsys.readouterr().out)
+
+
+def test_who_the_elimination_notice_leaves_out_and_a_risk_still_there(tmp_path, capsys):
+    """D5, assessment day 07-05, every household nominated 07-01 and checked 07-02, its notice starting 07-04:
+    龙甲 entered, its income now 3,000 (R1 still holds): posted, and the clerk warned that the risk is not gone;
+    龙乙 entered and already marked as left (是（风险消除）): not on the notice, not named; 龙丙 never entered
+    (nominated by mistake): not on it either; 龙丁 entered, its township review done on 07-04: not posted, said so."""
+    nominated = dict(elimination_nominated_on=date(2022, 7, 1), elimination_check_on=date(2022, 7, 2),
+                     elimination_notice_start_on=date(2022, 7, 4))
+    rows = [
+        row("E1", "龙甲", "户主", "龙井村", group="1组", household_type="脱贫户", annual_net_income=3000, **SECURED,
+            entered_on=date(2021, 9, 1), **nominated),
+        row("E2", "龙乙", "户主", "龙井村", group="2组", household_type="脱贫户", annual_net_income=40000, **SECURED,
+            entered_on=date(2021, 9, 1), exit_status="是（风险消除）", **nominated),
+        row("E3", "龙丙", "户主", "龙井村", group="3组", household_type="脱贫户", annual_net_income=40000, **SECURED,
+            **nominated),
+        row("E4", "龙丁", "户主", "龙井村", group="4组", household_type="脱贫户", annual_net_income=40000, **SECURED,
+            entered_on=date(2021, 9, 1), elimination_township_review_on=date(2022, 7, 4), **nominated),
+    ]
+    ledger = write_ledger(tmp_path / "台账.xlsx", rows)
+    out = tmp_path / "消除.xlsx"
+    assert main(["notice", str(ledger), "--village", "龙井村", "--kind", "消除", "-o", str(out)]) == 1
+    assert [r[2] for r in table(out)] == ["龙甲"]
+    printed = capsys.readouterr().out
+    assert "台账第 4 行 龙甲：按台账填写仍符合 R1，D5 风险尚未稳定消除，请入户核实后再公示" in printed
+    assert "未列入：台账第 7 行 龙丁（4组）：已于 2022-07-04 完成风险消除乡级审核，公示已结束" in printed
+    assert "龙乙" not in printed and "龙丙" not in printed
+
+
+def test_a_household_whose_grade_cannot_be_judged_and_a_row_typed_wrong_are_said(tmp_path, capsys):
+    """龙井村: 龙甲 red, posted. 龙乙 a 脱贫户 with its income blank: 待补充, whether it is to be posted cannot be
+    judged — named. 龙丙 (待补充 too, but entered) and 龙丁 (待补充, left monitoring) are not the notice's business.
+    Six dates on 龙戊's row typed as text: said, five of them and “……”, with
+    check to run. 北庚 in 北街社区 has a cell typed wrong too: not this village's, not counted."""
+    blank_income = dict(household_type="脱贫户", **SECURED)
+    rows = [
+        row("W1", "龙甲", "户主", "龙井村", group="1组", household_type="脱贫户", annual_net_income=3000, **SECURED,
+            household_check_on=date(2022, 7, 1), application_on=date(2022, 7, 2), notice_start_on=date(2022, 7, 3)),
+        row("W2", "龙乙", "户主", "龙井村", group="2组", **blank_income),
+        row("W3", "龙丙", "户主", "龙井村", group="3组", **blank_income, entered_on=date(2022, 5, 1)),
+        row("W4", "龙丁", "户主", "龙井村", group="3组", **blank_income, exit_status="是（风险消除）"),
+        row("W5", "龙戊", "户主", "龙井村", group="4组", household_type="脱贫户", annual_net_income=3000, **SECURED,
+            clue_on="七月", household_check_on="七月", application_on="七月", notice_start_on="七月",
+            notice_end_on="七月", township_review_on="七月"),
+        row("N1", "北庚", "户主", "北街社区", group="1组", household_type="脱贫户", annual_net_income="很少", **SECURED),
+    ]
+    ledger = write_ledger(tmp_path / "台账.xlsx", rows)
+    out = tmp_path / "公示.xlsx"
+    assert main(["notice", str(ledger), "--village", "龙井村", "-o", str(out)]) == 1
+    assert [r[2] for r in table(out)] == ["龙甲"]
+    printed = capsys.readouterr().out
+    assert "龙井村另有 1 户分级为“待补充”（第 5 行 龙乙），缺少分级所需的情况，是否需要公示无法判断：补全后再运行" in printed
+    said = next(line for line in printed.splitlines() if "处填写有误" in line)
+    assert "龙井村的行中有 6 处填写有误，相关的户可能未列入名单：" in said and said.endswith("……。请先用 hx-excel check 检查并改正")
+    assert said.count("第 8 行") == 5 and "很少" not in said
+
+
+def test_the_township_comes_from_the_rows_when_parameters_leave_it_blank(tmp_path):
+    """参数's 乡镇 left blank: the title takes the 乡镇 typed for the village's households (青岩镇, all agreeing), not
+    the one typed for another village's (北街社区's rows say 石板镇)."""
+    ledger = write_ledger(tmp_path / "台账.xlsx", [{**r, "township": "石板镇"} if r["village"] == "北街社区" else r
+                                                   for r in ROWS])
+    wb = load_workbook(ledger)
+    params = wb[PARAMS]
+    params.cell(next(r for r in range(1, 40) if params.cell(r, 1).value == "乡镇"), 2).value = None
+    save_workbook(wb, ledger)
+    out = tmp_path / "公示.xlsx"
+    main(["notice", str(ledger), "--village", "龙井村", "--from", "2022-07-06", "-o", str(out)])
+    assert cells(out)[0] == "青岩镇龙井村防返贫监测对象识别纳入公示"
+
+
+def test_the_elimination_notice_runs_its_own_days(ledger, tmp_path):
+    """A policy file giving D5's notice 7 days (the document sets none; the default follows D2's 5): 龙丁's notice,
+    from 07-08, runs to 07-14; the D2 notice keeps its 5 days (龙乙, 6–10 July)."""
+    policy = tmp_path / "参数.toml"
+    policy.write_text("[deadlines]\nelimination_notice_days = 7\n", encoding="utf-8")
+    out = tmp_path / "消除.xlsx"
+    assert main(["--policy", str(policy), "notice", str(ledger), "--village", "龙井村", "--kind", "消除",
+                 "-o", str(out)]) == 0
+    assert "公示期：2022年7月8日至2022年7月14日（共 7 天）" in "\n".join(cells(out))
+    both = tmp_path / "纳入.xlsx"
+    main(["--policy", str(policy), "notice", str(ledger), "--village", "龙井村", "-o", str(both)])
+    assert "公示期：2022年7月6日至2022年7月10日（共 5 天）" in "\n".join(cells(both))
+
+
+def test_a_year_without_an_income_line_is_said_not_a_crash(tmp_path, capsys):
+    """参数's 核算年度 set to 2035, a year the policy has no income line for: no household can be graded, so none is
+    posted; the clerk is told why (the 参数 problem), and no household is named as not ready."""
+    ledger = write_ledger(tmp_path / "台账.xlsx", ROWS)
+    wb = load_workbook(ledger)
+    params = wb[PARAMS]
+    params.cell(next(r for r in range(1, 40) if params.cell(r, 1).value == "核算年度"), 2).value = 2035
+    save_workbook(wb, ledger)
+    out = tmp_path / "公示.xlsx"
+    assert main(["notice", str(ledger), "--village", "龙井村", "--from", "2022-07-06", "-o", str(out)]) in (0, 1)
+    printed = capsys.readouterr()
+    assert "核算年度" in printed.out + printed.err and "Traceback" not in printed.err
+    assert "未列入：" not in printed.out and "龙井村没有需要公示的识别纳入户" in printed.out
+
+
+def test_a_head_without_an_id_number_is_posted_with_the_cell_blank(tmp_path):
+    """龙甲's ID number not typed yet (the check asks for it): posted with its ID cell left blank, never invented."""
+    rows = [row("P1", "龙甲", "户主", "龙井村", group="1组", household_type="脱贫户", annual_net_income=3000, **SECURED,
+                id_number=None, household_check_on=date(2022, 7, 1), application_on=date(2022, 7, 2),
+                notice_start_on=date(2022, 7, 3))]
+    rows[0].pop("id_number", None)
+    ledger = write_ledger(tmp_path / "台账.xlsx", rows)
+    out = tmp_path / "公示.xlsx"
+    main(["notice", str(ledger), "--village", "龙井村", "-o", str(out)])
+    assert [(r[2], r[4]) for r in table(out)] == [("龙甲", None)]
+
+
+def test_ten_households_not_judged_are_named_then_etc_and_five_wrong_cells_are_all_said(tmp_path, capsys):
+    """Eleven 脱贫户 of 龙井村 with their income blank (待补充): the first ten named by row, then 等. One of them
+    completed (无): the ten left are named, no 等. 龙戊's row has five dates typed as text: all five said, no “……”."""
+    names = ["龙甲", "龙乙", "龙丙", "龙丁", "龙戊", "龙己", "北庚", "北辛", "龙庚", "龙辛", "龙壬"]
+    rows = [row(f"U{i}", name, "户主", "龙井村", group="1组", household_type="脱贫户", **SECURED)
+            for i, name in enumerate(names)]
+    rows[4].update(annual_net_income=100_000, clue_on="七月", household_check_on="七月", application_on="七月",
+                   notice_start_on="七月", notice_end_on="七月")
+    rows.append(row("U99", "龙甲妻", "户主", "龙井村", group="1组", household_type="脱贫户", **SECURED))
+    ledger = write_ledger(tmp_path / "台账.xlsx", rows)
+    out = tmp_path / "公示.xlsx"
+    named = [f"第 {FIRST_DATA_ROW + i} 行 {n}" for i, n in enumerate(names + ["龙甲妻"]) if i != 4]
+    main(["notice", str(ledger), "--village", "龙井村", "--from", "2022-07-06", "-o", str(out)])
+    printed = capsys.readouterr().out
+    assert f"龙井村另有 11 户分级为“待补充”（{'、'.join(named[:10])}等），" in printed
+    said = next(line for line in printed.splitlines() if "处填写有误" in line)
+    assert "有 5 处填写有误" in said and said.count(f"第 {FIRST_DATA_ROW + 4} 行") == 5 and "……" not in said
+    wb = load_workbook(ledger)
+    wb[SHEET].cell(FIRST_DATA_ROW, column_index("annual_net_income")).value = 100_000
+    save_workbook(wb, ledger)
+    main(["notice", str(ledger), "--village", "龙井村", "--from", "2022-07-06", "-o", str(out)])
+    assert f"龙井村另有 10 户分级为“待补充”（{'、'.join(named[1:])}），" in capsys.readouterr().out
