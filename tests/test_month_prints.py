@@ -44,7 +44,7 @@ def _ledger(path: Path, policy, households, *, rows: int = 40) -> Path:
 #   D 一般农户 G3 绿: out of scope, no monitoring steps → no line.
 #   E 脱贫户 G3 绿 (green ledger, D6): this month's visit due 07-31 → one line.
 # Order: overdue first by due date (A 07-08, C 07-11 ×2), then by due date (C 07-31 ×2, E 07-31), then undated (B).
-def test_the_todo_sheet_lists_what_the_clerk_can_act_on(tmp_path, policy):
+def _five(path: Path, policy) -> Path:
     def one(name, **facts):
         return household([person(name)], village="龙井村", **facts)
     households = [
@@ -55,7 +55,11 @@ def test_the_todo_sheet_lists_what_the_clerk_can_act_on(tmp_path, policy):
         one("丁", household_id="D", household_type="一般农户", subsidies_undelivered=True),
         one("戊", household_id="E", subsidies_undelivered=True),
     ]
-    path = _ledger(tmp_path / "青岩镇.xlsx", policy, households)
+    return _ledger(path, policy, households)
+
+
+def test_the_todo_sheet_lists_what_the_clerk_can_act_on(tmp_path, policy):
+    path = _five(tmp_path / "青岩镇.xlsx", policy)
     assert main(["fill", str(path)]) == 0
     todo = openpyxl.load_workbook(path)[TODO_SHEET]
     assert todo["A1"].value.startswith("青岩镇待办事项（评估日期 2022-07-15")
@@ -71,6 +75,40 @@ def test_the_todo_sheet_lists_what_the_clerk_can_act_on(tmp_path, policy):
         ("E", "D6", "本月入户走访", "未到期", date(2022, 7, 31), 16),
         ("B", "D2", "村级评议及公示", "未定期限", None, None),
     ]
+
+
+def test_the_todo_sheet_as_it_is_read_and_printed(tmp_path, policy, capsys):
+    """The same five households (issue 17 point 9: the mutation run over fill's 待办). 待办 stands right after 台账;
+    title (row 1) and header (row 2) bold and frozen above the seven lines (rows 3–9); an overdue line's 状态 bold and
+    red, the others plain; 期限 shown as a date; 事项 and 说明 wrap, the short columns do not; the filter and the print
+    area over exactly the header and the seven lines, title and header on every page, the sign-off typed on 参数 at
+    the foot. The screen counts seven open items, three overdue. A second run leaves the sheet as it is."""
+    path = _five(tmp_path / "青岩镇.xlsx", policy)
+    assert main(["fill", str(path)]) == 0
+    assert "“待办”表：7 项未办事项，其中已逾期 3 项" in capsys.readouterr().out
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames[wb.sheetnames.index(SHEET) + 1] == TODO_SHEET
+    todo = wb[TODO_SHEET]
+    assert todo["A1"].font.b and todo["B1"].value is None
+    assert all(todo.cell(2, c).font.b for c in range(1, len(TODO_HEADERS) + 1))
+    assert [todo.cell(r, 1).value for r in range(3, 10)] == ["已逾期"] * 3 + ["未到期"] * 3 + ["未定期限"]
+    assert todo.max_row == 9
+    for r in range(3, 10):
+        overdue = todo.cell(r, 1).value == "已逾期"
+        assert bool(todo.cell(r, 1).font.b) == overdue and (todo.cell(r, 1).font.color is not None) == overdue, r
+        if overdue:
+            assert todo.cell(r, 1).font.color.rgb.endswith("C00000")
+        assert [bool(todo.cell(r, c).alignment.wrap_text) for c in range(1, 13)] == \
+            [c in (9, 11) for c in range(1, 13)], r
+        assert todo.cell(r, 9).alignment.vertical == "top"
+        if r < 9:
+            assert todo.cell(r, 2).number_format == "yyyy-mm-dd", r
+    assert todo.freeze_panes == "A3" and todo.auto_filter.ref == "A2:L9"
+    assert todo.print_area == "'待办'!$A$1:$L$9" and todo.print_title_rows == "$1:$2"
+    assert "填报人：张填报" in todo.oddFooter.left.text and "审核人：李审核" in todo.oddFooter.left.text
+    before = path.read_bytes()
+    assert main(["fill", str(path)]) == 0
+    assert "待办" not in capsys.readouterr().out and path.read_bytes() == before
 
 
 @pytest.mark.libreoffice
