@@ -311,11 +311,13 @@ def test_restoring_formulas_names_what_was_typed_and_leaves_a_merge_alone(ledger
 
 
 def test_a_formula_typed_over_beside_one_unreadable_date_is_still_something_to_do(ledger, capsys):
-    """Two things left to do: a date typed as text (“七月”, the reader names it) and 预警分级 typed over without
-    --restore-formulas: exit 1, as with either alone."""
+    """Two things left to do: a date typed as text (“七月”, the reader names it) and four computed columns typed over
+    without --restore-formulas: exit 1, as with either alone; the first three typed values named."""
     wb = openpyxl.load_workbook(ledger)
-    wb[SHEET].cell(FIRST_DATA_ROW, GRADE).value = "绿"
+    for key, value in (("factors", "甲"), ("grade", "乙"), ("clauses", "丙"), ("category", "丁")):
+        wb[SHEET].cell(FIRST_DATA_ROW, column_index(key)).value = value
     wb[SHEET].cell(FIRST_DATA_ROW, column_index("clue_on")).value = "七月"
     wb.save(ledger)
     assert main(["fill", str(ledger)]) == 1
-    assert "预警分级列的公式被删除或被填写覆盖" in capsys.readouterr().out
+    assert ("列的公式被删除或被填写覆盖（“监测预警因素”为“甲”；“预警分级”为“乙”；“成立条款”为“丙”），加 --restore-formulas 可恢复"
+            in capsys.readouterr().out)

@@ -16,7 +16,7 @@ import pytest
 from conftest import AS_OF, household, person
 from hx_excel.cli import main
 from hx_excel.files.save import save_workbook
-from hx_excel.ledger.schema import SHEET
+from hx_excel.ledger.schema import SHEET, column_index
 from hx_excel.ledger.template import PARAMS, build_workbook
 from hx_excel.ledger.writer import RowWriter
 from hx_excel.office.libreoffice import find_soffice, to_pdfs
@@ -93,6 +93,7 @@ def test_the_todo_sheet_as_it_is_read_and_printed(tmp_path, policy, capsys):
     assert all(todo.cell(2, c).font.b for c in range(1, len(TODO_HEADERS) + 1))
     assert [todo.cell(r, 1).value for r in range(3, 10)] == ["已逾期"] * 3 + ["未到期"] * 3 + ["未定期限"]
     assert todo.max_row == 9
+    assert [todo.cell(r, 7).value for r in range(3, 10)] == ["甲", "丙", "丙", "丙", "丙", "戊", "乙"]    # 户主
     for r in range(3, 10):
         overdue = todo.cell(r, 1).value == "已逾期"
         assert bool(todo.cell(r, 1).font.b) == overdue and (todo.cell(r, 1).font.color is not None) == overdue, r
@@ -109,6 +110,25 @@ def test_the_todo_sheet_as_it_is_read_and_printed(tmp_path, policy, capsys):
     before = path.read_bytes()
     assert main(["fill", str(path)]) == 0
     assert "待办" not in capsys.readouterr().out and path.read_bytes() == before
+    wb = openpyxl.load_workbook(path)              # a date typed since: 待办 rebuilt, in its place after 台账
+    wb[SHEET].cell(4, column_index("household_check_on")).value = date(2022, 7, 5)
+    wb.save(path)
+    main(["fill", str(path)])
+    names = openpyxl.load_workbook(path).sheetnames
+    assert names[names.index(SHEET) + 1] == TODO_SHEET
+
+
+def test_todo_lines_follow_their_due_dates_not_the_sheet_order(tmp_path, policy):
+    """Assessment day 07-15. G (row 4) clue 07-10: its check is due 07-17, 2 days left. F (row 5) clue 07-08: due
+    07-15, today, 0 days left. 待办 lists F before G."""
+    households = [household([person("庚")], household_id="G", village="龙井村", annual_net_income=3000,
+                            clue_on=date(2022, 7, 10)),
+                  household([person("辛")], household_id="F", village="龙井村", annual_net_income=3000,
+                            clue_on=date(2022, 7, 8))]
+    path = _ledger(tmp_path / "青岩镇.xlsx", policy, households)
+    main(["fill", str(path)])
+    todo = openpyxl.load_workbook(path)[TODO_SHEET]
+    assert [(r[5], r[2]) for r in todo.iter_rows(min_row=3, values_only=True) if r[0]] == [("F", 0), ("G", 2)]
 
 
 @pytest.mark.libreoffice

@@ -365,6 +365,7 @@ def test_the_notice_sheet_as_it_is_printed(ledger, tmp_path):
     assert ws.page_setup.orientation == "portrait" and int(ws.page_setup.paperSize) == 9    # A4
     assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_options.horizontalCentered and not ws.print_options.gridLines
+    assert not ws.oddFooter.center.text                                     # a board notice: no page numbers
     assert ws.freeze_panes == "A3"
 
 
