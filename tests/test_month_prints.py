@@ -116,6 +116,8 @@ def test_the_todo_sheet_as_it_is_read_and_printed(tmp_path, policy, capsys):
     main(["fill", str(path)])
     names = openpyxl.load_workbook(path).sheetnames
     assert names[names.index(SHEET) + 1] == TODO_SHEET
+    lines = [r for r in openpyxl.load_workbook(path)[TODO_SHEET].iter_rows(min_row=3, values_only=True) if r[0]]
+    assert len(lines) == 7 and ("A", "D1") not in [(r[5], r[9]) for r in lines]     # A's check done: gone
 
 
 def test_todo_lines_follow_their_due_dates_not_the_sheet_order(tmp_path, policy):
