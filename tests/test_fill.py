@@ -321,3 +321,16 @@ def test_a_formula_typed_over_beside_one_unreadable_date_is_still_something_to_d
     assert main(["fill", str(ledger)]) == 1
     assert ("列的公式被删除或被填写覆盖（“监测预警因素”为“甲”；“预警分级”为“乙”；“成立条款”为“丙”），加 --restore-formulas 可恢复"
             in capsys.readouterr().out)
+
+
+def test_a_ledger_with_nothing_to_do_gets_a_todo_sheet_of_title_and_header_only(tmp_path, policy, capsys):
+    """Nothing typed yet: 待办 holds its title and header, and its filter and print area stop at the header (row 2),
+    so printing it gives one page with no empty lines under the header (mutants 647, 651 of the second run)."""
+    path = tmp_path / "青岩镇.xlsx"
+    save_workbook(build_workbook(policy, township="青岩镇", villages=("龙井村",), as_of=AS_OF, rows=20), path)
+    assert main(["fill", str(path)]) == 0
+    assert "“待办”表：0 项未办事项，其中已逾期 0 项" in capsys.readouterr().out
+    todo = openpyxl.load_workbook(path)[TODO_SHEET]
+    assert todo.max_row == 2 and todo["A2"].value == "状态" and todo["L2"].value == "台账行"
+    assert todo.auto_filter.ref == "A2:L2"
+    assert todo.print_area == "'待办'!$A$1:$L$2"
