@@ -607,8 +607,10 @@ def test_ctrl_c_leaves_nothing_half_written(tmp_path):
         shutil.rmtree(tmp_path / "out", ignore_errors=True)
         settings = tmp_path / "区设置.toml"
         settings.write_text(f"rows = {rows}\n" if rows else "", encoding="utf-8")
+        # as from a terminal: a test run started in the background (`cmd &`) ignores SIGINT, and its children with it
         process = subprocess.Popen([sys.executable, "-m", "hx_excel", "generate", "--settings", str(settings)],
-                                   cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                   cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         deadline = time.monotonic() + 300
         while process.poll() is None and time.monotonic() < deadline \
                 and not list((tmp_path / "out").glob(".hx-excel-*.tmp")):
