@@ -584,12 +584,13 @@ def _write_stats(ws: Worksheet, last_row: int) -> None:
     for number in range(1, len(CATEGORIES) + 1):
         ws[f"{bins_cat}{block + number - 1}"] = number
 
-    block_columns = (get_column_letter(helper + 11 + i) for i in range(len(starts) * 7))
+    block_columns: list[str] = []                 # every block's array, right of the helper columns
 
     def frequency(column: str, key: str, bins: str, count: int) -> None:
         parts = []
         for start in starts:
-            part = next(block_columns)
+            part = get_column_letter(helper + 11 + len(block_columns))
+            block_columns.append(part)
             rows = f"${letter(key)}${start}:${letter(key)}${min(start + STAT_BLOCK_ROWS - 1, last_row)}"
             # IFERROR: LibreOffice's FREQUENCY is #VALUE! when the block holds no number yet (blank rows)
             ws[f"{part}{block}"] = ArrayFormula(
@@ -611,7 +612,7 @@ def _write_stats(ws: Worksheet, last_row: int) -> None:
     for column, label in zip((bins_grade, n_grade, n_pgrade, bins_village, n_person, n_overdue, n_soon,
                               bins_cat, n_cat, n_pcat, misc), labels):
         ws[f"{column}2"] = label
-    for index in range(STAT_WIDTH + 1, helper + 11 + len(starts) * 7):
+    for index in range(STAT_WIDTH + 1, helper + 11 + len(block_columns)):
         ws.column_dimensions[get_column_letter(index)].hidden = True
 
     # the last village slot in use, and whether any household names a village not in the list

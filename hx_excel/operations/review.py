@@ -46,6 +46,7 @@ from hx_excel.policy import Policy
 
 RECORD_SHEET = "月度研判记录"
 TITLE_ROW, HEADER_ROW = 1, 2
+HEADER_SEARCH_ROWS = 5      # the header is looked for in this many top rows (a clerk may add rows above it)
 NEW, FIRST, UP, DOWN, SAME, INCOMPLETE_MOVE, ELIMINATED, CLOSED = (
     "新纳入", "首次记录", "升级", "降级", "不变", "待补充", "风险消除", "销号")
 MOVES = (NEW, FIRST, UP, DOWN, SAME, INCOMPLETE_MOVE, ELIMINATED, CLOSED)
@@ -107,7 +108,7 @@ def read_records(book: LedgerBook) -> list[Record]:
     cells = book.sheet_rows(RECORD_SHEET)
     if not cells:
         return []
-    header_row = next((i for i, r in enumerate(cells[:5]) if HEADERS["month"][0] in {fold(v) for v in r}), None)
+    header_row = next((i for i, r in enumerate(cells[:HEADER_SEARCH_ROWS]) if HEADERS["month"][0] in {fold(v) for v in r}), None)
     if header_row is None:
         return []
     position = {fold(h): i for i, h in enumerate(cells[header_row])}
@@ -308,7 +309,7 @@ def _columns(ws) -> tuple[int, dict[str, int]]:
     """The header row of 月度研判记录 and each field's column, found by header as `read_records` reads them: a clerk
     may have moved, inserted or deleted columns. A header no longer there is written again after the last column, so
     no month's value is ever written under another header."""
-    header_row = next((r for r in range(1, 6) if any(fold(ws.cell(r, c).value) == HEADERS["month"][0]
+    header_row = next((r for r in range(1, HEADER_SEARCH_ROWS + 1) if any(fold(ws.cell(r, c).value) == HEADERS["month"][0]
                                                        for c in range(1, ws.max_column + 1))), HEADER_ROW)
     position = {}
     for column in range(1, ws.max_column + 1):
