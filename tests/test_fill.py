@@ -334,3 +334,24 @@ def test_a_ledger_with_nothing_to_do_gets_a_todo_sheet_of_title_and_header_only(
     assert todo.max_row == 2 and todo["A2"].value == "状态" and todo["L2"].value == "台账行"
     assert todo.auto_filter.ref == "A2:L2"
     assert todo.print_area == "'待办'!$A$1:$L$2"
+
+
+def test_rows_a_clerk_shaded_below_the_todo_list_do_not_make_a_run_rewrite_it(ledger, capsys):
+    """A clerk shades or rules some empty rows under 待办's lines (to write by hand on the printout). Those rows read
+    back as empty rows after the list; a second run with nothing changed must still see 待办 as it would write it and
+    leave the file alone (mutants 667, 668 of the second run: `_trim` dropping the empty rows at the end)."""
+    assert main(["fill", str(ledger)]) == 0
+    wb = openpyxl.load_workbook(ledger)
+    todo = wb[TODO_SHEET]
+    below = todo.max_row
+    for row in range(below + 1, below + 4):                   # three empty rows, shaded and ruled, no value
+        for column in range(1, 6):
+            todo.cell(row, column).fill = openpyxl.styles.PatternFill("solid", fgColor="FFFF99")
+            todo.cell(row, column).border = openpyxl.styles.Border(bottom=openpyxl.styles.Side(style="thin"))
+    save_workbook(wb, ledger)
+    content = ledger.read_bytes()
+    capsys.readouterr()
+    assert main(["fill", str(ledger)]) == 0
+    assert "文件未改动" in capsys.readouterr().out
+    assert ledger.read_bytes() == content
+    assert openpyxl.load_workbook(ledger)[TODO_SHEET].cell(below + 2, 1).fill.fgColor.rgb == "00FFFF99"
