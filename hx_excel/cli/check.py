@@ -8,7 +8,7 @@ import argparse
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 
-from hx_excel.cli.output import DONE, PROBLEMS, end_status, format_table, notice, progress
+from hx_excel.cli.output import DONE, PROBLEMS, REFUSED, end_status, error, format_table, notice, progress
 from hx_excel.files.fonts import font
 from hx_excel.files.pages import a4
 from hx_excel.files.report import check_target, save_report
@@ -19,10 +19,13 @@ from hx_excel.policy import load_policy
 
 HEADERS = (("文件", 30), ("工作表", 8), ("行", 6), ("列", 14), ("级别", 6), ("条款", 7), ("问题及改正方法", 80))
 WRAPPED = (1, 4, 7)     # 文件, 列, 问题: wrapped within their widths
+SHEET_ROWS = 1_048_576  # a worksheet's last row (Excel 2007+, WPS, LibreOffice 7.4+)
+LISTED = SHEET_ROWS - 3  # findings that fit under the title and header, with one row left to say the rest were cut
 
 
-def report_workbook(result: CheckResult) -> Workbook:
-    """The findings, one row each, filterable, for the clerk to work through."""
+def report_workbook(result: CheckResult, listed_at_most: int = LISTED) -> Workbook:
+    """The findings, one row each, filterable, for the clerk to work through; past `listed_at_most` (a sheet's rows)
+    the last row says how many were left out."""
     wb = Workbook()
     ws = wb.active
     ws.title = "检查结果"
@@ -33,14 +36,18 @@ def report_workbook(result: CheckResult) -> Workbook:
     for column, (header, width) in enumerate(HEADERS, start=1):
         ws.cell(2, column, header).font = font(bold=True)
         ws.column_dimensions[chr(64 + column)].width = width
-    for row, f in enumerate(result.findings, start=3):
+    listed = result.findings[:listed_at_most]
+    for row, f in enumerate(listed, start=3):
         for column, value in enumerate((f.file, f.sheet, f.row or None, f.column, f.severity, f.clause, f.message), 1):
             put(ws, row, column, value).alignment = Alignment(wrap_text=column in WRAPPED, vertical="top")
+    if len(result.findings) > len(listed):   # more findings than a sheet has rows: said on the sheet's last row
+        put(ws, 3 + len(listed), 1, f"另有 {len(result.findings) - len(listed)} 处问题超出工作表的行数上限，未列出："
+                                    "请先改正以上各处（多为整列误粘贴），再重新检查").font = font(bold=True, color="C00000")
     # rows tall enough for the wrapped file names and messages, or they print over each other
-    fit_rows(ws, ((row, HEADERS[column - 1][1], text) for row, f in enumerate(result.findings, start=3)
+    fit_rows(ws, ((row, HEADERS[column - 1][1], text) for row, f in enumerate(listed, start=3)
                   for column, text in ((1, f.file), (7, f.message))))
     ws.freeze_panes = "A3"
-    ws.auto_filter.ref = f"A2:G{max(2, 2 + len(result.findings))}"
+    ws.auto_filter.ref = f"A2:G{max(2, 2 + len(listed))}"
     a4(ws, title_rows="1:2")
     return wb
 
@@ -52,9 +59,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     result = check_files(args.paths, policy, args.as_of,
                          progress=lambda done, total, name: progress(done, total, f"正在检查 {name}"))
     end_status()
-    if not result.files:
-        print("没有找到台账文件（.xlsx）。")
-        return DONE
+    if not result.files:      # as summary: nothing checked is not "no problems"
+        error(f"{'、'.join(map(str, args.paths))} 中没有找到台账文件（.xlsx）：请指定台账文件，或存放台账的文件夹。")
+        return REFUSED
     for note in result.notes:
         print(f"说明：{note}")
     if result.findings:

@@ -27,6 +27,7 @@ from python_calamine import CalamineWorkbook
 
 from hx_excel.files import inputs
 from hx_excel.files.inputs import InputFileError
+from hx_excel.files.sheet_cells import far_note, read_sheet
 from hx_excel.ledger.cells import filled
 from hx_excel.ledger.reader import LedgerFileError, LedgerRead, read_rows
 from hx_excel.ledger.schema import COLUMNS, HEADER_ROW, SHEET
@@ -159,6 +160,7 @@ class LedgerBook:
     settings: LedgerSettings
     sheet_names: list[str]
     _workbook: CalamineWorkbook | None = field(default=None, repr=False)
+    _data: bytes | None = field(default=None, repr=False)
     _by_row: dict[int, tuple[Any, ...]] | None = field(default=None, repr=False)
 
     @property
@@ -216,7 +218,8 @@ class LedgerBook:
         if name not in self.sheet_names or self._workbook is None:
             return None
         try:
-            return self._workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            xml = _sheet_parts(self._data, (name,)).get(name) if self._data is not None else None
+            return read_sheet(self._workbook, name, xml, self._data).rows
         except Exception as exc:  # noqa: BLE001 — a damaged sheet in a file we did not write
             raise LedgerFileError(str(inputs.damaged(self.path, WHAT, exc))) from None
 
@@ -239,8 +242,8 @@ def read_book(path: str | Path, *, data: bytes | None = None) -> LedgerBook:
             raise LedgerFileError(f"{path.name} 中没有“{SHEET}”工作表，不是防贫监测台账（现有：{'、'.join(names) or '无'}）。"
                                   "请用 hx-excel generate 生成的台账。")
         try:
-            cells = workbook.get_sheet_by_name(SHEET).to_python(skip_empty_area=False)
             parts = _sheet_parts(data)
+            sheet = read_sheet(workbook, SHEET, parts.get(SHEET), data)
         except Exception as exc:  # noqa: BLE001
             raise inputs.damaged(path, WHAT, exc) from None
     except LedgerFileError:
@@ -248,21 +251,22 @@ def read_book(path: str | Path, *, data: bytes | None = None) -> LedgerBook:
     except InputFileError as exc:
         raise LedgerFileError(str(exc)) from None
     ledger_xml = parts.get(SHEET, b"")
+    cells = sheet.rows
     columns = find_columns(cells[:HEADER_SCAN_ROWS], path.name, _hidden_columns(ledger_xml))
-    merged = _merged_note(ledger_xml, columns, path.name)
-    if merged:
-        columns = replace(columns, notes=columns.notes + (merged,))
+    for note in (_merged_note(ledger_xml, columns, path.name), far_note(sheet, SHEET, path.name)):
+        if note:
+            columns = replace(columns, notes=columns.notes + (note,))
     rows = []
     width = max((len(r) for r in cells), default=0)       # calamine gives every row the sheet's width
     remap = columns.remapper(width)
-    for number, values in enumerate(cells[columns.header_row:], start=columns.header_row + 1):
+    for number, values in sheet.numbered(columns.header_row):
         if any(v != "" and v is not None for v in values):
             cleaned = [None if v == "" else v for v in values]
             cleaned += [None] * (width + 1 - len(cleaned))
             rows.append((number, remap(cleaned)))
     formulas = _formula_rows(ledger_xml, columns)
-    settings = _settings(workbook, names, parts.get(PARAMS, b""))
-    book = LedgerBook(path, columns, rows, formulas, settings, names, workbook)
+    settings = _settings(workbook, names, parts.get(PARAMS, b""), data)
+    book = LedgerBook(path, columns, rows, formulas, settings, names, workbook, data)
     return book
 
 
@@ -277,15 +281,16 @@ _COL = re.compile(rb'<(?:\w+:)?col\b([^>]*)/?>')
 _ATTR = re.compile(rb'(\w+)="([^"]*)"')
 
 
-def _sheet_parts(data: bytes) -> dict[str, bytes]:
-    """The XML of 台账 and 参数, by sheet name (workbook.xml and its relationships say which part is which)."""
+def _sheet_parts(data: bytes, wanted: tuple[str, ...] = (SHEET, PARAMS)) -> dict[str, bytes]:
+    """The XML of the sheets `wanted` (台账 and 参数), by sheet name (workbook.xml and its relationships say which
+    part is which)."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
         targets = {r.get("Id"): r.get("Target", "") for r in rels}
         parts = {}
         for sheet in book.iter():
-            if not sheet.tag.endswith("}sheet") or sheet.get("name") not in (SHEET, PARAMS):
+            if not sheet.tag.endswith("}sheet") or sheet.get("name") not in wanted:
                 continue
             target = targets.get(sheet.get(_NS_REL), "")
             part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
@@ -364,12 +369,12 @@ def _formula_rows(xml: bytes, columns: ColumnMap) -> FormulaCells:
     return FormulaCells(expected, counts, {row: frozenset(found) for row, found in partial.items()})
 
 
-def _settings(workbook: CalamineWorkbook, names: list[str], params_xml: bytes) -> LedgerSettings:
+def _settings(workbook: CalamineWorkbook, names: list[str], params_xml: bytes, data: bytes) -> LedgerSettings:
     settings = LedgerSettings()
     if PARAMS not in names:
         return settings
     try:
-        cells = workbook.get_sheet_by_name(PARAMS).to_python(skip_empty_area=False)
+        cells = read_sheet(workbook, PARAMS, params_xml or None, data).rows
     except Exception:  # noqa: BLE001 — settings are optional: a damaged 参数 leaves the defaults
         return settings
     with_formula = {int(row) for letter, row in _FORMULA_CELL.findall(params_xml) if letter == b"B"}

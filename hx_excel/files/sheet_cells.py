@@ -1,0 +1,135 @@
+"""A sheet's cells through python-calamine at the cost of what is filled, not of where.
+
+calamine lays a sheet out as one dense rectangle from A1 to its last value: a single 备注 typed by accident at row
+1,000,000 (Ctrl+↓, then typing) makes that a million rows × every column, 7–8 GB for a 20-person ledger. So before
+calamine reads a sheet whose last row or column is far out, the sheet's XML is compacted: the first rows stay as they
+are (titles, headers, 参数's settings are found by position), later rows without a value are left out and the rest
+are numbered on consecutively, and cells beyond the last column a ledger can use are set aside (counted, named in a
+note, not read). `SheetCells.numbers` gives every row read its number in the sheet, so messages still name the row
+the clerk sees. A sheet that is not far out is read as before, with no extra pass over its XML.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpyxl.utils import column_index_from_string, get_column_letter
+
+DENSE_ROWS = 50_000        # a sheet ending within this many rows is read as it is (50,000 × 111 columns: ~0.5 GB)
+DENSE_COLUMNS = 1_000      # nor one whose columns end within this many (台账 uses about 130)
+KEPT_TOP_ROWS = 200        # rows kept at their place whatever they hold: titles, headers, 参数's settings
+
+
+@dataclass
+class SheetCells:
+    """The cells from A1, one list per row read; `numbers[i]` is the sheet row of `rows[i]`."""
+
+    rows: list[list[Any]]
+    numbers: list[int]
+    far_cells: list[str] = field(default_factory=list)   # references of values set aside beyond DENSE_COLUMNS
+    far_count: int = 0
+
+    def numbered(self, start: int = 0):
+        """(sheet row, values) of the rows read from index `start` on."""
+        return zip(self.numbers[start:], self.rows[start:])
+
+
+_ROW_R = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="[A-Z]{1,3}\d+:([A-Z]{1,3})(\d+)"[^>]*/>')
+_ROW = re.compile(rb'<((?:\w+:)?)row\b([^>]*?)(?:/>|>(.*?)</\1row>)', re.S)
+_CELL = re.compile(rb'<((?:\w+:)?)c\b([^>]*?)(?:/>|>(.*?)</\1c>)', re.S)
+_R_ATTR = re.compile(rb'\br="(\d+)"')
+_CELL_R = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_VALUE = re.compile(rb'<(?:\w+:)?(?:v|is)\b')
+
+
+def read_sheet(workbook, name: str, xml: bytes | None, data: bytes | None) -> SheetCells:
+    """Sheet `name` of the calamine `workbook` (opened from `data`, whose part for this sheet is `xml`)."""
+    if xml is None or data is None or not _far_out(xml):
+        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        return SheetCells(rows, list(range(1, len(rows) + 1)))
+    compacted, numbers, far = _compact(xml)
+    small = type(workbook).from_filelike(io.BytesIO(_replace_part(data, xml, compacted)))
+    rows = small.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    numbers += range(len(numbers) + 1, len(rows) + 1)     # (never needed: calamine ends at the last value written)
+    return SheetCells(rows, numbers[:len(rows)], far[:6], len(far))
+
+
+def _far_out(xml: bytes) -> bool:
+    """Whether the sheet ends beyond DENSE_ROWS or DENSE_COLUMNS, as its last row element and its dimension say."""
+    last = max(xml.rfind(b"<row "), xml.rfind(b":row "))
+    if last >= 0:
+        match = _ROW_R.match(xml, xml.rfind(b"<", 0, last + 1))
+        if match and int(match.group(1)) > DENSE_ROWS:
+            return True
+    dimension = _DIMENSION.search(xml, 0, 4096)
+    if dimension is None:          # some writers give none: compacting reads every cell, slower but safe
+        return last >= 0
+    return (column_index_from_string(dimension.group(1).decode()) > DENSE_COLUMNS
+            or int(dimension.group(2)) > DENSE_ROWS)
+
+
+def _compact(xml: bytes) -> tuple[bytes, list[int], list[str]]:
+    """The sheet's XML with the rows past KEPT_TOP_ROWS that hold no value left out and the others numbered on from
+    there, and the cells beyond DENSE_COLUMNS left out. Returns it, the sheet row of each row of the compacted part
+    (index 0 = its row 1), and the references of the far cells that held a value."""
+    start = max(xml.find(b"<sheetData"), xml.find(b":sheetData"))
+    if start < 0:
+        return xml, [], []
+    body = xml.index(b">", start) + 1
+    end = xml.rfind(b"sheetData>")
+    if xml[body - 2:body] == b"/>" or end < body:
+        return xml, [], []
+    end = xml.rfind(b"<", 0, end)
+    out, original, far = [], {}, []
+    last_new = 0
+    for row in _ROW.finditer(xml, body, end):
+        prefix, attrs, content = row.group(1), row.group(2), row.group(3) or b""
+        number_match = _R_ATTR.search(attrs)
+        if number_match is None:            # a row without its number: leave the sheet as it is
+            return xml, [], []
+        number = int(number_match.group(1))
+        if number <= KEPT_TOP_ROWS:
+            new = number
+        elif _VALUE.search(content):
+            new = max(KEPT_TOP_ROWS, last_new) + 1
+        else:
+            continue
+        cells = []
+        for cell in _CELL.finditer(content):
+            ref = _CELL_R.search(cell.group(2))
+            if ref is None:
+                return xml, [], []
+            if column_index_from_string(ref.group(1).decode()) > DENSE_COLUMNS:
+                if _VALUE.search(cell.group(3) or b""):
+                    far.append(f"{ref.group(1).decode()}{number}")
+                continue
+            cells.append(cell.group(0).replace(ref.group(0), b'r="%s%d"' % (ref.group(1), new), 1))
+        attrs = re.sub(rb'\s*\bspans="[^"]*"', b"", _R_ATTR.sub(b'r="%d"' % new, attrs, 1))
+        out.append(b"<%srow%s>%s</%srow>" % (prefix, attrs, b"".join(cells), prefix))
+        original[new], last_new = number, new
+    compacted = _DIMENSION.sub(b"", xml[:body]) + b"".join(out) + xml[end:]
+    return compacted, [original.get(n, n) for n in range(1, last_new + 1)], far
+
+
+def _replace_part(data: bytes, old: bytes, new: bytes) -> bytes:
+    """The workbook `data` with the part whose content is `old` replaced by `new`."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info)
+            target.writestr(info.filename, new if content == old else content)
+    return buffer.getvalue()
+
+
+def far_note(cells: SheetCells, sheet: str, file_name: str) -> str | None:
+    """A note naming values set aside far to the right of the table (DENSE_COLUMNS on)."""
+    if not cells.far_count:
+        return None
+    return (f"{file_name}：“{sheet}”表 {'、'.join(cells.far_cells)}{'等' if cells.far_count > 6 else ''} "
+            f"共 {cells.far_count} 格在第 {get_column_letter(DENSE_COLUMNS)} 列以右很远处，不属于台账的任何列，未读取；"
+            "如是误填请删除")
