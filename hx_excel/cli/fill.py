@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from hx_excel.cli.output import DONE, PROBLEMS
+from hx_excel.cli.output import DONE, PROBLEMS, cleaned, waiting
 from hx_excel.operations.editing import edit_ledger
 from hx_excel.operations.fill import fill_workbook
 from hx_excel.policy import load_policy
@@ -15,7 +15,8 @@ def cmd_fill(args: argparse.Namespace) -> int:
     policy = load_policy(args.policy)
     result = edit_ledger(args.path, lambda wb, book: fill_workbook(wb, book, policy, args.as_of,
                                                                    restore_formulas=args.restore_formulas),
-                         command=args.command_line)
+                         command=args.command_line, wait_seconds=args.wait, on_wait=waiting)
+    cleaned(result.cleaned)
     for line in result.edits.report:
         print(line)
     if not result.saved:

@@ -22,6 +22,18 @@ def error(message: str) -> None:
     print(f"错误：{message}", file=sys.stderr, flush=True)
 
 
+def waiting(message: str) -> None:
+    """While waiting for another run's folder lock (--wait)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def cleaned(paths) -> None:
+    """Temporary files of an earlier run that was killed, removed before this one wrote anything."""
+    if paths:
+        print(f"已删除上次中断的运行留下的 {len(paths)} 个临时文件（{'、'.join(p.name for p in paths[:3])}"
+              f"{'等' if len(paths) > 3 else ''}）：它们不是台账，台账本身未受影响。")
+
+
 def notice(message: str) -> None:
     print(f"注意：{message}", flush=True)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from hx_excel.cli.output import DONE, PROBLEMS
+from hx_excel.cli.output import DONE, PROBLEMS, cleaned, waiting
 from hx_excel.operations.editing import edit_ledger
 from hx_excel.operations.review import RECORD_SHEET, append_review, month_text, parse_month
 from hx_excel.policy import load_policy
@@ -18,7 +18,8 @@ def cmd_review(args: argparse.Namespace) -> int:
     def change(wb, book):
         return append_review(wb, book, policy, month, args.reviewer, redo=args.redo)
 
-    result = edit_ledger(args.path, change, command=args.command_line)
+    result = edit_ledger(args.path, change, command=args.command_line, wait_seconds=args.wait, on_wait=waiting)
+    cleaned(result.cleaned)
     for line in result.edits.report:
         print(line)
     print(f"已写入 {result.path} 的“{RECORD_SHEET}”表。")

@@ -67,7 +67,7 @@ class FolderLock:
                 holder = self._try()
             except OSError as exc:
                 raise LockError(f"无法在文件夹 {self.folder} 中建立锁定文件 {LOCK_NAME}：{reason(exc)}。"
-                                "请检查该文件夹的写入权限，或用 --out 换一个文件夹。") from None
+                                "请检查该文件夹的写入权限，或换一个有写入权限的文件夹。") from None
             if holder is None:
                 return
             if time.monotonic() >= deadline:

@@ -7,6 +7,10 @@ as a backup beside it and can make sure the target is still exactly the file tha
 a file changed since, say by a clerk saving it in Excel during a long run, is left alone (`FileChanged`).
 `save_workbook` does both steps at once; `save_csv` does the same for a CSV file.
 
+Backups are made the same way: copied into a temporary file, flushed, then given their `.bak-…` name in one step, so a
+file with a backup's name is always whole. A workbook is serialised in memory before a byte reaches the disk, so a full
+disk fails one plain write (no half-closed zip left for the garbage collector to complain about).
+
 Temporary files are named `.hx-excel-<name>.<random>.tmp`; `clean_leftovers` removes those a killed run left behind.
 Call it only while holding the folder's lock (`lock.FolderLock`), when no other run can be writing one.
 """
@@ -14,6 +18,7 @@ Call it only while holding the folder's lock (`lock.FolderLock`), when no other 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import tempfile
@@ -66,7 +71,10 @@ def write_temp(wb: Workbook, path: str | Path) -> Path:
     path = Path(path)
     if SHEET in wb.sheetnames:
         fit_print_area(wb[SHEET])   # the print area follows the filled rows (ledger.printing)
-    return _write_temp(path, wb.save)
+    buffer = io.BytesIO()
+    wb.save(buffer)                 # in memory first: a failing disk write must not leave openpyxl's zip half-open
+    data = buffer.getvalue()
+    return _write_temp(path, lambda out: out.write(data))
 
 
 def save_csv(path: str | Path, header: Iterable[Any], rows: Iterable[Iterable[Any]]) -> Path | None:
@@ -82,11 +90,11 @@ def _write_temp(path: Path, write: Callable[[BinaryIO], Any]) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise SaveError(f"无法创建输出文件夹 {folder}：{reason(exc)}。请检查路径和权限，或用 --out 换一个文件夹。") from None
+        raise SaveError(f"无法创建输出文件夹 {folder}：{reason(exc)}。请检查路径和权限，或换一个有写入权限的文件夹。") from None
     try:
         handle, temp_name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.stem}.", suffix=TEMP_SUFFIX, dir=folder)
     except OSError as exc:
-        raise SaveError(f"无法在 {folder} 中写文件：{reason(exc)}。请检查权限，或用 --out 换一个文件夹。") from None
+        raise SaveError(f"无法在 {folder} 中写文件：{reason(exc)}。请检查该文件夹的权限和磁盘空间，或换一个文件夹。") from None
     temp = Path(temp_name)
     try:
         with os.fdopen(handle, "wb") as out:
@@ -123,7 +131,7 @@ def commit(temp: Path, path: Path, *, keep_previous: bool, expected: str | None 
         if isinstance(exc, PermissionError):
             raise SaveError(f"无法写入 {path}：没有权限，或文件正在 Excel、WPS 中打开。请关闭该文件后重试。") from None
         if isinstance(exc, IsADirectoryError):
-            raise SaveError(f"无法写入 {path}：同名的文件夹已存在。请改名或用 --out 换一个文件夹。") from None
+            raise SaveError(f"无法写入 {path}：同名的文件夹已存在。请把该文件夹改名，或换一个文件名。") from None
         if isinstance(exc, OSError):
             raise SaveError(f"无法写入 {path}：{reason(exc)}。原文件未改动。") from None
         raise
@@ -131,15 +139,24 @@ def commit(temp: Path, path: Path, *, keep_previous: bool, expected: str | None 
     return backup
 
 
-def clean_leftovers(folder: str | Path) -> list[Path]:
-    """Remove the temporary files a killed run left in `folder`; the caller holds the folder's lock."""
+def clean_leftovers(folder: str | Path, stem: str | None = None) -> list[Path]:
+    """Remove the temporary files a killed run left in `folder` (only those of the file named `stem`, when given:
+    a report being written into the same folder by another command is not touched). The caller holds the folder's
+    lock."""
     removed = []
-    for temp in Path(folder).glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
-        try:
-            temp.unlink()
-            removed.append(temp)
-        except OSError:
-            pass
+    prefix = f"{TEMP_PREFIX}{stem}." if stem is not None else TEMP_PREFIX
+    try:
+        names = [entry.name for entry in os.scandir(folder)]
+    except OSError:
+        return removed
+    for name in names:
+        if name.startswith(prefix) and name.endswith(TEMP_SUFFIX):
+            temp = Path(folder) / name
+            try:
+                temp.unlink()
+                removed.append(temp)
+            except OSError:
+                pass
     return removed
 
 
@@ -155,21 +172,39 @@ def backup_path(path: Path, when: datetime | None = None) -> Path:
 
 
 def _backup(path: Path) -> tuple[Path, str]:
-    """Copy `path` to a fresh backup name; the copy's path and the SHA-256 of the bytes copied."""
-    while True:
-        target = backup_path(path)
-        digest = hashlib.sha256()
-        try:
-            with open(path, "rb") as source, open(target, "xb") as copy:  # "x": never overwrite another backup
-                while chunk := source.read(1 << 20):
-                    digest.update(chunk)
-                    copy.write(chunk)
-                copy.flush()
-                os.fsync(copy.fileno())
-        except FileExistsError:  # taken between the check and the open: pick the next name
-            continue
-        shutil.copystat(path, target)
-        return target, digest.hexdigest()
+    """Copy `path` to a fresh backup name; the copy's path and the SHA-256 of the bytes copied. The copy is made as
+    a temporary file and named last, so a kill or a full disk never leaves a partial file under a backup's name."""
+    digest = hashlib.sha256()
+
+    def copy(out: BinaryIO) -> None:
+        with open(path, "rb") as source:
+            while chunk := source.read(1 << 20):
+                digest.update(chunk)
+                out.write(chunk)
+
+    temp = _write_temp(path, copy)
+    try:
+        shutil.copystat(path, temp)
+        while True:
+            target = backup_path(path)
+            if _name_new(temp, target):
+                return target, digest.hexdigest()
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _name_new(temp: Path, target: Path) -> bool:
+    """Give `temp`'s content the name `target` only if no file has it (False when one has: pick another name)."""
+    try:
+        os.link(temp, target)          # fails, never overwrites, when the name is taken
+        return True
+    except FileExistsError:
+        return False
+    except OSError:                    # no hard links (a FAT/exFAT USB stick): rename, after looking
+        if target.exists():
+            return False
+        os.rename(temp, target)
+        return True
 
 
 def _set_mode(temp: Path, path: Path) -> None:

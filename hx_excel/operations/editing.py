@@ -14,7 +14,9 @@ nothing writes nothing.
 
 from __future__ import annotations
 
+import errno
 import io
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +27,7 @@ from openpyxl import Workbook, load_workbook
 from hx_excel.files import inputs
 from hx_excel.files.content import extras_in
 from hx_excel.files.lock import FolderLock, open_in_office
-from hx_excel.files.save import commit, fingerprint, write_temp
+from hx_excel.files.save import clean_leftovers, commit, fingerprint, write_temp
 from hx_excel.ledger.book import WHAT, LedgerBook, read_book
 from hx_excel.operations.assessed import AssessedLedger
 
@@ -52,34 +54,63 @@ class Edited:
     edits: Edits
     backup: Path | None = None
     saved: bool = False
+    cleaned: list[Path] = field(default_factory=list)     # temporary files of an earlier killed run, removed
+
+
+@dataclass
+class InHand:
+    """A ledger held for changing: `path` is the file itself (a symbolic link followed, so the link stays a link and
+    the file it points to is the one updated), `fingerprint` its bytes' digest as checked, `cleaned` the temporary
+    files an earlier killed run left beside it, removed under the lock."""
+
+    path: Path
+    fingerprint: str | None
+    cleaned: list[Path]
 
 
 @contextmanager
 def ledger_in_hand(path: Path, command: str, refuse: Callable[[str], Exception] = EditRefused, *,
-                   doing: str = "") -> Iterator[str | None]:
-    """What every command that replaces a ledger refuses before reading it — a folder, a missing file, a workbook
-    open in Excel, WPS or LibreOffice — then the folder's lock, held until the block ends. Yields the file's
-    fingerprint, which the save checks again (`save.commit`), so a file saved in Excel meanwhile is never replaced."""
-    if path.is_dir():
+                   doing: str = "", wait_seconds: float = 0,
+                   on_wait: Callable[[str], None] | None = None) -> Iterator[InHand]:
+    """What every command that replaces a ledger refuses before reading it — a folder, a missing or unreadable file,
+    a symbolic link going nowhere, a workbook open in Excel, WPS or LibreOffice — then the folder's lock, held until
+    the block ends (waiting up to `wait_seconds` for another run). The fingerprint yielded is checked again by the
+    save (`save.commit`), so a file saved in Excel meanwhile is never replaced."""
+    try:
+        real = Path(os.path.realpath(path, strict=True))
+    except (OSError, RuntimeError) as exc:
+        if path.is_symlink() or isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP:
+            raise refuse(f"{path} 是一个快捷方式（符号链接），但它指向的文件不存在或链接绕成了圈。"
+                         "请直接写出台账文件本身的路径。") from None
+        raise refuse(f"找不到台账文件 {path}。请检查路径和文件名。") from None
+    if real.is_dir():
         raise refuse(f"{path} 是一个文件夹，请写出{doing}台账文件（.xlsx）")
-    if not path.is_file():
-        raise refuse(f"找不到台账文件 {path}。请检查路径和文件名。")
-    busy = open_in_office(path)
+    if not real.is_file():
+        raise refuse(f"{path} 不是普通文件，请写出{doing}台账文件（.xlsx）")
+    try:
+        with open(real, "rb"):
+            pass
+    except OSError as exc:
+        raise refuse(f"无法读取台账文件 {path}：{inputs.reason(exc)}。请检查文件权限（或把它复制到自己的文件夹）后重试。"
+                     "没有改动该文件。") from None
+    busy = open_in_office(real)
     if busy:
         raise refuse(f"{path.name} {busy}。没有改动该文件。")
-    lock = FolderLock(path.parent, command)
-    lock.acquire(0)
+    lock = FolderLock(real.parent, command)
+    lock.acquire(wait_seconds, on_wait)
     try:
-        yield fingerprint(path)
+        cleaned = clean_leftovers(real.parent, real.stem)
+        yield InHand(real, fingerprint(real), cleaned)
     finally:
         lock.release()
 
 
 def edit_ledger(path: str | Path, change: Callable[[Workbook, LedgerBook], Edits], *,
-                command: str = "hx-excel") -> Edited:
+                command: str = "hx-excel", wait_seconds: float = 0,
+                on_wait: Callable[[str], None] | None = None) -> Edited:
     path = Path(path)
-    with ledger_in_hand(path, command) as found:
-        data = inputs.read_bytes(path, WHAT)
+    with ledger_in_hand(path, command, wait_seconds=wait_seconds, on_wait=on_wait) as hand:
+        data = inputs.read_bytes(hand.path, WHAT)
         book = read_book(path, data=data)
         dropped = extras_in(io.BytesIO(data), WHAT, name=path)
         if dropped:
@@ -91,10 +122,10 @@ def edit_ledger(path: str | Path, change: Callable[[Workbook, LedgerBook], Edits
             raise inputs.damaged(path, WHAT, exc) from None
         edits = change(wb, book)
         if not edits.any:
-            return Edited(path, edits)
-        temp = write_temp(wb, path)
-        backup = commit(temp, path, keep_previous=True, expected=found)
-        return Edited(path, edits, backup, saved=True)
+            return Edited(path, edits, cleaned=hand.cleaned)
+        temp = write_temp(wb, hand.path)
+        backup = commit(temp, hand.path, keep_previous=True, expected=hand.fingerprint)
+        return Edited(path, edits, backup, saved=True, cleaned=hand.cleaned)
 
 
 def unread_facts(ledger: AssessedLedger, edits: Edits) -> None:

@@ -13,8 +13,9 @@ file is replaced atomically, the previous one kept as a backup, never while Exce
 from __future__ import annotations
 
 from copy import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -44,6 +45,7 @@ class Extended:
     rows_before: int
     rows_after: int
     backup: Path | None
+    cleaned: list[Path] = field(default_factory=list)     # temporary files of an earlier killed run, removed
 
 
 def prepared_rows(ws: Worksheet) -> int:
@@ -65,10 +67,12 @@ OWN_SHEETS = frozenset((TODO_SHEET, RECORD_SHEET))     # written by fill and rev
 
 
 def extend_ledger(path: str | Path, policy: Policy, rows: int | None = None, *,
-                  command: str = "hx-excel extend") -> Extended:
+                  command: str = "hx-excel extend", wait_seconds: float = 0,
+                  on_wait: Callable[[str], None] | None = None) -> Extended:
     path = Path(path)
-    with ledger_in_hand(path, command, ExtendError, doing="要扩行的") as found:
-        old = open_workbook(path, WHAT, read_only=False, data_only=False)
+    with ledger_in_hand(path, command, ExtendError, doing="要扩行的", wait_seconds=wait_seconds,
+                        on_wait=on_wait) as hand:
+        old = open_workbook(hand.path, WHAT, read_only=False, data_only=False)
         if SHEET not in old.sheetnames or PARAMS not in old.sheetnames:
             raise ExtendError(f"{path.name} 不是本工具生成的台账（没有“{SHEET}”或“{PARAMS}”表）")
         ledger = old[SHEET]
@@ -89,16 +93,16 @@ def extend_ledger(path: str | Path, policy: Policy, rows: int | None = None, *,
         # 参数's typed cells (乡镇, the village list as it stands, gaps and all) come over with _carry_over
         new = build_workbook(policy, year=year, rows=rows)
         _carry_over(old, new)
-        temp = write_temp(new, path)
+        temp = write_temp(new, hand.path)
         try:
-            lost = differences(read_content(path, "台账文件"), read_content(temp, "重建的台账"), ours_may_change=True)
+            lost = differences(read_content(hand.path, "台账文件"), read_content(temp, "重建的台账"), ours_may_change=True)
             if lost:
                 raise ExtendError(f"{path.name} 中有重建时带不过去的内容，为免丢失，没有改动该文件：{summary(lost, 5)}。"
                                   "请先把这些内容移到别处（或删去），再运行本命令。")
-            backup = commit(temp, path, keep_previous=True, expected=found)
+            backup = commit(temp, hand.path, keep_previous=True, expected=hand.fingerprint)
         finally:
             temp.unlink(missing_ok=True)
-    return Extended(path, before, rows, backup)
+    return Extended(path, before, rows, backup, hand.cleaned)
 
 
 def _carry_over(old, new) -> None:
