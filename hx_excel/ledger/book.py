@@ -11,6 +11,7 @@ whatever the sheet's order, so the reader and the checks work on them unchanged.
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
@@ -161,6 +162,7 @@ class LedgerBook:
     sheet_names: list[str]
     _workbook: CalamineWorkbook | None = field(default=None, repr=False)
     _data: bytes | None = field(default=None, repr=False)
+    typed_formulas: dict[tuple[int, int], str] = field(default_factory=dict)   # (row, input index) → formula text
     _by_row: dict[int, tuple[Any, ...]] | None = field(default=None, repr=False)
 
     @property
@@ -265,8 +267,9 @@ def read_book(path: str | Path, *, data: bytes | None = None) -> LedgerBook:
             cleaned += [None] * (width + 1 - len(cleaned))
             rows.append((number, remap(cleaned)))
     formulas = _formula_rows(ledger_xml, columns)
+    typed_formulas = _input_formulas(ledger_xml, columns)
     settings = _settings(workbook, names, parts.get(PARAMS, b""), data)
-    book = LedgerBook(path, columns, rows, formulas, settings, names, workbook, data)
+    book = LedgerBook(path, columns, rows, formulas, settings, names, workbook, data, typed_formulas=typed_formulas)
     return book
 
 
@@ -367,6 +370,22 @@ def _formula_rows(xml: bytes, columns: ColumnMap) -> FormulaCells:
             if number in partial and letter in computed:
                 partial[number].add(computed[letter])
     return FormulaCells(expected, counts, {row: frozenset(found) for row, found in partial.items()})
+
+
+def _input_formulas(xml: bytes, columns: ColumnMap) -> dict[tuple[int, int], str]:
+    """Formulas in the columns a clerk types into, by (sheet row, schema index): their text as written in the file
+    ("" for a shared formula's later cells). One pass over the XML that only stops at cells of input columns."""
+    inputs_at = {get_column_letter(p + 1).encode(): i for i, (c, p) in enumerate(zip(COLUMNS, columns.positions))
+                 if c.kind == "input" and p is not None}
+    if not inputs_at or b"<f" not in xml:
+        return {}
+    pattern = re.compile(rb' r="(' + b"|".join(inputs_at) + rb')(\d+)"[^>]*><(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)<)')
+    first = columns.header_row + 1
+    found = {}
+    for letter, row, text in pattern.findall(xml):
+        if int(row) >= first:
+            found[(int(row), inputs_at[letter])] = html.unescape(text.decode("utf-8", "replace"))
+    return found
 
 
 def _settings(workbook: CalamineWorkbook, names: list[str], params_xml: bytes, data: bytes) -> LedgerSettings:

@@ -20,6 +20,8 @@ files, the workbook's own structure or the core's full plan runs here, over a le
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -71,7 +73,8 @@ def check_ledger(ledger: AssessedLedger) -> list[Finding]:
     """Everything one ledger shows, from the reader, the core and the workbook's formulas."""
     file = ledger.name
     found = [Finding(file, p.sheet, p.row, p.column, "错误", "", p.message) for p in ledger.problems]
-    found += _required(file, ledger.book.rows)
+    found += _typed_formulas(file, ledger.book)
+    found += _required(file, ledger.book.rows, ledger.book.typed_formulas)
     for item in ledger.households:
         found += _household(file, item, ledger.as_of, ledger)
     found += _formulas(file, ledger)
@@ -79,13 +82,15 @@ def check_ledger(ledger: AssessedLedger) -> list[Finding]:
     return found
 
 
-def _required(file: str, rows: list[tuple[int, tuple[Any, ...]]]) -> list[Finding]:
-    """Blank member facts the reader does not report (a blank is not a fault of the cell)."""
+def _required(file: str, rows: list[tuple[int, tuple[Any, ...]]],
+              formulas: dict[tuple[int, int], str] = {}) -> list[Finding]:  # noqa: B006 — read only
+    """Blank member facts the reader does not report (a blank is not a fault of the cell); a cell holding a formula
+    is said as such (`_typed_formulas`), not as blank."""
     found = []
     for number, values in rows:
         if not typed(values):
             continue
-        blank = [c.header for i, c in _REQUIRED_MEMBER if not filled(values[i])]
+        blank = [c.header for i, c in _REQUIRED_MEMBER if not filled(values[i]) and (number, i) not in formulas]
         if blank:
             found.append(Finding(file, SHEET, number, blank[0], "错误", "",
                                  f"{'、'.join(blank)}未填：每人一行都要填写，请补充"))
@@ -146,6 +151,38 @@ def cached_grade(ledger: AssessedLedger, row: int) -> str | None:
     values = ledger.book.values_at(row)
     value = values[_GRADE] if values else None
     return str(value).strip() if filled(value) else None
+
+
+# cmd|' /C calc'!A0, DDE("cmd";…), DDEAUTO: a call to another program (Dynamic Data Exchange)
+_DDE = re.compile(r"^\s*[+\-=@]*\s*'?[\w.\s]+'?\||\bDDE(?:AUTO)?\s*\(", re.IGNORECASE)
+_LINK = re.compile(r"HYPERLINK\s*\(\s*\"([^\"]*)", re.IGNORECASE)
+_CALLS = re.compile(r"\b(WEBSERVICE|FILTERXML|CALL|REGISTER\.ID|EXEC|RTD)\s*\(", re.IGNORECASE)
+
+
+def _typed_formulas(file: str, book) -> list[Finding]:
+    """A formula typed (or pasted) into a column a clerk fills in: said with what it would do. A link or a call to
+    another program is an error — clicking it can send the row's ID number out, or run a program; plain arithmetic
+    (=3000+4500) a hint, since its result is what the ledger holds but nobody typed that value."""
+    found = []
+    for (row, index), text in sorted(book.typed_formulas.items()):
+        header = COLUMNS[index].header
+        shown = (text[:60] + "…") if len(text) > 60 else text
+        formula = f"公式 ={shown}" if text else "公式"
+        link = _LINK.search(text)
+        if _DDE.search(text):
+            found.append(Finding(file, SHEET, row, header, "错误", "",
+                                 f"“{header}”格是{formula}，会调用电脑上的其他程序（DDE），是恶意表格常用的手法："
+                                 f"请删除该格，直接填写{header}"))
+        elif link or _CALLS.search(text):
+            what = f"点击它会打开链接 {link.group(1)[:40]}" if link else "它会访问网络或调用其他程序"
+            found.append(Finding(file, SHEET, row, header, "错误", "",
+                                 f"“{header}”格是{formula}，不是填写的内容：{what}，可能把本行的信息（如身份证号）发到外部。"
+                                 f"请删除公式，直接填写{header}"))
+        else:
+            found.append(Finding(file, SHEET, row, header, "提示", "",
+                                 f"“{header}”格是{formula}，不是直接填写的内容：按公式的结果读取；"
+                                 f"请确认结果无误后改为直接填写数值或文字"))
+    return found
 
 
 def _formulas(file: str, ledger: AssessedLedger) -> list[Finding]:
