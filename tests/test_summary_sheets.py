@@ -195,3 +195,13 @@ def test_the_charts_draw_the_household_counts_in_the_grades_colours(report):
     labels = pie.dataLabels
     assert (labels.showPercent, labels.showVal, labels.showCatName, labels.showSerName, labels.showLegendKey) == (
         True, False, False, False, False)
+
+
+def test_a_duplicate_row_is_tall_enough_for_its_wrapped_message(report):
+    """说明's duplicates: the message (60 wide) and the file names wrap, and the row is made tall enough for them,
+    or the printed lines run into the next row (mutant n22 of the second run: the heights measured on empty text)."""
+    ws = report["说明"]
+    message = ws["E17"].value
+    assert len(message) > 60 // 2                          # more Chinese characters than the column holds on one line
+    lines = -(-len(message) * 2 // 60)                      # each character two widths wide
+    assert ws.row_dimensions[17].height and ws.row_dimensions[17].height >= 14 * lines
