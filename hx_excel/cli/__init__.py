@@ -13,7 +13,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from hx_excel.cli.args import ArgumentParser, iso_date, row_count, seconds
+from hx_excel.cli.args import ArgumentParser, iso_date, row_count, seconds, short_text
 from hx_excel.cli.assess import cmd_assess
 from hx_excel.cli.check import cmd_check
 from hx_excel.cli.extend import cmd_extend
@@ -56,7 +56,7 @@ def build_parser() -> ArgumentParser:
     check.set_defaults(run=cmd_check)
     notice_ = sub.add_parser("notice", help="村级评议及公示名单：拟识别纳入（D2）或风险消除（D5）的户，A4 一页宽，身份证号脱敏")
     notice_.add_argument("path", type=Path, metavar="台账", help="台账文件（.xlsx）")
-    notice_.add_argument("--village", required=True, metavar="村", help="村（居）名称，按“参数”表村名单的写法")
+    notice_.add_argument("--village", required=True, type=short_text(50), metavar="村", help="村（居）名称，按“参数”表村名单的写法")
     notice_.add_argument("--kind", choices=("纳入", "消除"), default="纳入",
                          help="纳入：识别纳入监测（D2，默认）；消除：风险消除（D5）")
     notice_.add_argument("--from", dest="start", type=iso_date, metavar="YYYY-MM-DD",
@@ -74,7 +74,7 @@ def build_parser() -> ArgumentParser:
     review = sub.add_parser("review", help="月度研判：把本月每个监测户的分级、措施和变动追加到“月度研判记录”表")
     review.add_argument("path", type=Path, metavar="台账", help="台账文件（.xlsx）")
     review.add_argument("--month", required=True, metavar="年-月", help="研判月份，如 2022-07")
-    review.add_argument("--reviewer", metavar="姓名", help="研判人（默认：“参数”表的审核人）")
+    review.add_argument("--reviewer", type=short_text(50), metavar="姓名", help="研判人（默认：“参数”表的审核人）")
     review.add_argument("--redo", action="store_true", help="重做已记录的月份（只替换该月的记录）")
     review.add_argument("--wait", **ledger_wait)
     review.set_defaults(run=cmd_review)

@@ -10,6 +10,7 @@ from datetime import date
 from typing import NoReturn
 
 from hx_excel.cli.output import REFUSED, error
+from hx_excel.core.days import FIRST_YEAR, LAST_YEAR, in_range
 
 # argparse's own error texts (Python 3.11–3.13) → Chinese; anything else is shown as it is.
 _ERRORS = (
@@ -56,9 +57,24 @@ class ArgumentParser(argparse.ArgumentParser):
 def iso_date(text: str) -> date:
     """A date typed on the command line: YYYY-MM-DD, and a day that exists."""
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"“{text}”不是有效的日期，请写成 2022-07-15 的形式") from None
+    if not in_range(day):
+        raise argparse.ArgumentTypeError(f"日期“{text}”不在 {FIRST_YEAR}—{LAST_YEAR} 年之间，请检查年份")
+    return day
+
+
+def short_text(limit: int):
+    """A name typed on the command line (a reviewer, a village): at most `limit` characters, since it goes into a
+    cell and onto a printed page; a longer one is refused, never cut."""
+    def parse(text: str) -> str:
+        if len(text.strip()) > limit:
+            raise argparse.ArgumentTypeError(f"太长（{len(text.strip())} 个字符），最多 {limit} 个字符")
+        if not text.strip():
+            raise argparse.ArgumentTypeError("不能为空")
+        return text.strip()
+    return parse
 
 
 def row_count(text: str) -> int:

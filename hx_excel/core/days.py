@@ -15,6 +15,14 @@ import chinese_calendar
 
 DayMode = Literal["calendar", "working"]
 
+# The years a monitoring date can be in. The ledger began in 2022; a date far outside is a typing slip, and near year
+# 9999 adding a deadline's days runs off Python's calendar. The command line refuses dates outside these years.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+
+
+def in_range(day: date) -> bool:
+    return FIRST_YEAR <= day.year <= LAST_YEAR
+
 
 class StatutoryYear(Protocol):
     """One year's statutory calendar as the policy file gives it (policy.StatutoryYear)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import io
 import json
+import re
 import tomllib
 import zipfile
 from collections.abc import Iterator
@@ -30,13 +31,16 @@ class InputFileError(ValueError):
 _REASONS = {
     errno.ENOENT: "路径不存在", errno.EACCES: "没有权限", errno.EPERM: "没有权限", errno.ENOTDIR: "路径中有一段不是文件夹",
     errno.EISDIR: "是一个文件夹", errno.EEXIST: "已有同名的文件", errno.ENOSPC: "磁盘已满", errno.EROFS: "磁盘是只读的",
-    errno.ENAMETOOLONG: "路径太长", errno.EMFILE: "打开的文件太多",
+    errno.ENAMETOOLONG: "路径太长", errno.EMFILE: "打开的文件太多", errno.ELOOP: "快捷方式（符号链接）绕成了圈",
+    errno.EIO: "读写出错（磁盘或网络盘故障）", errno.EBUSY: "文件正被占用", errno.EINVAL: "文件名或路径不合法",
+    errno.EFBIG: "文件过大", errno.ENOMEM: "内存不足", errno.EDQUOT: "超出了磁盘配额", errno.ESTALE: "网络盘的连接已断开",
+    errno.ETIMEDOUT: "网络盘超时", errno.ENXIO: "设备不存在", errno.ENODEV: "设备不存在", errno.EXDEV: "不在同一个磁盘上",
 }
 
 
 def reason(exc: OSError) -> str:
     """Why an operating-system call failed, in Chinese where we know the error."""
-    return _REASONS.get(exc.errno, exc.strerror or str(exc))
+    return _REASONS.get(exc.errno, f"操作系统报错（代码 {exc.errno}）" if exc.errno else "操作系统报错")
 
 
 def read_bytes(path: str | Path, what: str) -> bytes:
@@ -66,12 +70,52 @@ def read_text(path: str | Path, what: str) -> str:
     return text
 
 
+# What tomllib and json say, in Chinese: a clerk reads the reason, not the parser's English. A message not listed
+# here is said as "格式有误" with its place, never in English.
+_TOML_REASONS = (
+    ("Invalid value", "这里的值写得不对（文字要加英文引号，数字和日期不加；方括号、花括号要成对）"),
+    ("Expected ']]' at the end", "少了“]]”"),
+    ("Expected ']' at the end", "少了“]”"),
+    ("Expected '=' after a key", "键名后面少了“=”（键名含空格或中文标点时要加英文引号）"),
+    ("Unterminated string", "引号没有成对"),
+    ("Illegal character", "有不允许的字符（如中文引号或制表符）"),
+    ("Cannot overwrite a value", "同一个名字写了两次"),
+    ("Cannot declare", "同一个表头写了两次"),
+    ("Expected newline or end of document", "一行只能写一项，这一项后面多了内容"),
+    ("Unclosed inline table", "花括号“{”没有成对"),
+    ("Unclosed array", "方括号“[”没有成对"),
+    ("Invalid statement", "这一行不是“名字 = 值”的形式"),
+    ("Invalid initial character for a key part", "键名写得不对（含中文或符号时两边加英文引号）"),
+    ("Invalid date or datetime", "日期写得不对（应如 2022-07-15）"),
+)
+_JSON_REASONS = (
+    ("Expecting value", "这里缺少一个值（或多了一个逗号）"),
+    ("Expecting ',' delimiter", "两项之间少了英文逗号"),
+    ("Expecting ':' delimiter", "名字后面少了英文冒号"),
+    ("Expecting property name enclosed in double quotes", "名字要用英文双引号括起来（最后一项后面不能有逗号）"),
+    ("Unterminated string", "引号没有成对"),
+    ("Invalid control character", "引号内有换行或制表符"),
+    ("Invalid \\escape", "反斜杠“\\”后的字符不对"),
+    ("Extra data", "内容结束后还有多余的字符"),
+)
+_PLACE = re.compile(r"\(at line (\d+), column (\d+)\)|\(at end of document\)")
+
+
+def parse_reason(message: str, reasons: tuple[tuple[str, str], ...]) -> str:
+    """A parser's English message as a Chinese reason with its place (第 3 行第 5 列, 文件末尾)."""
+    place = _PLACE.search(message)
+    where = ("" if place is None else "文件末尾：" if place.group(1) is None
+             else f"第 {place.group(1)} 行第 {place.group(2)} 列：")
+    said = next((chinese for english, chinese in reasons if message.startswith(english)), "格式有误")
+    return where + said
+
+
 def read_toml(path: str | Path, what: str, hint: str = "") -> dict[str, Any]:
     path = Path(path)
     try:
         return tomllib.loads(read_text(path, what))
     except tomllib.TOMLDecodeError as exc:
-        raise InputFileError(f"{what} {path} 的 TOML 格式有误：{exc}。"
+        raise InputFileError(f"{what} {path} 的 TOML 格式有误，{parse_reason(str(exc), _TOML_REASONS)}。"
                              + (hint or "请检查引号、等号和方括号；文字两边要加英文引号。")) from None
 
 
@@ -80,7 +124,8 @@ def read_json(path: str | Path, what: str) -> Any:
     try:
         return json.loads(read_text(path, what))
     except json.JSONDecodeError as exc:
-        raise InputFileError(f"{what} {path} 不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列附近有误（{exc.msg}）。") from None
+        reason_ = parse_reason(exc.msg, _JSON_REASONS)
+        raise InputFileError(f"{what} {path} 不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列附近，{reason_}。") from None
     except RecursionError:
         raise InputFileError(f"{what} {path} 嵌套层数过多，不是户数据文件。") from None
 

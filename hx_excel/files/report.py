@@ -4,6 +4,7 @@ that name kept as a backup beside it."""
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 from typing import Iterable
@@ -36,9 +37,9 @@ def check_target(path: str | Path, *, sources: Iterable[str | Path] = (), what: 
         raise SaveError(f"{path} 是一个文件夹：-o 后请写{what}的文件名（如 {path / (what + '.xlsx')}）")
     if path.suffix.lower() != ".xlsx":
         raise SaveError(f"{what}文件 {path} 须以 .xlsx 结尾（-o 后写文件名，如 {what}.xlsx）")
-    target = path.resolve()
+    target = os.path.realpath(path)          # not Path.resolve: a link in a loop must not raise
     for source in map(Path, sources):
-        if source.exists() and source.resolve() == target:
+        if source.exists() and os.path.realpath(source) == target:
             raise SaveError(f"{what}不能写到读取的文件 {path} 上（会覆盖台账）：请用 -o 另写一个文件名")
     busy = open_in_office(path) if path.exists() else None
     if busy:

@@ -26,6 +26,7 @@ from xml.etree import ElementTree
 from openpyxl.utils import column_index_from_string, get_column_letter
 from python_calamine import CalamineWorkbook
 
+from hx_excel.core.days import FIRST_YEAR, LAST_YEAR, in_range
 from hx_excel.files import inputs
 from hx_excel.files.inputs import InputFileError
 from hx_excel.files.sheet_cells import far_note, read_sheet
@@ -268,7 +269,7 @@ def read_book(path: str | Path, *, data: bytes | None = None) -> LedgerBook:
             rows.append((number, remap(cleaned)))
     formulas = _formula_rows(ledger_xml, columns)
     typed_formulas = _input_formulas(ledger_xml, columns)
-    settings = _settings(workbook, names, parts.get(PARAMS, b""), data)
+    settings = _settings(workbook, names, parts.get(PARAMS, b""), data, path.name)
     book = LedgerBook(path, columns, rows, formulas, settings, names, workbook, data, typed_formulas=typed_formulas)
     return book
 
@@ -388,7 +389,8 @@ def _input_formulas(xml: bytes, columns: ColumnMap) -> dict[tuple[int, int], str
     return found
 
 
-def _settings(workbook: CalamineWorkbook, names: list[str], params_xml: bytes, data: bytes) -> LedgerSettings:
+def _settings(workbook: CalamineWorkbook, names: list[str], params_xml: bytes, data: bytes,
+              file_name: str = "") -> LedgerSettings:
     settings = LedgerSettings()
     if PARAMS not in names:
         return settings
@@ -404,7 +406,11 @@ def _settings(workbook: CalamineWorkbook, names: list[str], params_xml: bytes, d
         value = values[1] if len(values) > 1 else ""
         if key == "as_of":
             if isinstance(value, (date, datetime)) and number not in with_formula:
-                settings.as_of = value.date() if isinstance(value, datetime) else value
+                day = value.date() if isinstance(value, datetime) else value
+                if not in_range(day):      # a slip such as 9999-12-31: said, never taken (deadlines would overflow)
+                    raise LedgerFileError(f"{file_name}：“{PARAMS}”表第 {number} 行的评估日期 {day:%Y-%m-%d} 不在 "
+                                          f"{FIRST_YEAR}—{LAST_YEAR} 年之间：请改为实际的评估日期后重试")
+                settings.as_of = day
         elif key == "year":
             if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
                 settings.year = int(value)

@@ -33,7 +33,7 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 from hx_excel.core.clauses import INCOMPLETE
-from hx_excel.core.days import month_end
+from hx_excel.core.days import FIRST_YEAR, LAST_YEAR, month_end
 from hx_excel.core.workflow import exit_kind
 from hx_excel.files.fonts import font
 from hx_excel.files.pages import a4, sign_off_line
@@ -94,6 +94,8 @@ def parse_month(text: str) -> tuple[int, int]:
     match = MONTH.match(text.strip()) if isinstance(text, str) else None
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise EditRefused(f"研判月份“{text}”应写成 年-月，如 2022-07")
+    if not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
+        raise EditRefused(f"研判月份“{text}”不在 {FIRST_YEAR}—{LAST_YEAR} 年之间，请检查年份")
     return int(match.group(1)), int(match.group(2))
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -431,8 +432,8 @@ def read_ledgers(paths: Iterable[str | Path], policy: Policy, as_of: date, *,
                  skip: Iterable[str | Path] = ()) -> tuple[list[AssessedLedger], list[tuple[str, str]]]:
     """Each ledger named or in the folders named, graded by the core on `as_of`; a file that cannot be read is
     (file, the Chinese reason) and the others are still read. `skip`: files to pass over (the report itself)."""
-    skipped = {Path(p).resolve() for p in skip}
-    files = [f for f in ledger_files(paths) if f.resolve() not in skipped]
+    skipped = {os.path.realpath(p) for p in skip}          # realpath: a link in a loop is compared, not raised on
+    files = [f for f in ledger_files(paths) if os.path.realpath(f) not in skipped]
     ledgers, unread = [], []
     try:
         for number, path in enumerate(files, start=1):
