@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment
 
 from hx_excel.cli.output import DONE, PROBLEMS, REFUSED, end_status, error, format_table, notice, progress
+from hx_excel.core.id_number import mask_in
 from hx_excel.files.fonts import font
 from hx_excel.files.pages import a4
 from hx_excel.files.report import check_target, save_report
@@ -63,10 +64,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         error(f"{'、'.join(map(str, args.paths))} 中没有找到台账文件（.xlsx）：请指定台账文件，或存放台账的文件夹。")
         return REFUSED
     for note in result.notes:
-        print(f"说明：{note}")
+        print(f"说明：{mask_in(note)}")
     if result.findings:
         rows = [["文件", "工作表", "行", "列", "级别", "条款", "问题"]] + [
-            [f.file, f.sheet, str(f.row) if f.row else "", f.column, f.severity, f.clause, f.message]
+            [f.file, f.sheet, str(f.row) if f.row else "", f.column, f.severity, f.clause, mask_in(f.message)]
             for f in result.findings]
         print(format_table(rows))
         print()

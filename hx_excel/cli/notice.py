@@ -12,6 +12,7 @@ import argparse
 from pathlib import Path
 
 from hx_excel.cli.output import DONE, PROBLEMS, REFUSED, error, notice as say
+from hx_excel.core.id_number import mask_in
 from hx_excel.files.report import check_target, save_report
 from hx_excel.office.libreoffice import LibreOfficeError, find_soffice, to_pdf
 from hx_excel.operations.assessed import assess_file
@@ -27,9 +28,9 @@ def cmd_notice(args: argparse.Namespace) -> int:
     ledger = assess_file(args.path, policy, args.as_of)
     result = notice_rows(ledger, args.village, args.kind, args.start)   # NoticeError: refused, as every refusal
     for note in (*ledger.book.notes, *result.notes):   # columns added, hidden or moved, merged cells; then the notice's
-        print(f"说明：{note}")
+        print(f"说明：{mask_in(note)}")
     for line in result.not_ready:                        # the village's other households at this chain, and why
-        print(f"未列入：{line}")
+        print(f"未列入：{mask_in(line)}")
     for warning in result.warnings:
         say(warning)
     if not result.rows:

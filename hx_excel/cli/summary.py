@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from hx_excel.cli.output import DONE, PROBLEMS, REFUSED, end_status, error, notice, progress
+from hx_excel.core.id_number import mask_in
 from hx_excel.files.report import check_target, save_report
 from hx_excel.operations.review import month_text, parse_month
 from hx_excel.operations.summary import assessment_day, read_ledgers, summarize, summary_workbook
@@ -26,9 +27,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
     for ledger in ledgers:
         print(f"已读取：{ledger.name}（{ledger.township}，{len(ledger.households)} 户）")
         for note in ledger.book.notes:   # columns added, hidden or moved, merged cells: read, said
-            print(f"  说明：{note}")
+            print(f"  说明：{mask_in(note)}")
     for name, why in unread:
-        print(f"无法读取：{name}：{why}")
+        print(f"无法读取：{name}：{mask_in(why)}")
     if not ledgers:
         error("没有可读取的台账，未生成月报。" if unread else "没有找到台账文件（.xlsx），未生成月报。")
         return REFUSED
@@ -36,7 +37,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     backup = save_report(summary_workbook(summary), args.output, sources=[*args.paths, *(l.book.path for l in ledgers)],
                          what="月报")
     for duplicate in summary.duplicates:
-        print(f"重复：{duplicate.message}")
+        print(f"重复：{mask_in(duplicate.message)}")
     if summary.disagreements:
         print(f"表中显示的预警分级与本工具计算不一致 {len(summary.disagreements)} 处（见月报“说明”表）。")
     print(f"月报（评估日期 {day:%Y-%m-%d}）已写入 {args.output}" + (f"（旧文件已备份为 {backup}）" if backup else ""))

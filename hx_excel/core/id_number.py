@@ -276,6 +276,29 @@ def mask(number: object) -> str:
     return "*" * max(len(text) - 4, 0) + text[-4:]
 
 
+_SHAPED = re.compile(r"(?<![0-9])(?:[0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9Xx])")
+
+
+def _looks_like_id(number: str) -> bool:
+    """18 or 15 characters whose birth-date part is a real day: an ID number, valid or mistyped."""
+    try:
+        if len(number) == 18:
+            born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        else:
+            born = date(1900 + int(number[6:8]), int(number[8:10]), int(number[10:12]))
+    except ValueError:
+        return False
+    return 1900 <= born.year <= 2099
+
+
+def mask_in(text: object) -> object:
+    """`text` with every ID-shaped run of digits in it masked (`mask`) — a full ID typed as 户编号, or quoted in a
+    message — for anything printed or sent upward. Other values are returned as they are."""
+    if not isinstance(text, str) or len(text) < 15:
+        return text
+    return _SHAPED.sub(lambda m: mask(m.group(0)) if _looks_like_id(m.group(0)) else m.group(0), text)
+
+
 def make_valid(region6: str, birth: date, seq3: int) -> str:
     """Build a valid 18-character number (for tests and sample data)."""
     if len(region6) != 6 or not _DIGITS.issuperset(region6):

@@ -11,6 +11,7 @@ from typing import Iterable
 
 from openpyxl import Workbook
 
+from hx_excel.core.id_number import mask_in
 from hx_excel.files.fonts import use_chinese_font
 from hx_excel.files.lock import open_in_office
 from hx_excel.files.save import SaveError, save_workbook
@@ -47,9 +48,21 @@ def check_target(path: str | Path, *, sources: Iterable[str | Path] = (), what: 
     return path
 
 
+def mask_ids(wb: Workbook) -> None:
+    """Every ID-shaped number in a report's text masked, whatever its column: a village that uses the head's ID as
+    户编号, an ID quoted in a message (`id_number.mask_in`). Reports are what is printed and sent upward."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and len(cell.value) >= 15:
+                    cell.value = mask_in(cell.value)
+
+
 def save_report(wb: Workbook, path: str | Path, *, sources: Iterable[str | Path] = (), what: str = "结果") -> Path | None:
-    """Save `wb` to `path`; the backup of the file it replaced, if any. SaveError (Chinese) when refused."""
+    """Save `wb` to `path`, ID numbers masked; the backup of the file it replaced, if any. SaveError (Chinese) when
+    refused."""
     path = check_target(path, sources=sources, what=what)
+    mask_ids(wb)
     use_chinese_font(wb)
     wb.properties.category = REPORT_CATEGORY
     return save_workbook(wb, path, keep_previous=True)
