@@ -418,13 +418,16 @@ def test_failed_save_leaves_the_old_file_untouched_and_no_temp_or_backup(tmp_pat
     target = tmp_path / "台账.xlsx"
     target.write_bytes(b"old contents")
 
-    class Broken(openpyxl.Workbook):
-        def save(self, out):
-            out.write(b"half a workbook")
-            raise OSError(28, "No space left on device")
+    # the disk fills as the new file is flushed (a real full disk: tests/test_faults.py, on a small tmpfs)
+    real_fsync = os.fsync
 
-    with pytest.raises(SaveError, match="原文件未改动"):
-        save_workbook(Broken(), target)
+    def full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(SaveError, match="磁盘已满。原文件未改动"):
+        save_workbook(openpyxl.Workbook(), target)
+    monkeypatch.setattr(os, "fsync", real_fsync)
     assert target.read_bytes() == b"old contents" and [p.name for p in tmp_path.iterdir()] == [target.name]
 
     def locked(src, dst):

@@ -45,6 +45,7 @@ TODO_SHEET = "待办"
 TODO_HEADERS = (("状态", 8), ("期限", 11), ("剩余天数", 9), ("村", 10), ("组", 6), ("户编号", 10), ("户主", 8),
                 ("分级", 6), ("事项", 36), ("条款", 6), ("说明", 40), ("台账行", 7))
 _TODO_WRAPPED = (9, 11)      # 事项, 说明
+_TODO_WIDTH = len(TODO_HEADERS)   # columns right of these are the clerk's (her notes beside a line)
 VALUE_COLUMNS = ("grade", "factors", "clauses", "category", "next_step", "next_due", "next_status")
 _HID, _REL = (column_index(k) - 1 for k in ("household_id", "relation"))
 _SUGGESTED = column_index("suggested_measures") - 1
@@ -238,14 +239,25 @@ def _todo(wb: Workbook, ledger: AssessedLedger, edits: Edits) -> None:
     settings = ledger.book.settings
     title = (f"{settings.township}待办事项（评估日期 {ledger.as_of:%Y-%m-%d}；每次运行 hx-excel fill 重建，请勿在此填写）")
     wanted = [[title], [h for h, _ in TODO_HEADERS]] + [list(r) for r in rows]
+    clerks: dict[tuple, list[Any]] = {}          # the clerk's notes right of a line, by the line they stand beside
+    clerks_headers: list[Any] = []
     if TODO_SHEET in wb.sheetnames:
         ws = wb[TODO_SHEET]
         have = [[_plain(c) for c in row] for row in ws.iter_rows(values_only=True)]
-        if _trim(have) == _trim([[_plain(c) for c in r] for r in wanted]):
+        if any(v is not None for row in have for v in row) and [h for h in (have[1] if len(have) > 1 else [])][:_TODO_WIDTH] \
+                != [h for h, _ in TODO_HEADERS]:
+            edits.problems += 1
+            edits.report.append(f"台账中已有名为“{TODO_SHEET}”的工作表，但不是本工具生成的（第 2 行不是待办表头），为免覆盖，"
+                                f"没有生成待办：请把该表改名（如“我的待办”）后再运行 hx-excel fill")
             return
+        lines = have[:2] + [row for row in have[2:] if _is_line(row, _TODO_WIDTH)]
+        if _trim([row[:_TODO_WIDTH] for row in lines]) == _trim([[_plain(c) for c in r] for r in wanted]):
+            return                               # the lines as they are: what the clerk typed around them stays too
+        clerks, clerks_headers, dropped = _clerks_notes(have, _TODO_WIDTH)
         index = wb.sheetnames.index(TODO_SHEET)
         wb.remove(ws)
     else:
+        dropped = []
         index = wb.sheetnames.index(SHEET) + 1
     ws = wb.create_sheet(TODO_SHEET, index)
     put(ws, 1, 1, title).font = font(bold=True, size=13)
@@ -260,6 +272,16 @@ def _todo(wb: Workbook, ledger: AssessedLedger, edits: Edits) -> None:
                 cell.number_format = "yyyy-mm-dd"
         if row[0] == "已逾期":
             ws.cell(number, 1).font = font(bold=True, color="C00000")
+        _, beside = clerks.pop(_line_key(row), (None, ()))
+        for offset, note in enumerate(beside, start=_TODO_WIDTH + 1):      # the clerk's notes stay beside their line
+            put(ws, number, offset, note)
+    for offset, header in enumerate(clerks_headers, start=_TODO_WIDTH + 1):
+        put(ws, 2, offset, header)
+    dropped += [label for label, _ in clerks.values()]
+    if dropped:
+        edits.report.append(f"“{TODO_SHEET}”表中手工填写的 {len(dropped)} 处内容（{'；'.join(dropped[:3])}"
+                            f"{'等' if len(dropped) > 3 else ''}）所在的事项已办完或不在表中了，重建时没有保留："
+                            "它们在这次的备份文件里")
     fit_rows(ws, ((number, TODO_HEADERS[column - 1][1], str(row[column - 1] or ""))
                   for number, row in enumerate(rows, start=3) for column in _TODO_WRAPPED))
     ws.freeze_panes = "A3"
@@ -270,6 +292,37 @@ def _todo(wb: Workbook, ledger: AssessedLedger, edits: Edits) -> None:
     edits.sheets.append(TODO_SHEET)
     overdue = sum(1 for r in rows if r[0] == "已逾期")
     edits.report.append(f"“{TODO_SHEET}”表：{len(rows)} 项未办事项，其中已逾期 {overdue} 项")
+
+
+def _line_key(line) -> tuple:
+    """What a 待办 line is about: its household, step and clause (户编号, 事项, 条款)."""
+    return (line[5], line[8], line[9])
+
+
+def _is_line(row: list[Any], width: int) -> bool:
+    """A line the tool wrote: its last column (台账行) holds the ledger row it is about."""
+    return len(row) >= width and isinstance(row[width - 1], int) and not isinstance(row[width - 1], bool)
+
+
+def _clerks_notes(have: list[list[Any]], width: int) -> tuple[dict[tuple, tuple[str, list[Any]]], list[Any],
+                                                              list[str]]:
+    """From the 待办 sheet as it stands: the clerk's notes right of each line (by `_line_key`, with how to name
+    them), the headers she gave those columns, and what she typed elsewhere (rows that are not lines), named."""
+    notes, dropped = {}, []
+    headers = list(have[1][width:]) if len(have) > 1 else []
+    while headers and headers[-1] is None:
+        headers.pop()
+    for number, row in enumerate(have[2:], start=3):
+        beside = list(row[width:])
+        while beside and beside[-1] is None:
+            beside.pop()
+        is_line = _is_line(row, width)
+        if is_line and beside:
+            text = "、".join(str(v) for v in beside if v is not None)
+            notes[_line_key(row)] = (f"第 {number} 行“{text[:20]}”", beside)
+        elif not is_line and any(v is not None for v in row):
+            dropped.append(f"第 {number} 行“{'、'.join(str(v) for v in row if v is not None)[:20]}”")
+    return notes, headers, dropped
 
 
 def _plain(value: Any) -> Any:

@@ -267,11 +267,15 @@ def append_review(wb: Workbook, book: LedgerBook, policy: Policy, month: str, re
                         for h in done.incomplete[:8]) + ("等" if len(done.incomplete) > 8 else "")
         edits.report.append(f"{len(done.incomplete)} 户分级为“待补充”（{rows}），缺少分级所需的情况，是否应研判无法判断，"
                             f"未记入 {month}：补全后用 --redo 重做本月")
+    if RECORD_SHEET in wb.sheetnames and not _ours(wb[RECORD_SHEET]):
+        raise EditRefused(f"{book.name} 已有名为“{RECORD_SHEET}”的工作表，但不是本工具的研判记录（前 {HEADER_SEARCH_ROWS} 行没有"
+                          f"“{HEADERS['month'][0]}”表头），为免写乱，没有改动该文件：请把该表改名（如“村研判会议记录”）后重试")
     ws = wb[RECORD_SHEET] if RECORD_SHEET in wb.sheetnames else _new_sheet(wb, book.settings.township)
     settings = book.settings
     a4(ws, title_rows=f"{TITLE_ROW}:{HEADER_ROW}",
        sign_off=sign_off_line(reporter=settings.reporter, reviewer=settings.reviewer, phone=settings.phone))
     header_row, columns = _columns(ws)
+    notes = _clerks_notes(ws, month, header_row, columns) if month in recorded else {}
     removed = _remove_month(ws, month, header_row, columns["month"]) if month in recorded else 0
     row = _last_row(ws, header_row) + 1
     for record in records:
@@ -281,7 +285,13 @@ def append_review(wb: Workbook, book: LedgerBook, policy: Policy, month: str, re
             if name in _DATES and value:
                 cell.number_format = "yyyy-mm-dd"
             cell.alignment = Alignment(vertical="top", wrap_text=name in _WRAPPED)
+        for column, value in notes.pop(record.household_id, {}).items():     # her notes stay with the household
+            put(ws, row, column, value)
         row += 1
+    if notes:
+        named = [f"{hid}“{'、'.join(str(v) for v in values.values())[:20]}”" for hid, values in notes.items()]
+        edits.report.append(f"{month} 原有记录旁手工填写的 {len(notes)} 户的内容（{'；'.join(named[:3])}"
+                            f"{'等' if len(named) > 3 else ''}）所属的户本次不在研判之列，没有保留：它们在这次的备份文件里")
     last_column = get_column_letter(max(columns.values()))
     ws.auto_filter.ref = f"A{header_row}:{last_column}{max(header_row, row - 1)}"
     ws.print_area = f"A1:{last_column}{max(header_row, row - 1)}"      # not the title's overflow
@@ -305,6 +315,12 @@ def _new_sheet(wb: Workbook, township: str):
         ws.column_dimensions[get_column_letter(column)].width = width
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
     return ws
+
+
+def _ours(ws) -> bool:
+    """Whether a sheet named 月度研判记录 is the tool's record (its 研判月份 header in the top rows) or empty."""
+    top = [[fold(c.value) for c in row] for row in ws.iter_rows(max_row=HEADER_SEARCH_ROWS)]
+    return any(HEADERS["month"][0] in row for row in top) or all(c.value is None for c in ws._cells.values())
 
 
 def _columns(ws) -> tuple[int, dict[str, int]]:
@@ -333,6 +349,21 @@ def _last_row(ws, header_row: int = HEADER_ROW) -> int:
         if cell.value is not None and row > last:
             last = row
     return last
+
+
+def _clerks_notes(ws, month: str, header_row: int, columns: dict[str, int]) -> dict[str, dict[int, Any]]:
+    """What the clerk typed in columns of her own beside `month`'s rows, by 户编号: put back beside the same
+    household when the month is redone."""
+    ours = set(columns.values())
+    notes: dict[str, dict[int, Any]] = {}
+    for row in range(header_row + 1, _last_row(ws, header_row) + 1):
+        if _value("month", ws.cell(row, columns["month"]).value) != month:
+            continue
+        typed = {c: ws.cell(row, c).value for c in range(1, ws.max_column + 1)
+                 if c not in ours and ws.cell(row, c).value is not None}
+        if typed:
+            notes.setdefault(str(ws.cell(row, columns["household_id"]).value or ""), {}).update(typed)
+    return notes
 
 
 def _remove_month(ws, month: str, header_row: int, month_column: int) -> int:
