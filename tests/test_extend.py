@@ -176,3 +176,35 @@ def test_what_fill_and_review_wrote_comes_over(typed, capsys):
             for r in range(FIRST_DATA_ROW, 40)} == suggested
     assert main(["fill", str(typed)]) in (0, 1)
     assert "文件未改动" in capsys.readouterr().out
+
+
+def test_passwords_and_a_typed_error_value_survive_extend(tmp_path, policy):
+    """The clerk protected 台账 and 参数 with her own password and the workbook's structure too, and typed #N/A in a
+    备注 (issue 18 point 4): after extend the same password hashes guard the same sheets, the workbook's structure
+    is still locked, and #N/A is still an error value, not the text "#N/A"."""
+    from hx_excel.files.save import save_workbook
+    from hx_excel.ledger.schema import FIRST_DATA_ROW, SHEET, column_index
+    from hx_excel.ledger.template import PARAMS, build_workbook
+    from openpyxl.workbook.protection import WorkbookProtection
+    path = tmp_path / "青岩镇.xlsx"
+    wb = build_workbook(policy, township="青岩镇", villages=("龙井村",), rows=20)
+    wb[SHEET].protection.password = "村里的密码"
+    wb[PARAMS].protection.password = "参数密码"
+    wb.security = WorkbookProtection(workbookPassword="结构密码", lockStructure=True)
+    wb[SHEET].cell(FIRST_DATA_ROW, column_index("note")).value = "#N/A"
+    save_workbook(wb, path)
+    before = openpyxl.load_workbook(path)
+    hashes = {t: before[t].protection.password for t in (SHEET, PARAMS)}
+    assert all(hashes.values()) and before.security.workbookPassword
+    assert main(["extend", str(path), "--rows", "40"]) == 0
+    after = openpyxl.load_workbook(path)
+    assert {t: after[t].protection.password for t in (SHEET, PARAMS)} == hashes
+    assert after[SHEET].protection.sheet and after[PARAMS].protection.sheet
+    assert after.security.lockStructure and after.security.workbookPassword == before.security.workbookPassword
+    note = after[SHEET].cell(FIRST_DATA_ROW, column_index("note"))
+    assert note.value == "#N/A" and note.data_type == "e"
+    for command in (["fill", str(path), "--restore-formulas"], ["review", str(path), "--month", "2022-07"]):
+        main(command)                          # the other commands that rewrite the workbook keep them as well
+        again = openpyxl.load_workbook(path)
+        assert {t: again[t].protection.password for t in (SHEET, PARAMS)} == hashes, command
+        assert again.security.workbookPassword == before.security.workbookPassword, command

@@ -120,6 +120,12 @@ def _carry_over(old, new) -> None:
     for cell in list(old[PARAMS]._cells.values()):
         if cell.protection.locked is False:
             _copy(cell, new[PARAMS])
+    # the clerk's passwords: each sheet's protection (its password hash and what it allows) and the workbook's
+    for title in set(old.sheetnames) & set(new.sheetnames):
+        if old[title].protection.sheet or old[title].protection.password:
+            new[title].protection = copy(old[title].protection)
+    if old.security is not None:
+        new.security = copy(old.security)
 
 
 def _copy_sheet(source: Worksheet, target: Worksheet) -> None:
@@ -143,7 +149,7 @@ def _copy_sheet(source: Worksheet, target: Worksheet) -> None:
 
 def _copy(cell, target: Worksheet):
     """One cell as the clerk left it: a formula the clerk typed stays a formula, text stays text (`put`)."""
-    if cell.data_type == "f" or not isinstance(cell.value, str):
+    if cell.data_type in ("f", "e") or not isinstance(cell.value, str):   # a formula, an error value (#N/A) as typed
         copied = target.cell(cell.row, cell.column, cell.value)
     else:
         copied = put(target, cell.row, cell.column, cell.value)
