@@ -524,3 +524,27 @@ def test_generate_errors_are_chinese_with_exit_code_2(tmp_path, args, expected):
     result = run(tmp_path, *args)
     assert result.returncode == 2 and expected in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_household_values_typed_on_member_rows_are_said_or_taken_when_they_agree(tmp_path, policy, capsys):
+    """Issue 18 point 8: 户类型 and income are household facts read from the head's row. 罗小花's row repeats the head's
+    户类型 (the same: taken without a word) and gives another income (12000 against the head's 4800: said, with both
+    values); 周六's row gives an income where the head of QY-102, 周五, left it blank (said, not guessed)."""
+    from hx_excel.cli import main
+    rows = roster_rows()
+    rows[1] = rows[1][:6] + ("脱贫户", "12000") + rows[1][8:]      # 罗小花: same 户类型, another income
+    rows.append(("QY-102", "青岩镇", "新村", "周六", "之子", _id(1985, 19), "", "9000", "普通劳动力", "", "", ""))
+    rows[4] = rows[4][:7] + ("",) + rows[4][8:]                      # 周五 (head of QY-102): income left blank
+    mapping = tmp_path / "对照.toml"
+    mapping.write_text(MAPPING, encoding="utf-8")
+    roster = write_csv(tmp_path / "名单.csv", rows, "utf-8")
+    settings = tmp_path / "区设置.toml"
+    settings.write_text(SMALL_SETTINGS, encoding="utf-8")
+    assert main(["generate", "--settings", str(settings), "--roster", str(roster), "--mapping", str(mapping),
+                 "--out", str(tmp_path / "out")]) == 1
+    out = capsys.readouterr().out
+    assert ("第 3 行“家庭年收入(元)”列：户编号“QY-101”：“家庭年纯收入（元）”是全户的情况，只读户主行；本行（成员）填了“12000”，"
+            "户主行填的是“4800”，本行的值没有导入：请把它填到户主行") in out
+    assert ("第 7 行“家庭年收入(元)”列：户编号“QY-102”：“家庭年纯收入（元）”是全户的情况，只读户主行；本行（成员）填了“9000”，"
+            "户主行未填，本行的值没有导入：请把它填到户主行") in out
+    assert "第 3 行“户类别”列" not in out

@@ -22,6 +22,7 @@ from hx_excel.core.models import Household
 from hx_excel.districts import DistrictSettings, Township
 from hx_excel.ledger.cells import CellError
 from hx_excel.ledger.reader import Problem, build_household, read_row
+from hx_excel.ledger.schema import BY_KEY, INPUT_COLUMNS
 from hx_excel.policy import Policy
 from hx_excel.roster.header import Header, locate
 from hx_excel.roster.mapping import RosterError, RosterMapping, load_mapping, norm
@@ -141,6 +142,7 @@ def read_roster(path: str | Path, settings: DistrictSettings, policy: Policy,
             continue
         for _, typed in members:
             typed["township"] = township.name
+        _household_values_on_members(household_id, members, name, label, roster.problems)
         built_problems: list[Problem] = []
         built = build_household(household_id, members, policy, built_problems,
                                 when_unbuilt="本户已照原样导入，请在台账中改正")
@@ -212,6 +214,39 @@ def _check_duplicate_ids(roster: Roster, column: str) -> None:
         else:
             what = f"身份证号与第 {other} 行（{other_township}）重复：同一人会同时出现在{other_township}和{township}的台账中"
         roster.problems.append(Problem(roster.name, number, column, f"{what}；已照原样导入，请核对后删去多余的一行"))
+
+
+_HOUSEHOLD_KEYS = tuple(c.key for c in INPUT_COLUMNS if c.level == "household")
+
+
+def _household_values_on_members(household_id: str, members: list[tuple[int, dict[str, Any]]], name: str,
+                                 label: dict[str, str], problems: list[Problem]) -> None:
+    """Household facts (income, 户类型, 备注 …) are read from the head's row only. One typed on a member's row is
+    taken, silently, when the head's row says the same; otherwise it is reported with both values, never dropped
+    without a word (the row is imported; the member's value does not reach the ledger)."""
+    heads = [typed for _, typed in members if typed.get("relation") == "户主"]
+    if len(heads) != 1:                    # no head or several: build_household says so
+        return
+    head = heads[0]
+    for number, typed in members:
+        if typed is head:
+            continue
+        for key in _HOUSEHOLD_KEYS:
+            value = typed.get(key)
+            if value in (None, "") or value == head.get(key):
+                continue
+            said = "未填" if head.get(key) in (None, "") else f"填的是“{_shown(head.get(key))}”"
+            problems.append(Problem(name, number, label.get(key, BY_KEY[key].header),
+                                    f"户编号“{household_id}”：“{BY_KEY[key].header}”是全户的情况，只读户主行；本行（成员）填了"
+                                    f"“{_shown(value)}”，户主行{said}，本行的值没有导入：请把它填到户主行"))
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
 
 
 def _route(household_id: str, members, settings: DistrictSettings, name: str, label: dict[str, str],
