@@ -211,3 +211,17 @@ def test_a_busy_folder_names_wait_which_the_command_accepts(tmp_path, policy, co
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_report_written_through_a_symbolic_link_updates_the_file_it_points_to(tmp_path, policy):
+    ledger = make_ledger(tmp_path / "青岩镇.xlsx", policy)
+    (tmp_path / "共享").mkdir()
+    real = tmp_path / "共享" / "月报.xlsx"
+    real.write_bytes(b"last month's report")
+    link = tmp_path / "月报.xlsx"
+    link.symlink_to(real)
+    done = hx("summary", ledger, "--month", "2022-07", "-o", link)
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    assert link.is_symlink() and whole(real)
+    backups = list(real.parent.glob("月报.bak-*.xlsx"))
+    assert len(backups) == 1 and backups[0].read_bytes() == b"last month's report"

@@ -13,7 +13,7 @@ from conftest import AS_OF, household, person
 from hx_excel.cli import main
 from hx_excel.files.save import save_workbook
 from hx_excel.ledger.schema import FIRST_DATA_ROW, SHEET, column_index
-from hx_excel.ledger.template import build_workbook
+from hx_excel.ledger.template import PARAMS, build_workbook
 from hx_excel.ledger.writer import RowWriter
 from hx_excel.office.libreoffice import find_soffice, recalculate
 
@@ -33,6 +33,9 @@ def ledger(tmp_path, policy) -> Path:
     ws.cell(FIRST_DATA_ROW, NAME).value = LINK
     ws.cell(FIRST_DATA_ROW + 1, NOTE).value = DDE
     ws.cell(FIRST_DATA_ROW, SCHOOL).value = SUM
+    params = wb[PARAMS]
+    reporter = next(r for r in range(1, 40) if params.cell(r, 1).value == "填报人")
+    params.cell(reporter, 2).value = '=HYPERLINK("http://收集.example/","张三")'
     path = tmp_path / "青岩镇.xlsx"
     save_workbook(wb, path)
     return path
@@ -59,6 +62,8 @@ def test_check_names_each_formula_in_an_input_cell_and_what_it_does(ledger, caps
     school = next(l for l in lines if "=3000+4500" in l)
     assert "错误" in link and f"台账    {FIRST_DATA_ROW + 1}" in dde and "错误" in dde and "提示" in school
     assert not any("姓名" in l and "未填" in l for l in lines)      # said as a formula, not as a blank name
+    reporter = next(l for l in lines if "“填报人”格是公式" in l)      # 参数's text cells too
+    assert reporter.startswith(f"{ledger.name}  参数") and "错误" in reporter and "点击它会打开链接 http://收集.example/" in reporter
 
 
 def test_fill_and_review_leave_the_formulas_as_typed(ledger):
@@ -80,3 +85,4 @@ def test_a_copy_saved_by_libreoffice_is_checked_the_same(ledger, tmp_path, capsy
     assert "“姓名”格是公式 =HYPERLINK(" in out and "点击它会打开链接 http://收集.example/?id=" in out
     assert "会调用电脑上的其他程序（DDE）" in out
     assert "“就学刚性支出（元）”格是公式 =3000+4500" in out
+    assert "“填报人”格是公式 =HYPERLINK(" in out

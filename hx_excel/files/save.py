@@ -62,7 +62,14 @@ def fingerprint(path: str | Path) -> str | None:
 def save_workbook(wb: Workbook, path: str | Path, *, keep_previous: bool = True) -> Path | None:
     """Save `wb` to `path` atomically. When `path` already exists and `keep_previous` is true, the old file is kept
     as `<name>.bak-YYYYMMDD-HHMMSS.xlsx` next to it (never overwriting another backup); that path is returned."""
-    return commit(write_temp(wb, path), Path(path), keep_previous=keep_previous)
+    path = through_link(Path(path))
+    return commit(write_temp(wb, path), path, keep_previous=keep_previous)
+
+
+def through_link(path: Path) -> Path:
+    """The file a symbolic link points to (the file itself otherwise): writing replaces that file, so the link stays
+    a link to the new content instead of being replaced by a plain file."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
 def write_temp(wb: Workbook, path: str | Path) -> Path:
@@ -80,7 +87,7 @@ def write_temp(wb: Workbook, path: str | Path) -> Path:
 def save_csv(path: str | Path, header: Iterable[Any], rows: Iterable[Iterable[Any]]) -> Path | None:
     """Write a CSV that Excel and WPS open correctly (UTF-8 with BOM) and safely (`text.csv_cell`), atomically and
     keeping the previous file as a backup (returned)."""
-    path = Path(path)
+    path = through_link(Path(path))
     data = csv_text(header, rows).encode("utf-8-sig")
     return commit(_write_temp(path, lambda out: out.write(data)), path, keep_previous=True)
 

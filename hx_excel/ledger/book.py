@@ -143,6 +143,8 @@ class LedgerSettings:
     year: int | None = None
     as_of: date | None = None          # a fixed 评估日期; None when it is =TODAY() or blank
     villages: tuple[str, ...] = ()
+    # formulas typed where 参数 wants text (乡镇, the sign-off, the village list): (cell, what it is, formula text)
+    typed_formulas: tuple[tuple[str, str, str], ...] = ()
 
 
 # 参数's rows read back, by the label template.PARAM_ROWS writes in column A (folded, as headers are)
@@ -423,7 +425,24 @@ def _settings(workbook: CalamineWorkbook, names: list[str], params_xml: bytes, d
     if village_column is not None:
         settings.villages = tuple(t for t in (_text(r[village_column]) for r in cells[start:start + 40]
                                               if len(r) > village_column) if t)
+    # the cells where 参数 wants text typed: a formula there is the clerk's (or a pasted file's), never the template's
+    wanted: dict[tuple[str, int], str] = {}
+    for number, values in enumerate(cells[:60], start=1):
+        label = fold(values[0]) if values else ""
+        if _SETTING_LABELS.get(label) in _TEXT_SETTINGS:
+            wanted[("B", number)] = str(values[0]).strip()
+    if village_column is not None:
+        letter = get_column_letter(village_column + 1)
+        wanted.update({(letter, n): VILLAGE_LIST_HEADER for n in range(start + 1, start + 41)})
+    if wanted and b"<f" in params_xml:
+        settings.typed_formulas = tuple(
+            (f"{letter.decode()}{row.decode()}", wanted[(letter.decode(), int(row))], html.unescape(text.decode()))
+            for letter, row, text in _ANY_FORMULA.findall(params_xml) if (letter.decode(), int(row)) in wanted)
     return settings
+
+
+_TEXT_SETTINGS = ("township", "county", "reporter", "phone", "reviewer")
+_ANY_FORMULA = re.compile(rb' r="([A-Z]{1,3})(\d+)"[^>]*><(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)<)')
 
 
 def _text(value: Any) -> str:

@@ -36,6 +36,7 @@ from hx_excel.ledger import formulas
 from hx_excel.ledger.book import headers, read_book, typed
 from hx_excel.ledger.cells import filled
 from hx_excel.ledger.schema import BY_KEY, COLUMNS, SHEET, column_index
+from hx_excel.ledger.template import PARAMS
 from hx_excel.operations.assessed import AssessedHousehold, AssessedLedger, assess_book
 from hx_excel.policy import Policy
 
@@ -164,22 +165,24 @@ def _typed_formulas(file: str, book) -> list[Finding]:
     another program is an error — clicking it can send the row's ID number out, or run a program; plain arithmetic
     (=3000+4500) a hint, since its result is what the ledger holds but nobody typed that value."""
     found = []
-    for (row, index), text in sorted(book.typed_formulas.items()):
-        header = COLUMNS[index].header
+    at = [(SHEET, row, COLUMNS[index].header, text) for (row, index), text in sorted(book.typed_formulas.items())]
+    at += [(PARAMS, int(cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")), label, text)
+           for cell, label, text in book.settings.typed_formulas]
+    for sheet, row, header, text in at:
         shown = (text[:60] + "…") if len(text) > 60 else text
         formula = f"公式 ={shown}" if text else "公式"
         link = _LINK.search(text)
         if _DDE.search(text):
-            found.append(Finding(file, SHEET, row, header, "错误", "",
+            found.append(Finding(file, sheet, row, header, "错误", "",
                                  f"“{header}”格是{formula}，会调用电脑上的其他程序（DDE），是恶意表格常用的手法："
                                  f"请删除该格，直接填写{header}"))
         elif link or _CALLS.search(text):
             what = f"点击它会打开链接 {link.group(1)[:40]}" if link else "它会访问网络或调用其他程序"
-            found.append(Finding(file, SHEET, row, header, "错误", "",
+            found.append(Finding(file, sheet, row, header, "错误", "",
                                  f"“{header}”格是{formula}，不是填写的内容：{what}，可能把本行的信息（如身份证号）发到外部。"
                                  f"请删除公式，直接填写{header}"))
         else:
-            found.append(Finding(file, SHEET, row, header, "提示", "",
+            found.append(Finding(file, sheet, row, header, "提示", "",
                                  f"“{header}”格是{formula}，不是直接填写的内容：按公式的结果读取；"
                                  f"请确认结果无误后改为直接填写数值或文字"))
     return found
