@@ -129,10 +129,11 @@ import pytest  # noqa: E402
 @pytest.mark.parametrize("rows_above", [-1, 2], ids=["title-row-deleted", "two-rows-inserted-above"])
 def test_a_record_sheet_the_clerk_rearranged_is_appended_under_its_own_headers(tmp_path, policy, capsys, rows_above):
     """月度研判记录 after the clerk worked on it: the title row deleted (header on row 1) or two rows inserted above
-    (header on row 4), the 研判人 column deleted, and a column of her own, 村干部意见, added after the last with a
-    note in it. The next month's review finds the header where it is, writes every value under its own header,
-    adds 研判人 back right after her column, and leaves her header and note as they were; both months read back
-    (mutants h38, h39, h43, h44, h50, h54, h55 of the header lookup)."""
+    (header on row 4), the 研判人 and 研判日期 columns deleted, and a column of her own, 村干部意见, added after the
+    last with a note in it. The next month's review finds the header where it is, writes every value under its own
+    header, adds 研判人 and 研判日期 back, bold, one after the other right after her column, and leaves her header and
+    note as they were; both months read back (mutants h38, h39, h43, h44, h50, h54, h55, h59, h60, h62, h63 of the
+    header lookup)."""
     path = write(tmp_path / "青岩镇.xlsx", policy, [
         # R1: 10,000 yuan for 2 persons = 5,000 a head, under 2022's 6,700 → red
         household([person("罗大山"), person("罗小花", "之女")], household_id="QY-001", village="龙井村",
@@ -146,22 +147,26 @@ def test_a_record_sheet_the_clerk_rearranged_is_appended_under_its_own_headers(t
     else:
         ws.insert_rows(1, rows_above)
     header = 2 + rows_above
-    ws.delete_cols(14)                                        # 研判人 (N) gone: 变动 … 研判日期 now N … P
-    ws.cell(header, 17).value = "村干部意见"
-    ws.cell(header + 1, 17).value = "已电话核实"
+    ws.delete_cols(17)                                        # 研判日期 (Q) gone,
+    ws.delete_cols(14)                                        # and 研判人 (N): 变动, 上月分级 now N, O
+    ws.cell(header, 16).value = "村干部意见"
+    ws.cell(header + 1, 16).value = "已电话核实"
     wb.save(path)
     capsys.readouterr()
     assert main(["review", str(path), "--month", "2022-07", "--reviewer", "王五"]) == 0
     ws = openpyxl.load_workbook(path)[RECORD_SHEET]
-    headers = [ws.cell(header, c).value for c in range(1, 19)]
+    headers = [ws.cell(header, c).value for c in range(1, 20)]
     assert headers == ["研判月份", "村", "组", "户编号", "户主姓名", "预警分级", "成立条款", "监测类别", "帮扶措施",
-                       "措施落实情况", "最近走访日期", "下一步", "期限", "变动", "上月分级", "研判日期", "村干部意见", "研判人"]
+                       "措施落实情况", "最近走访日期", "下一步", "期限", "变动", "上月分级", "村干部意见", "研判人", "研判日期",
+                       None]
+    assert ws.cell(header, 17).font.b and ws.cell(header, 18).font.b           # re-added as the others: bold
     june, july = header + 1, header + 2
-    assert ws.cell(june, 17).value == "已电话核实" and ws.cell(july, 17).value is None
+    assert ws.cell(june, 16).value == "已电话核实" and ws.cell(july, 16).value is None
     assert [ws.cell(r, 1).value for r in (june, july)] == ["2022-06", "2022-07"]
     assert [ws.cell(r, 4).value for r in (june, july)] == ["QY-001", "QY-001"]
     assert ws.cell(july, 6).value == "红" and ws.cell(july, 14).value == "不变" and ws.cell(july, 15).value == "红"
-    assert ws.cell(july, 18).value == "王五" and ws.cell(june, 18).value is None
+    assert ws.cell(july, 17).value == "王五" and ws.cell(june, 17).value is None
+    assert ws.cell(july, 18).value is not None and ws.cell(june, 18).value is None
     assert ws.cell(july + 1, 1).value is None
     from hx_excel.ledger.book import read_book
     from hx_excel.operations.review import read_records

@@ -4,7 +4,7 @@ line when the sheet is rebuilt, and what cannot follow is named (it is in the ba
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
@@ -105,6 +105,8 @@ def test_a_sheet_of_her_own_called_the_review_record_is_not_appended_to(ledger, 
 
 
 def test_notes_beside_a_month_redone_stay_with_their_household(ledger, capsys):
+    """--redo replaces the month's rows (found also where Excel turned the month into a date: mutant h75) and puts
+    the clerk's notes back beside the same household."""
     wb = openpyxl.load_workbook(ledger)
     # R1: 10,000 yuan for 2 persons = 5,000 a head, under 2022's 6,700 → red, on the month's review record
     RowWriter(wb[SHEET]).write([household([person("罗大山"), person("罗小花", "之女")], household_id="QY-001",
@@ -116,6 +118,7 @@ def test_notes_beside_a_month_redone_stay_with_their_household(ledger, capsys):
     last = max(c.column for c in ws[2] if c.value is not None)
     ws.cell(2, last + 1).value = "村干部意见"
     ws.cell(3, last + 1).value = "已电话核实"
+    ws.cell(3, 1).value = datetime(2022, 7, 1)          # the month retyped in Excel, which makes "2022-07" a date
     assert ws.cell(3, 4).value == "QY-001" and ws.cell(4, 4).value is None
     wb.save(ledger)
     capsys.readouterr()
