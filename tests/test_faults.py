@@ -225,3 +225,14 @@ def test_a_report_written_through_a_symbolic_link_updates_the_file_it_points_to(
     assert link.is_symlink() and whole(real)
     backups = list(real.parent.glob("月报.bak-*.xlsx"))
     assert len(backups) == 1 and backups[0].read_bytes() == b"last month's report"
+
+
+def test_a_report_aimed_at_links_in_a_loop_is_refused_before_reading(tmp_path, policy):
+    ledger = make_ledger(tmp_path / "青岩镇.xlsx", policy)
+    (tmp_path / "甲.xlsx").symlink_to(tmp_path / "乙.xlsx")
+    (tmp_path / "乙.xlsx").symlink_to(tmp_path / "甲.xlsx")
+    done = hx("check", ledger, "-o", tmp_path / "甲.xlsx")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip() == (f"错误：无法写入 {tmp_path / '甲.xlsx'}：它是绕成了圈的快捷方式（符号链接）。"
+                                   "请换一个文件名，或删去这个链接。")
+    assert (tmp_path / "甲.xlsx").is_symlink() and (tmp_path / "乙.xlsx").is_symlink()

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from hx_excel.core.id_number import mask_in
 from hx_excel.files.fonts import use_chinese_font
 from hx_excel.files.lock import open_in_office
-from hx_excel.files.save import SaveError, save_workbook
+from hx_excel.files.save import SaveError, save_workbook, through_link
 
 
 REPORT_CATEGORY = "hx-excel 报表"   # set on every workbook saved here, so a folder of ledgers can tell them apart
@@ -34,6 +34,7 @@ def check_target(path: str | Path, *, sources: Iterable[str | Path] = (), what: 
     """Refuse (SaveError, in Chinese) an output path that save_report would refuse — checked before any reading, so
     that a mistyped -o stops a command at once rather than after every ledger has been read."""
     path = Path(path)
+    through_link(path)                         # links in a loop: refused now, before any ledger is read
     if path.is_dir():
         raise SaveError(f"{path} 是一个文件夹：-o 后请写{what}的文件名（如 {path / (what + '.xlsx')}）")
     if path.suffix.lower() != ".xlsx":

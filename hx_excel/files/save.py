@@ -69,7 +69,14 @@ def save_workbook(wb: Workbook, path: str | Path, *, keep_previous: bool = True)
 def through_link(path: Path) -> Path:
     """The file a symbolic link points to (the file itself otherwise): writing replaces that file, so the link stays
     a link to the new content instead of being replaced by a plain file."""
-    return Path(os.path.realpath(path)) if path.is_symlink() else path
+    if not path.is_symlink():
+        return path
+    try:
+        return Path(os.path.realpath(path, strict=True))
+    except FileNotFoundError:             # a link to a file not there yet: that file is written
+        return Path(os.path.realpath(path))
+    except (OSError, RuntimeError):       # links in a loop: nothing to write through
+        raise SaveError(f"无法写入 {path}：它是绕成了圈的快捷方式（符号链接）。请换一个文件名，或删去这个链接。") from None
 
 
 def write_temp(wb: Workbook, path: str | Path) -> Path:
