@@ -69,7 +69,7 @@ def test_leftovers_of_a_killed_run_are_removed_and_said_and_no_others(tmp_path, 
     theirs.write_bytes(b"PK\x03\x04 being written")
     done = hx(*[a.format(f=ledger) for a in COMMANDS[command]])
     assert done.returncode == 0, done.stdout + done.stderr
-    assert ("已删除上次中断的运行留下的 1 个临时文件（.hx-excel-青岩镇.k2j3h4.tmp）：它们不是台账，台账本身未受影响。"
+    assert ("已删除上次中断的运行留下的 1 个临时文件（.hx-excel-青岩镇.k2j3h4.tmp）：都是没写完的副本，原有的文件未受影响。"
             in done.stdout)
     assert not mine.exists() and theirs.exists()
 
@@ -236,3 +236,21 @@ def test_a_report_aimed_at_links_in_a_loop_is_refused_before_reading(tmp_path, p
     assert done.stderr.strip() == (f"错误：无法写入 {tmp_path / '甲.xlsx'}：它是绕成了圈的快捷方式（符号链接）。"
                                    "请换一个文件名，或删去这个链接。")
     assert (tmp_path / "甲.xlsx").is_symlink() and (tmp_path / "乙.xlsx").is_symlink()
+
+
+@pytest.mark.parametrize("command", ["check", "summary", "notice", "generate"])
+def test_reports_and_generate_remove_their_own_leftovers_and_say_so(tmp_path, policy, command):
+    ledger = make_ledger(tmp_path / "青岩镇.xlsx", policy)
+    out = tmp_path / "输出"
+    out.mkdir()
+    name = {"check": "检查结果", "summary": "月报", "notice": "公示", "generate": "花溪区-青岩镇-防贫监测台账-2022"}[command]
+    mine = out / f".hx-excel-{name}.x1y2z3.tmp"
+    mine.write_bytes(b"PK\x03\x04 half")
+    args = {"check": ["check", ledger, "-o", out / "检查结果.xlsx"],
+            "summary": ["summary", ledger, "--month", "2022-07", "-o", out / "月报.xlsx"],
+            "notice": ["notice", ledger, "--village", "龙井村", "--from", "2022-07-10", "-o", out / "公示.xlsx"],
+            "generate": ["generate", "--out", out]}[command]
+    done = hx(*args)
+    assert "Traceback" not in done.stderr
+    assert f"已删除上次中断的运行留下的 1 个临时文件（{mine.name}）" in done.stdout, done.stdout + done.stderr
+    assert not mine.exists() and debris(out) == []

@@ -8,11 +8,11 @@ import argparse
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 
-from hx_excel.cli.output import DONE, PROBLEMS, REFUSED, end_status, error, format_table, notice, progress
+from hx_excel.cli.output import DONE, PROBLEMS, REFUSED, cleaned, end_status, error, format_table, notice, progress
 from hx_excel.core.id_number import mask_in
 from hx_excel.files.fonts import font
 from hx_excel.files.pages import a4
-from hx_excel.files.report import check_target, save_report
+from hx_excel.files.report import check_target, report_leftovers, save_report
 from hx_excel.ledger.cells import put
 from hx_excel.ledger.printing import fit_rows
 from hx_excel.operations.check import CheckResult, check_files
@@ -56,6 +56,7 @@ def report_workbook(result: CheckResult, listed_at_most: int = LISTED) -> Workbo
 def cmd_check(args: argparse.Namespace) -> int:
     if args.output is not None:   # a mistyped -o stops before any reading
         check_target(args.output, sources=args.paths, what="检查结果")
+        cleaned(report_leftovers(args.output))   # a killed run's copy of this report
     policy = load_policy(args.policy)
     result = check_files(args.paths, policy, args.as_of,
                          progress=lambda done, total, name: progress(done, total, f"正在检查 {name}"))

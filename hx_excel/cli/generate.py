@@ -13,7 +13,7 @@ from hx_excel.cli.notice import cmd_notice
 from hx_excel.cli.review import cmd_review
 from hx_excel.cli.summary import cmd_summary
 from hx_excel.cli.refusals import REFUSALS
-from hx_excel.cli.output import DONE, PROBLEMS, REFUSED, end_status, error, list_problems, notice, status
+from hx_excel.cli.output import DONE, PROBLEMS, REFUSED, cleaned, end_status, error, list_problems, notice, status
 from hx_excel.districts import load_settings
 from hx_excel.operations.generate import SAMPLE_SUFFIX, GenerateError, GeneratedWorkbook, generate
 from hx_excel.operations.check import ledger_files
@@ -57,6 +57,7 @@ def _generate(args: argparse.Namespace, *, samples: bool, skip_filled: bool) -> 
                    skip_filled=skip_filled, wait_seconds=args.wait, command=args.command_line, progress=_report,
                    status=status, waiting=lambda message: print(message, file=sys.stderr, flush=True))
     end_status()
+    cleaned(run.cleaned)
     written = sum(1 for r in run.workbooks if not (r.skipped or r.refused))
     skipped = sum(1 for r in run.workbooks if r.skipped)
     print(f"共生成 {written} 本台账，在文件夹 {args.out}" + (f"；跳过 {skipped} 本" if skipped else "") + "。")

@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from hx_excel.cli.output import DONE, PROBLEMS, REFUSED, error, notice as say
+from hx_excel.cli.output import DONE, PROBLEMS, REFUSED, cleaned, error, notice as say
 from hx_excel.core.id_number import mask_in
-from hx_excel.files.report import check_target, save_report
+from hx_excel.files.report import check_target, report_leftovers, save_report
 from hx_excel.office.libreoffice import LibreOfficeError, find_soffice, to_pdf
 from hx_excel.operations.assessed import assess_file
 from hx_excel.operations.notice import INCLUSION, WHAT, WHO, notice_rows, notice_workbook
@@ -24,6 +24,7 @@ PDF_TIMEOUT = 180.0   # seconds for LibreOffice to print one notice
 
 def cmd_notice(args: argparse.Namespace) -> int:
     check_target(args.output, sources=[args.path], what="公示名单")   # a mistyped -o stops before any reading
+    cleaned(report_leftovers(args.output))   # a killed run's copy of this report
     policy = load_policy(args.policy)
     ledger = assess_file(args.path, policy, args.as_of)
     result = notice_rows(ledger, args.village, args.kind, args.start)   # NoticeError: refused, as every refusal

@@ -31,7 +31,7 @@ def cleaned(paths) -> None:
     """Temporary files of an earlier run that was killed, removed before this one wrote anything."""
     if paths:
         print(f"已删除上次中断的运行留下的 {len(paths)} 个临时文件（{'、'.join(p.name for p in paths[:3])}"
-              f"{'等' if len(paths) > 3 else ''}）：它们不是台账，台账本身未受影响。")
+              f"{'等' if len(paths) > 3 else ''}）：都是没写完的副本，原有的文件未受影响。")
 
 
 def notice(message: str) -> None:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 
-from hx_excel.cli.output import DONE, PROBLEMS, REFUSED, end_status, error, notice, progress
+from hx_excel.cli.output import DONE, PROBLEMS, REFUSED, cleaned, end_status, error, notice, progress
 from hx_excel.core.id_number import mask_in
-from hx_excel.files.report import check_target, save_report
+from hx_excel.files.report import check_target, report_leftovers, save_report
 from hx_excel.operations.review import month_text, parse_month
 from hx_excel.operations.summary import assessment_day, read_ledgers, summarize, summary_workbook
 from hx_excel.policy import load_policy
@@ -18,6 +18,7 @@ from hx_excel.policy import load_policy
 
 def cmd_summary(args: argparse.Namespace) -> int:
     check_target(args.output, sources=args.paths, what="月报")   # a mistyped -o stops before any reading
+    cleaned(report_leftovers(args.output))   # a killed run's copy of this report
     policy = load_policy(args.policy)
     month = month_text(*parse_month(args.month))
     day = assessment_day(month, args.as_of)

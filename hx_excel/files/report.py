@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from hx_excel.core.id_number import mask_in
 from hx_excel.files.fonts import use_chinese_font
 from hx_excel.files.lock import open_in_office
-from hx_excel.files.save import SaveError, save_workbook, through_link
+from hx_excel.files.save import SaveError, clean_leftovers, save_workbook, through_link
 
 
 REPORT_CATEGORY = "hx-excel 报表"   # set on every workbook saved here, so a folder of ledgers can tell them apart
@@ -47,6 +47,13 @@ def check_target(path: str | Path, *, sources: Iterable[str | Path] = (), what: 
     if busy:
         raise SaveError(f"{path.name} {busy}")
     return path
+
+
+def report_leftovers(path: str | Path) -> list[Path]:
+    """Remove the temporary files an earlier run writing this same report left when it was killed (only this
+    report's: another report or a ledger being written in the folder is not touched)."""
+    path = Path(path)
+    return clean_leftovers(path.parent, path.stem) if path.parent.is_dir() else []
 
 
 def mask_ids(wb: Workbook) -> None:

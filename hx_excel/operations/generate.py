@@ -75,6 +75,7 @@ class GenerateRun:
 
     workbooks: list[GeneratedWorkbook]
     problems_file: Path | None = None
+    cleaned: list[Path] = field(default_factory=list)     # temporary files of an earlier killed run, removed
 
     @property
     def refused(self) -> list[GeneratedWorkbook]:
@@ -135,9 +136,11 @@ def generate(settings: DistrictSettings, policy: Policy, out_dir: str | Path, *,
     lock = FolderLock(out_dir, command)
     try:
         lock.acquire(wait_seconds, on_wait=waiting)
-        clean_leftovers(out_dir)
+        cleaned = clean_leftovers(out_dir)
         _stage(targets, policy, year, force=force, skip_filled=skip_filled, status=status)
-        return _commit(targets, roster, out_dir, force=force, skip_filled=skip_filled, progress=progress)
+        run = _commit(targets, roster, out_dir, force=force, skip_filled=skip_filled, progress=progress)
+        run.cleaned = cleaned
+        return run
     finally:
         for target in targets:
             if target.temp is not None:
