@@ -19,7 +19,8 @@ from typing import Any
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-DENSE_ROWS = 50_000        # a sheet ending within this many rows is read as it is (50,000 × 111 columns: ~0.5 GB)
+DENSE_ROWS = 60_000        # a sheet ending within this many rows is read as it is: extend's largest ledger (50,000
+                           # rows) with room to spare; 60,000 × 111 columns is ~0.6 GB at most
 DENSE_COLUMNS = 1_000      # nor one whose columns end within this many (台账 uses about 130)
 KEPT_TOP_ROWS = 200        # rows kept at their place whatever they hold: titles, headers, 参数's settings
 
@@ -85,6 +86,8 @@ def _compact(xml: bytes) -> tuple[bytes, list[int], list[str]]:
     if xml[body - 2:body] == b"/>" or end < body:
         return xml, [], []
     end = xml.rfind(b"<", 0, end)
+    dimension = _DIMENSION.search(xml, 0, body)
+    wide = dimension is None or column_index_from_string(dimension.group(1).decode()) > DENSE_COLUMNS
     out, original, far = [], {}, []
     last_new = 0
     for row in _ROW.finditer(xml, body, end):
@@ -99,16 +102,19 @@ def _compact(xml: bytes) -> tuple[bytes, list[int], list[str]]:
             new = max(KEPT_TOP_ROWS, last_new) + 1
         else:
             continue
-        cells = []
-        for cell in _CELL.finditer(content):
-            ref = _CELL_R.search(cell.group(2))
-            if ref is None:
-                return xml, [], []
-            if column_index_from_string(ref.group(1).decode()) > DENSE_COLUMNS:
-                if _VALUE.search(cell.group(3) or b""):
-                    far.append(f"{ref.group(1).decode()}{number}")
-                continue
-            cells.append(cell.group(0).replace(ref.group(0), b'r="%s%d"' % (ref.group(1), new), 1))
+        if wide:                            # cells far right are set aside, one by one
+            kept = []
+            for cell in _CELL.finditer(content):
+                ref = _CELL_R.search(cell.group(2))
+                if ref is None:
+                    return xml, [], []
+                if column_index_from_string(ref.group(1).decode()) > DENSE_COLUMNS:
+                    if _VALUE.search(cell.group(3) or b""):
+                        far.append(f"{ref.group(1).decode()}{number}")
+                    continue
+                kept.append(cell.group(0))
+            content = b"".join(kept)
+        cells = [_CELL_R.sub(lambda m: b'r="%s%d"' % (m.group(1), new), content)]   # one pass over the row
         attrs = re.sub(rb'\s*\bspans="[^"]*"', b"", _R_ATTR.sub(b'r="%d"' % new, attrs, 1))
         out.append(b"<%srow%s>%s</%srow>" % (prefix, attrs, b"".join(cells), prefix))
         original[new], last_new = number, new
