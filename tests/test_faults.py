@@ -137,7 +137,8 @@ def test_a_full_disk_is_one_chinese_line_exit_2_and_nothing_left(small_disk, tmp
     before = target.read_bytes()
     done = hx(*[a.format(f=target) for a in COMMANDS[command]])
     assert done.returncode == 2, done.stdout + done.stderr
-    assert done.stderr.strip() == f"错误：无法写入 {target}：磁盘已满。原文件未改动。"
+    assert done.stderr.strip() == (f"错误：无法写入 {target}：磁盘已满。原文件未改动；请删除不用的文件腾出磁盘空间"
+                                   "（或换一个磁盘）后重试。")
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
     assert target.read_bytes() == before
     assert sorted(p.name for p in small_disk.iterdir()) == sorted([target.name, filler.name])
@@ -254,3 +255,32 @@ def test_reports_and_generate_remove_their_own_leftovers_and_say_so(tmp_path, po
     assert "Traceback" not in done.stderr
     assert f"已删除上次中断的运行留下的 1 个临时文件（{mine.name}）" in done.stdout, done.stdout + done.stderr
     assert not mine.exists() and debris(out) == []
+
+
+def test_a_report_through_a_link_into_a_missing_folder_is_refused(tmp_path, policy):
+    ledger = make_ledger(tmp_path / "青岩镇.xlsx", policy)
+    link = tmp_path / "月报.xlsx"
+    link.symlink_to(tmp_path / "没有的文件夹" / "月报.xlsx")
+    done = hx("summary", ledger, "--month", "2022-07", "-o", link)
+    assert done.returncode == 2 and done.stderr.strip() == (
+        f"错误：无法写入 {link}：它是快捷方式（符号链接），指向的文件夹 {tmp_path / '没有的文件夹'} 不存在。"
+        "请换一个文件名，或改正这个链接。")
+    assert not (tmp_path / "没有的文件夹").exists() and link.is_symlink()
+
+
+def test_extend_refuses_a_stray_cell_far_outside_at_once(tmp_path, policy):
+    """A value at XFD1048576 (of 参数 here) cannot be carried into the rebuilt workbook; comparing up to it took extend
+    over 13 minutes. Refused in seconds, naming the cell; the file as it was."""
+    import openpyxl
+    ledger = make_ledger(tmp_path / "青岩镇.xlsx", policy)
+    wb = openpyxl.load_workbook(ledger)
+    wb["参数"]["XFD1048576"] = "误填"
+    wb.save(ledger)
+    before = ledger.read_bytes()
+    started = time.monotonic()
+    done = hx("extend", ledger, "--rows", "100")
+    assert done.returncode == 2 and done.stderr.strip() == (
+        "错误：青岩镇.xlsx 的“参数”表 XFD1048576 有内容（“误填”），远在表格之外，重建时带不过去，为免丢失，没有改动该文件："
+        "如是误填请删除，否则移到另一个工作簿后再运行本命令")
+    assert ledger.read_bytes() == before and debris(tmp_path) == []
+    assert time.monotonic() - started < 120                     # not a timing goal: the difference is minutes

@@ -21,7 +21,7 @@ from hx_excel.ledger.template import PARAMS, build_workbook
 from hx_excel.ledger.writer import RowWriter
 
 ROOT = Path(__file__).resolve().parent.parent
-ENGLISH = re.compile(r"\b(?!xlsx\b|toml\b|json\b|TOML\b|JSON\b|UTF\b|HX_EXCEL_DEBUG\b)[A-Za-z]{4,}\b")
+ENGLISH = re.compile(r"\b(?!xlsx\b|toml\b|json\b|TOML\b|JSON\b|UTF\b|HX_EXCEL_DEBUG\b|TODAY\b)[A-Za-z]{4,}\b")   # TODAY: the Excel function a clerk types
 
 
 def hx(*args) -> subprocess.CompletedProcess:
@@ -50,7 +50,7 @@ def said(done: subprocess.CompletedProcess, line: str, code: int = 2) -> None:
 @pytest.mark.parametrize("args, line", [
     (["review", "{f}", "--month", "9999-12"], "错误：研判月份“9999-12”不在 2000—2099 年之间，请检查年份"),
     (["review", "{f}", "--month", "0000-01"], "错误：研判月份“0000-01”不在 2000—2099 年之间，请检查年份"),
-    (["summary", "{f}", "--month", "9999-12", "-o", "{d}/月报.xlsx"], "错误：研判月份“9999-12”不在 2000—2099 年之间"),
+    (["summary", "{f}", "--month", "9999-12", "-o", "{d}/月报.xlsx"], "错误：月报月份“9999-12”不在 2000—2099 年之间"),
     (["summary", "{f}", "--month", "2022-07", "-o", "{d}/月报.xlsx", "--as-of", "9999-12-31"],
      "错误：--as-of：日期“9999-12-31”不在 2000—2099 年之间，请检查年份"),
     (["fill", "{f}", "--as-of", "0001-01-01"], "错误：--as-of：日期“0001-01-01”不在 2000—2099 年之间，请检查年份"),
@@ -78,7 +78,7 @@ def test_an_assessment_day_of_year_9999_on_the_settings_sheet_is_said(ledger, tm
     before = ledger.read_bytes()
     done = hx(command[0], ledger, *[a.format(d=tmp_path) for a in command[1:]])
     line = f"“参数”表第 {row} 行的评估日期 9999-12-31 不在 2000—2099 年之间：请改为实际的评估日期后重试"
-    said(done, line, 1 if command[0] == "check" else 2)
+    said(done, line, 2)                    # check too: no ledger could be read
     assert ledger.read_bytes() == before
 
 
@@ -89,7 +89,8 @@ def test_an_assessment_day_of_year_9999_on_the_settings_sheet_is_said(ledger, tm
     ("rows = [1,\n", ["generate", "--settings", "{p}", "--out", "{d}/out"], "的 TOML 格式有误，文件末尾：这里的值写得不对"),
     ('乡镇 名称 = "乡镇"', ["generate", "--roster", "{f}", "--mapping", "{p}", "--out", "{d}/out"],
      "的 TOML 格式有误，第 1 行第 1 列：这一行不是“名字 = 值”的形式"),
-], ids=["json-no-value", "json-trailing-comma", "policy-bracket", "settings-array", "mapping-key"])
+    ("a=" + "[" * 100_000 + "]" * 100_000, ["--policy", "{p}", "assess"], "方括号或花括号嵌套层数过多，不是本工具的设置文件。"),
+], ids=["json-no-value", "json-trailing-comma", "policy-bracket", "settings-array", "mapping-key", "toml-deep"])
 def test_a_file_the_parser_rejects_is_said_in_chinese_with_its_place(ledger, tmp_path, content, args, line):
     bad = tmp_path / ("bad.json" if args[0] == "assess" else "bad.toml")
     bad.write_text(content, encoding="utf-8")
@@ -106,3 +107,27 @@ def test_links_in_a_loop_in_a_ledger_folder_are_named_and_the_rest_still_read(le
     assert "读取了 1 本台账，2 个文件无法读取" in done.stdout and (out / "月报.xlsx").is_file()
     checked = hx("check", tmp_path)
     assert checked.returncode == 1 and "快捷方式（符号链接）绕成了圈" in checked.stdout and "Traceback" not in checked.stderr
+
+
+def test_an_assessment_day_typed_as_text_on_the_settings_sheet_is_said_not_replaced_by_today(ledger, tmp_path):
+    wb = openpyxl.load_workbook(ledger)
+    ws = wb[PARAMS]
+    row = next(r for r in range(1, 40) if ws.cell(r, 1).value == "评估日期")
+    ws.cell(row, 2).value = "2022年7月15日"
+    wb.save(ledger)
+    before = ledger.read_bytes()
+    for command in (["fill"], ["check"]):
+        done = hx(command[0], ledger)
+        said(done, f"“参数”表第 {row} 行的评估日期“2022年7月15日”是文字，不是日期，按哪一天评估无法确定："
+                   "请改填日期（如 2022-07-15），或 =TODAY() 按当天评估", 2)
+    assert ledger.read_bytes() == before
+
+
+def test_a_date_cell_holding_a_negative_number_is_said_as_not_a_date(ledger):
+    from hx_excel.ledger.schema import FIRST_DATA_ROW, column_index
+    wb = openpyxl.load_workbook(ledger)
+    cell = wb[SHEET].cell(FIRST_DATA_ROW, column_index("clue_on"))
+    cell.value, cell.number_format = -5, "yyyy-mm-dd"          # Excel shows ######## ; calamine reads a bare time
+    wb.save(ledger)
+    done = hx("check", ledger)
+    said(done, "应为日期，这一格的数值不是有效的日期（显示为“00:00:00”，多为 0、负数或只有时间）；请按 2022-07-15 的格式重新输入", 1)

@@ -80,6 +80,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     summary = (f"检查了 {len(result.read)} 本台账" + (f"（另有 {unread} 个文件无法读取）" if unread else "")
                + f"，发现 {errors} 处错误" + (f"、{len(result.findings) - errors} 处提示" if len(result.findings) > errors else "")
                + "。")
+    if not result.read:         # not one ledger could be read: nothing was checked, as summary refuses (exit 2)
+        error(summary.rstrip("。") + "：没有可检查的台账，请按上面的说明改正后重试。")
+        return REFUSED
     if errors:
         notice(summary)
         return PROBLEMS

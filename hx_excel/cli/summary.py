@@ -20,7 +20,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     check_target(args.output, sources=args.paths, what="月报")   # a mistyped -o stops before any reading
     cleaned(report_leftovers(args.output))   # a killed run's copy of this report
     policy = load_policy(args.policy)
-    month = month_text(*parse_month(args.month))
+    month = month_text(*parse_month(args.month, "月报月份"))
     day = assessment_day(month, args.as_of)
     ledgers, unread = read_ledgers(args.paths, policy, day, skip=[args.output],
                                    progress=lambda done, total, name: progress(done, total, f"正在读取 {name}"))

@@ -117,6 +117,8 @@ def read_toml(path: str | Path, what: str, hint: str = "") -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise InputFileError(f"{what} {path} 的 TOML 格式有误，{parse_reason(str(exc), _TOML_REASONS)}。"
                              + (hint or "请检查引号、等号和方括号；文字两边要加英文引号。")) from None
+    except RecursionError:
+        raise InputFileError(f"{what} {path} 方括号或花括号嵌套层数过多，不是本工具的设置文件。") from None
 
 
 def read_json(path: str | Path, what: str) -> Any:

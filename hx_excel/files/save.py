@@ -17,6 +17,7 @@ Call it only while holding the folder's lock (`lock.FolderLock`), when no other 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
@@ -73,8 +74,12 @@ def through_link(path: Path) -> Path:
         return path
     try:
         return Path(os.path.realpath(path, strict=True))
-    except FileNotFoundError:             # a link to a file not there yet: that file is written
-        return Path(os.path.realpath(path))
+    except FileNotFoundError:             # a link to a file not there yet: that file is written, in its folder
+        target = Path(os.path.realpath(path))
+        if not target.parent.is_dir():
+            raise SaveError(f"无法写入 {path}：它是快捷方式（符号链接），指向的文件夹 {target.parent} 不存在。"
+                            "请换一个文件名，或改正这个链接。") from None
+        return target
     except (OSError, RuntimeError):       # links in a loop: nothing to write through
         raise SaveError(f"无法写入 {path}：它是绕成了圈的快捷方式（符号链接）。请换一个文件名，或删去这个链接。") from None
 
@@ -119,7 +124,7 @@ def _write_temp(path: Path, write: Callable[[BinaryIO], Any]) -> Path:
     except BaseException as exc:
         temp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise SaveError(f"无法写入 {path}：{reason(exc)}。原文件未改动。") from None
+            raise SaveError(_not_written(path, exc)) from None
         raise
     return temp
 
@@ -147,10 +152,18 @@ def commit(temp: Path, path: Path, *, keep_previous: bool, expected: str | None 
         if isinstance(exc, IsADirectoryError):
             raise SaveError(f"无法写入 {path}：同名的文件夹已存在。请把该文件夹改名，或换一个文件名。") from None
         if isinstance(exc, OSError):
-            raise SaveError(f"无法写入 {path}：{reason(exc)}。原文件未改动。") from None
+            raise SaveError(_not_written(path, exc)) from None
         raise
     _sync_folder(path.parent)
     return backup
+
+
+def _not_written(path: Path, exc: OSError) -> str:
+    """Why `path` was not written, that nothing there changed, and what to do."""
+    told = f"无法写入 {path}：{reason(exc)}。" + ("原文件未改动" if path.exists() else "没有写出任何文件")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return told + "；请删除不用的文件腾出磁盘空间（或换一个磁盘）后重试。"
+    return told + "。"
 
 
 def clean_leftovers(folder: str | Path, stem: str | None = None) -> list[Path]:

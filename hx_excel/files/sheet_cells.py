@@ -17,7 +17,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils import column_index_from_string
 
 DENSE_ROWS = 60_000        # a sheet ending within this many rows is read as it is: extend's largest ledger (50,000
                            # rows) with room to spare; 60,000 × 111 columns is ~0.6 GB at most
@@ -137,5 +137,5 @@ def far_note(cells: SheetCells, sheet: str, file_name: str) -> str | None:
     if not cells.far_count:
         return None
     return (f"{file_name}：“{sheet}”表 {'、'.join(cells.far_cells)}{'等' if cells.far_count > 6 else ''} "
-            f"共 {cells.far_count} 格在第 {get_column_letter(DENSE_COLUMNS)} 列以右很远处，不属于台账的任何列，未读取；"
+            f"共 {cells.far_count} 格在第 {DENSE_COLUMNS} 列以右很远处，不属于台账的任何列，未读取；"
             "如是误填请删除")

@@ -407,6 +407,9 @@ def _settings(workbook: CalamineWorkbook, names: list[str], params_xml: bytes, d
         key = _SETTING_LABELS.get(label)
         value = values[1] if len(values) > 1 else ""
         if key == "as_of":
+            if isinstance(value, str) and value.strip() and number not in with_formula:
+                raise LedgerFileError(f"{file_name}：“{PARAMS}”表第 {number} 行的评估日期“{value.strip()}”是文字，不是日期，"
+                                      "按哪一天评估无法确定：请改填日期（如 2022-07-15），或 =TODAY() 按当天评估")
             if isinstance(value, (date, datetime)) and number not in with_formula:
                 day = value.date() if isinstance(value, datetime) else value
                 if not in_range(day):      # a slip such as 9999-12-31: said, never taken (deadlines would overflow)

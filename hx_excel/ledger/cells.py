@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from openpyxl.cell import Cell
@@ -68,6 +68,9 @@ def from_cell(column: Column, value: Any) -> Any:
             if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
                 raise CellError(f"日期 {value.isoformat()[:10]} 的年份不合理（应在 {EARLIEST_YEAR}–{LATEST_YEAR} 年之间）；请核对后重填")
             return value.date() if isinstance(value, datetime) else value
+        if isinstance(value, (time, timedelta)):   # a date cell holding 0, a negative number or a bare time
+            raise CellError(f"应为日期，这一格的数值不是有效的日期（显示为“{value}”，多为 0、负数或只有时间）；"
+                            "请按 2022-07-15 的格式重新输入")
         raise CellError(f"应为日期，现为{'文字' if isinstance(value, str) else '数字'}“{value}”；请按 2022-07-15 的格式重新输入")
     if kind == "bool":
         text = str(value).strip()

@@ -75,6 +75,7 @@ def extend_ledger(path: str | Path, policy: Policy, rows: int | None = None, *,
         old = open_workbook(hand.path, WHAT, read_only=False, data_only=False)
         if SHEET not in old.sheetnames or PARAMS not in old.sheetnames:
             raise ExtendError(f"{path.name} 不是本工具生成的台账（没有“{SHEET}”或“{PARAMS}”表）")
+        _refuse_far_cells(old, path.name)
         ledger = old[SHEET]
         top = [[c.value for c in row] for row in ledger.iter_rows(max_row=HEADER_ROW + 2, max_col=ledger.max_column)]
         if not find_columns(top, path.name).standard:   # a column added, moved or missing (named by find_columns)
@@ -103,6 +104,21 @@ def extend_ledger(path: str | Path, policy: Policy, rows: int | None = None, *,
         finally:
             temp.unlink(missing_ok=True)
     return Extended(path, before, rows, backup, hand.cleaned)
+
+
+FAR_ROW, FAR_COLUMN = MAX_ROWS + 1_000, 1_000     # past these no template cell lies: a cell there is a stray
+
+
+def _refuse_far_cells(wb, name: str) -> None:
+    """A value far outside any template table (a stray at XFD1048576) cannot be carried into the rebuilt workbook,
+    and comparing the two files would then cover every cell up to it: refused at once, naming the cell."""
+    for ws in wb.worksheets:
+        if ws.max_row <= FAR_ROW and ws.max_column <= FAR_COLUMN:
+            continue
+        for (row, column), cell in ws._cells.items():
+            if (row > FAR_ROW or column > FAR_COLUMN) and cell.value is not None:
+                raise ExtendError(f"{name} 的“{ws.title}”表 {cell.coordinate} 有内容（“{str(cell.value)[:20]}”），远在表格之外，"
+                                  "重建时带不过去，为免丢失，没有改动该文件：如是误填请删除，否则移到另一个工作簿后再运行本命令")
 
 
 def _carry_over(old, new) -> None:

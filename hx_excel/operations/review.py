@@ -89,13 +89,13 @@ _DATES = ("last_visit", "next_due", "reviewed_on")
 _WRAPPED = ("measures", "next_step", "clauses", "measures_state")
 
 
-def parse_month(text: str) -> tuple[int, int]:
-    """`2022-07` → (2022, 7); EditRefused in Chinese otherwise."""
+def parse_month(text: str, what: str = "研判月份") -> tuple[int, int]:
+    """`2022-07` → (2022, 7); EditRefused in Chinese otherwise, calling the month `what` (研判月份, 月报月份)."""
     match = MONTH.match(text.strip()) if isinstance(text, str) else None
     if not match or not 1 <= int(match.group(2)) <= 12:
-        raise EditRefused(f"研判月份“{text}”应写成 年-月，如 2022-07")
+        raise EditRefused(f"{what}“{text}”应写成 年-月，如 2022-07")
     if not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
-        raise EditRefused(f"研判月份“{text}”不在 {FIRST_YEAR}—{LAST_YEAR} 年之间，请检查年份")
+        raise EditRefused(f"{what}“{text}”不在 {FIRST_YEAR}—{LAST_YEAR} 年之间，请检查年份")
     return int(match.group(1)), int(match.group(2))
 
 
