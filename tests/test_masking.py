@@ -62,7 +62,7 @@ def test_any_report_saved_has_its_ids_masked(tmp_path):
     wb = Workbook()
     wb.active["C7"] = f"备注：户主 {HEAD_ID} 外出"
     wb.create_sheet("另一张")["A1"] = HEAD_ID
-    save_report(wb, tmp_path / "报表.xlsx")
+    save_report(wb, tmp_path / "报表.xlsx", text=mask_in)   # as check, summary and notice save theirs
     saved = openpyxl.load_workbook(tmp_path / "报表.xlsx")
     assert saved.active["C7"].value == "备注：户主 520111********0554 外出"
     assert saved["另一张"]["A1"].value == "520111********0554"

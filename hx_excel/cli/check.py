@@ -73,7 +73,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(format_table(rows))
         print()
     if args.output is not None:
-        backup = save_report(report_workbook(result), args.output, sources=args.paths, what="检查结果")
+        backup = save_report(report_workbook(result), args.output, sources=args.paths, what="检查结果", text=mask_in)
         print(f"检查结果已写入 {args.output}" + (f"（旧文件已备份为 {backup}）" if backup else ""))
     errors = len(result.errors)
     unread = len(result.files) - len(result.read)

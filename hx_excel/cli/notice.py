@@ -37,7 +37,7 @@ def cmd_notice(args: argparse.Namespace) -> int:
     if not result.rows:
         print(f"{result.village}没有需要公示的{WHAT[args.kind]}（{WHO[args.kind]}），未写文件。")
         return PROBLEMS if result.warnings else DONE
-    backup = save_report(notice_workbook(result), args.output, sources=[args.path], what="公示名单")
+    backup = save_report(notice_workbook(result), args.output, sources=[args.path], what="公示名单", text=mask_in)
     clause = "D2" if args.kind == INCLUSION else "D5"
     print(f"{result.title}（{clause}）：{len(result.rows)} 户，公示期 {result.period_text}，已写入 {args.output}"
           + (f"（旧文件已备份为 {backup}）" if backup else ""))

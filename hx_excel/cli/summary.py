@@ -36,7 +36,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
         return REFUSED
     summary = summarize(ledgers, month, unread)
     backup = save_report(summary_workbook(summary), args.output, sources=[*args.paths, *(l.book.path for l in ledgers)],
-                         what="月报")
+                         what="月报", text=mask_in)
     for duplicate in summary.duplicates:
         print(f"重复：{mask_in(duplicate.message)}")
     if summary.disagreements:

@@ -7,11 +7,10 @@ from __future__ import annotations
 import os
 import zipfile
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from openpyxl import Workbook
 
-from hx_excel.core.id_number import mask_in
 from hx_excel.files.fonts import use_chinese_font
 from hx_excel.files.lock import open_in_office
 from hx_excel.files.save import SaveError, clean_leftovers, save_workbook, through_link
@@ -56,21 +55,22 @@ def report_leftovers(path: str | Path) -> list[Path]:
     return clean_leftovers(path.parent, path.stem) if path.parent.is_dir() else []
 
 
-def mask_ids(wb: Workbook) -> None:
-    """Every ID-shaped number in a report's text masked, whatever its column: a village that uses the head's ID as
-    户编号, an ID quoted in a message (`id_number.mask_in`). Reports are what is printed and sent upward."""
+def _rewrite_text(wb: Workbook, text: Callable[[str], str]) -> None:
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for cell in row:
-                if isinstance(cell.value, str) and len(cell.value) >= 15:
-                    cell.value = mask_in(cell.value)
+                if isinstance(cell.value, str):
+                    cell.value = text(cell.value)
 
 
-def save_report(wb: Workbook, path: str | Path, *, sources: Iterable[str | Path] = (), what: str = "结果") -> Path | None:
-    """Save `wb` to `path`, ID numbers masked; the backup of the file it replaced, if any. SaveError (Chinese) when
-    refused."""
+def save_report(wb: Workbook, path: str | Path, *, sources: Iterable[str | Path] = (), what: str = "结果",
+                text: Callable[[str], str] | None = None) -> Path | None:
+    """Save `wb` to `path`, every text cell passed through `text` first (the commands give `id_number.mask_in`: an
+    ID-shaped number is masked whatever its column); the backup of the file it replaced, if any. SaveError (Chinese)
+    when refused."""
     path = check_target(path, sources=sources, what=what)
-    mask_ids(wb)
+    if text is not None:
+        _rewrite_text(wb, text)
     use_chinese_font(wb)
     wb.properties.category = REPORT_CATEGORY
     return save_workbook(wb, path, keep_previous=True)

@@ -143,8 +143,8 @@ class LedgerSettings:
     year: int | None = None
     as_of: date | None = None          # a fixed 评估日期; None when it is =TODAY() or blank
     villages: tuple[str, ...] = ()
-    # formulas typed where 参数 wants text (乡镇, the sign-off, the village list): (cell, what it is, formula text)
-    typed_formulas: tuple[tuple[str, str, str], ...] = ()
+    # formulas typed where 参数 wants text (乡镇, the sign-off, the village list): (row, what it is, formula text)
+    typed_formulas: tuple[tuple[int, str, str], ...] = ()
 
 
 # 参数's rows read back, by the label template.PARAM_ROWS writes in column A (folded, as headers are)
@@ -439,7 +439,7 @@ def _settings(workbook: CalamineWorkbook, names: list[str], params_xml: bytes, d
         wanted.update({(letter, n): VILLAGE_LIST_HEADER for n in range(start + 1, start + 41)})
     if wanted and b"<f" in params_xml:
         settings.typed_formulas = tuple(
-            (f"{letter.decode()}{row.decode()}", wanted[(letter.decode(), int(row))], html.unescape(text.decode()))
+            (int(row), wanted[(letter.decode(), int(row))], html.unescape(text.decode()))
             for letter, row, text in _ANY_FORMULA.findall(params_xml) if (letter.decode(), int(row)) in wanted)
     return settings
 

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterable, Literal
+from typing import Any, Callable, Container, Iterable, Literal
 
 from hx_excel.core import follow_up, id_number
 from hx_excel.core.clauses import INCOMPLETE
@@ -84,7 +84,7 @@ def check_ledger(ledger: AssessedLedger) -> list[Finding]:
 
 
 def _required(file: str, rows: list[tuple[int, tuple[Any, ...]]],
-              formulas: dict[tuple[int, int], str] = {}) -> list[Finding]:  # noqa: B006 — read only
+              formulas: Container[tuple[int, int]] = frozenset()) -> list[Finding]:
     """Blank member facts the reader does not report (a blank is not a fault of the cell); a cell holding a formula
     is said as such (`_typed_formulas`), not as blank."""
     found = []
@@ -166,8 +166,7 @@ def _typed_formulas(file: str, book) -> list[Finding]:
     (=3000+4500) a hint, since its result is what the ledger holds but nobody typed that value."""
     found = []
     at = [(SHEET, row, COLUMNS[index].header, text) for (row, index), text in sorted(book.typed_formulas.items())]
-    at += [(PARAMS, int(cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")), label, text)
-           for cell, label, text in book.settings.typed_formulas]
+    at += [(PARAMS, row, label, text) for row, label, text in book.settings.typed_formulas]
     for sheet, row, header, text in at:
         shown = (text[:60] + "…") if len(text) > 60 else text
         formula = f"公式 ={shown}" if text else "公式"

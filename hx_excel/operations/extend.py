@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from hx_excel.files.content import differences, read_content, summary
 from hx_excel.files.save import commit, write_temp
+from hx_excel.files.sheet_cells import DENSE_COLUMNS
 from hx_excel.ledger.cells import put
 from hx_excel.files.inputs import open_workbook
 from hx_excel.ledger.book import WHAT, find_columns
@@ -106,7 +107,7 @@ def extend_ledger(path: str | Path, policy: Policy, rows: int | None = None, *,
     return Extended(path, before, rows, backup, hand.cleaned)
 
 
-FAR_ROW, FAR_COLUMN = MAX_ROWS + 1_000, 1_000     # past these no template cell lies: a cell there is a stray
+FAR_ROW, FAR_COLUMN = MAX_ROWS + 1_000, DENSE_COLUMNS     # past these no template cell lies: a cell there is a stray
 
 
 def _refuse_far_cells(wb, name: str) -> None:

@@ -244,8 +244,8 @@ def _todo(wb: Workbook, ledger: AssessedLedger, edits: Edits) -> None:
     if TODO_SHEET in wb.sheetnames:
         ws = wb[TODO_SHEET]
         have = [[_plain(c) for c in row] for row in ws.iter_rows(values_only=True)]
-        if any(v is not None for row in have for v in row) and [h for h in (have[1] if len(have) > 1 else [])][:_TODO_WIDTH] \
-                != [h for h, _ in TODO_HEADERS]:
+        header = list(have[1][:_TODO_WIDTH]) if len(have) > 1 else []
+        if any(v is not None for row in have for v in row) and header != [h for h, _ in TODO_HEADERS]:
             edits.problems += 1
             edits.report.append(f"台账中已有名为“{TODO_SHEET}”的工作表，但不是本工具生成的（第 2 行不是待办表头），为免覆盖，"
                                 f"没有生成待办：请把该表改名（如“我的待办”）后再运行 hx-excel fill")

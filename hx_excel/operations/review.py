@@ -319,16 +319,20 @@ def _new_sheet(wb: Workbook, township: str):
 
 def _ours(ws) -> bool:
     """Whether a sheet named 月度研判记录 is the tool's record (its 研判月份 header in the top rows) or empty."""
-    top = [[fold(c.value) for c in row] for row in ws.iter_rows(max_row=HEADER_SEARCH_ROWS)]
-    return any(HEADERS["month"][0] in row for row in top) or all(c.value is None for c in ws._cells.values())
+    return _header_row(ws) is not None or all(c.value is None for c in ws._cells.values())
+
+
+def _header_row(ws) -> int | None:
+    """The row of the 研判月份 header within the top HEADER_SEARCH_ROWS rows, as `read_records` looks for it."""
+    return next((r for r in range(1, HEADER_SEARCH_ROWS + 1) if any(fold(ws.cell(r, c).value) == HEADERS["month"][0]
+                                                                for c in range(1, ws.max_column + 1))), None)
 
 
 def _columns(ws) -> tuple[int, dict[str, int]]:
     """The header row of 月度研判记录 and each field's column, found by header as `read_records` reads them: a clerk
     may have moved, inserted or deleted columns. A header no longer there is written again after the last column, so
     no month's value is ever written under another header."""
-    header_row = next((r for r in range(1, HEADER_SEARCH_ROWS + 1) if any(fold(ws.cell(r, c).value) == HEADERS["month"][0]
-                                                       for c in range(1, ws.max_column + 1))), HEADER_ROW)
+    header_row = _header_row(ws) or HEADER_ROW
     position = {}
     for column in range(1, ws.max_column + 1):
         position.setdefault(fold(ws.cell(header_row, column).value), column)
