@@ -139,7 +139,7 @@ def test_what_cannot_be_carried_over_is_refused_and_named(typed, edit, refusal, 
 def test_bad_requests_are_refused_with_a_message(typed, tmp_path, capsys):
     original = typed.read_bytes()
     assert main(["extend", str(typed), "--rows", "200"]) == 2
-    assert "已准备了 225 行，--rows 须大于 225" in capsys.readouterr().err
+    assert "已准备了 225 行，要扩到的行数（--rows）须大于 225" in capsys.readouterr().err
     owner = typed.with_name("~$" + typed.name)
     owner.write_bytes(b"")
     assert main(["extend", str(typed), "--rows", "300"]) == 2

@@ -77,6 +77,18 @@ def add_days(start: date, days: int, mode: DayMode, extra: Extra | None = None) 
     return day
 
 
+def workday(start: date, days: int, extra: Extra | None = None) -> date:
+    """Excel's WORKDAY with the Chinese statutory calendar: the working day `days` working days after `start`
+    (before it when negative; `start` itself when 0)."""
+    if days >= 0:
+        return add_days(start, days, "working", extra)
+    day, counted = start, 0
+    while counted > days:
+        day -= timedelta(days=1)
+        counted -= is_working_day(day, extra)
+    return day
+
+
 def notice_last_day(start: date, days: int, mode: DayMode, extra: Extra | None = None) -> date:
     """The day on which a notice posted on `start` has run `days` days, `start` counted (1-5 April for 5 days)."""
     return add_days(start - timedelta(days=1), days, mode, extra)

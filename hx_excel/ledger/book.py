@@ -20,7 +20,7 @@ from operator import itemgetter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Callable, Iterable
 from xml.etree import ElementTree
 
 from openpyxl.utils import column_index_from_string, get_column_letter
@@ -167,6 +167,8 @@ class LedgerBook:
     _data: bytes | None = field(default=None, repr=False)
     typed_formulas: dict[tuple[int, int], str] = field(default_factory=dict)   # (row, input index) → formula text
     _by_row: dict[int, tuple[Any, ...]] | None = field(default=None, repr=False)
+    # a live workbook's other sheets as read (addin.book), in place of the file's calamine reader
+    _other_sheets: Callable[[str], list[list[Any]] | None] | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -220,7 +222,11 @@ class LedgerBook:
 
     def sheet_rows(self, name: str) -> list[list[Any]] | None:
         """Another sheet's cells from A1 (None when the workbook has no such sheet)."""
-        if name not in self.sheet_names or self._workbook is None:
+        if name not in self.sheet_names:
+            return None
+        if self._other_sheets is not None:
+            return self._other_sheets(name)
+        if self._workbook is None:
             return None
         try:
             xml = _sheet_parts(self._data, (name,)).get(name) if self._data is not None else None
@@ -261,19 +267,62 @@ def read_book(path: str | Path, *, data: bytes | None = None) -> LedgerBook:
     for note in (_merged_note(ledger_xml, columns, path.name), far_note(sheet, SHEET, path.name)):
         if note:
             columns = replace(columns, notes=columns.notes + (note,))
-    rows = []
-    width = max((len(r) for r in cells), default=0)       # calamine gives every row the sheet's width
-    remap = columns.remapper(width)
-    for number, values in sheet.numbered(columns.header_row):
-        if any(v != "" and v is not None for v in values):
-            cleaned = [None if v == "" else v for v in values]
-            cleaned += [None] * (width + 1 - len(cleaned))
-            rows.append((number, remap(cleaned)))
+    rows = _data_rows(sheet.numbered(columns.header_row), max((len(r) for r in cells), default=0), columns)
     formulas = _formula_rows(ledger_xml, columns)
     typed_formulas = _input_formulas(ledger_xml, columns)
     settings = _settings(workbook, names, parts.get(PARAMS, b""), data, path.name)
     book = LedgerBook(path, columns, rows, formulas, settings, names, workbook, data, typed_formulas=typed_formulas)
     return book
+
+
+def _data_rows(numbered: Iterable[tuple[int, list[Any]]], width: int, columns: ColumnMap) -> list[tuple[int, tuple]]:
+    """(sheet row, values laid out as schema.COLUMNS) of every row below the header with a value in it."""
+    rows = []
+    remap = columns.remapper(width)
+    for number, values in numbered:
+        if any(v != "" and v is not None for v in values):
+            cleaned = [None if v == "" else v for v in values]
+            cleaned += [None] * (width + 1 - len(cleaned))
+            rows.append((number, remap(cleaned)))
+    return rows
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A sheet as a live workbook hands it over (addin.book): its values from A1 (what Excel shows, formulas' results
+    included) and its formulas by (sheet row, 0-based column). The file reader gets the same from calamine and the
+    sheet's XML."""
+
+    values: list[list[Any]]
+    formulas: dict[tuple[int, int], str]
+    hidden_columns: frozenset[int] = frozenset()
+
+
+def book_from_grids(path: Path, sheet_names: list[str], ledger: Grid, params: Grid | None,
+                    other_sheets: Callable[[str], list[list[Any]] | None]) -> LedgerBook:
+    """The LedgerBook of a workbook open in Excel, from its sheets as grids: the same columns, rows, formulas and
+    settings `read_book` finds in a file."""
+    if SHEET not in sheet_names:
+        raise LedgerFileError(f"{path.name} 中没有“{SHEET}”工作表，不是防贫监测台账（现有：{'、'.join(sheet_names) or '无'}）。"
+                              "请用 hx-excel generate 生成的台账。")
+    cells = ledger.values
+    columns = find_columns(cells[:HEADER_SCAN_ROWS], path.name, set(ledger.hidden_columns))
+    width = max((len(r) for r in cells), default=0)
+    numbered = ((number, values) for number, values in enumerate(cells[columns.header_row:], start=columns.header_row + 1))
+    rows = _data_rows(numbered, width, columns)
+    computed = {p: i for i, (c, p) in enumerate(zip(COLUMNS, columns.positions)) if c.kind == "computed" and p is not None}
+    inputs_at = {p: i for i, (c, p) in enumerate(zip(COLUMNS, columns.positions)) if c.kind == "input" and p is not None}
+    first = columns.header_row + 1
+    below = [(row, column, text) for (row, column), text in ledger.formulas.items() if row >= first]
+    formulas = _formula_cells(tuple(sorted(computed.values())), Counter(row for row, _, _ in below),
+                              lambda: ((computed.get(column), row) for row, column, _ in below))
+    typed_formulas = {(row, inputs_at[column]): text for row, column, text in below if column in inputs_at}
+    settings = LedgerSettings()
+    if params is not None:
+        settings = _settings_from(params.values, {(get_column_letter(c + 1), r): t for (r, c), t in params.formulas.items()},
+                                  path.name)
+    return LedgerBook(path, columns, rows, formulas, settings, list(sheet_names), typed_formulas=typed_formulas,
+                      _other_sheets=other_sheets)
 
 
 # ---- the parts calamine does not tell: formulas and hidden columns ---------------------------------------------
@@ -362,17 +411,23 @@ _FORMULA_ROW = re.compile(rb' r="[A-Z]{1,3}(\d+)"[^>]*><(?:\w+:)?f\b')
 def _formula_rows(xml: bytes, columns: ColumnMap) -> FormulaCells:
     computed = {get_column_letter(p + 1).encode(): i for i, (c, p) in enumerate(zip(COLUMNS, columns.positions))
                 if c.kind == "computed" and p is not None}
-    expected = tuple(sorted(computed.values()))
     first = columns.header_row + 1
     counts = {int(row): n for row, n in Counter(_FORMULA_ROW.findall(xml)).items() if int(row) >= first}
+    return _formula_cells(tuple(sorted(computed.values())), counts,
+                          lambda: ((computed.get(letter), int(row)) for letter, row in _FORMULA_CELL.findall(xml)))
+
+
+def _formula_cells(expected: tuple[int, ...], counts: dict[int, int],
+                   cells: Callable[[], Iterable[tuple[int | None, int]]]) -> FormulaCells:
+    """FormulaCells from the formula count of each row and, asked only when some row is not whole, every formula cell
+    as (schema index of its computed column or None, sheet row)."""
     odd = {row for row, n in counts.items() if n != len(expected)}
     partial: dict[int, set[int]] = {row: set() for row in odd}
     if odd:
-        for letter, row in _FORMULA_CELL.findall(xml):
-            number = int(row)
-            if number in partial and letter in computed:
-                partial[number].add(computed[letter])
-    return FormulaCells(expected, counts, {row: frozenset(found) for row, found in partial.items()})
+        for index, row in cells():
+            if row in partial and index is not None:
+                partial[row].add(index)
+    return FormulaCells(expected, dict(counts), {row: frozenset(found) for row, found in partial.items()})
 
 
 def _input_formulas(xml: bytes, columns: ColumnMap) -> dict[tuple[int, int], str]:
@@ -393,14 +448,21 @@ def _input_formulas(xml: bytes, columns: ColumnMap) -> dict[tuple[int, int], str
 
 def _settings(workbook: CalamineWorkbook, names: list[str], params_xml: bytes, data: bytes,
               file_name: str = "") -> LedgerSettings:
-    settings = LedgerSettings()
     if PARAMS not in names:
-        return settings
+        return LedgerSettings()
     try:
         cells = read_sheet(workbook, PARAMS, params_xml or None, data).rows
     except Exception:  # noqa: BLE001 — settings are optional: a damaged 参数 leaves the defaults
-        return settings
-    with_formula = {int(row) for letter, row in _FORMULA_CELL.findall(params_xml) if letter == b"B"}
+        return LedgerSettings()
+    formulas = {(letter.decode(), int(row)): html.unescape(text.decode())
+                for letter, row, text in _ANY_FORMULA.findall(params_xml)} if b"<f" in params_xml else {}
+    return _settings_from(cells, formulas, file_name)
+
+
+def _settings_from(cells: list[list[Any]], formulas: dict[tuple[str, int], str], file_name: str) -> LedgerSettings:
+    """参数's settings from its cells from A1 and its formulas by (column letter, row)."""
+    settings = LedgerSettings()
+    with_formula = {row for letter, row in formulas if letter == "B"}
     village_column = None
     for number, values in enumerate(cells[:60], start=1):
         label = fold(values[0]) if values else ""
@@ -437,10 +499,8 @@ def _settings(workbook: CalamineWorkbook, names: list[str], params_xml: bytes, d
     if village_column is not None:
         letter = get_column_letter(village_column + 1)
         wanted.update({(letter, n): VILLAGE_LIST_HEADER for n in range(start + 1, start + 41)})
-    if wanted and b"<f" in params_xml:
-        settings.typed_formulas = tuple(
-            (int(row), wanted[(letter.decode(), int(row))], html.unescape(text.decode()))
-            for letter, row, text in _ANY_FORMULA.findall(params_xml) if (letter.decode(), int(row)) in wanted)
+    settings.typed_formulas = tuple((row, wanted[(letter, row)], text)
+                                    for (letter, row), text in formulas.items() if (letter, row) in wanted)
     return settings
 
 

@@ -33,7 +33,7 @@ from hx_excel.core.workflow import STEP_DATES, unreadable_date
 from hx_excel.files.inputs import InputFileError
 from hx_excel.files.report import is_report
 from hx_excel.ledger import formulas
-from hx_excel.ledger.book import headers, read_book, typed
+from hx_excel.ledger.book import LedgerBook, headers, read_book, typed
 from hx_excel.ledger.cells import filled
 from hx_excel.ledger.schema import BY_KEY, COLUMNS, SHEET, column_index
 from hx_excel.ledger.template import PARAMS
@@ -289,12 +289,28 @@ def check_files(paths: Iterable[str | Path], policy: Policy, as_of: date | None 
         except InputFileError as exc:
             result.findings.append(Finding(path.name, "", 0, "", "错误", "", str(exc)))
             continue
-        ledger = assess_book(book, policy, as_of)
-        result.read.append(path.name)
-        result.notes += book.notes
-        read.append((path.name, book.rows))
-        result.findings += check_ledger(ledger)
+        _check_one(book, policy, as_of, result, read)
     result.findings += duplicate_ids(read)
     order = {name: i for i, name in enumerate(result.files)}
     result.findings.sort(key=lambda f: (order.get(f.file, -1), f.row, f.severity != "错误"))
     return result
+
+
+def check_book(book: LedgerBook, policy: Policy, as_of: date | None = None) -> CheckResult:
+    """One ledger already read (a file, or the workbook open in Excel: addin.book), checked as check_files does."""
+    result = CheckResult()
+    result.files.append(book.name)
+    read: list[tuple[str, list[tuple[int, tuple[Any, ...]]]]] = []
+    _check_one(book, policy, as_of, result, read)
+    result.findings += duplicate_ids(read)
+    result.findings.sort(key=lambda f: (f.row, f.severity != "错误"))
+    return result
+
+
+def _check_one(book: LedgerBook, policy: Policy, as_of: date | None, result: CheckResult,
+               read: list[tuple[str, list[tuple[int, tuple[Any, ...]]]]]) -> None:
+    ledger = assess_book(book, policy, as_of)
+    result.read.append(book.name)
+    result.notes += book.notes
+    read.append((book.name, book.rows))
+    result.findings += check_ledger(ledger)

@@ -85,7 +85,7 @@ def extend_ledger(path: str | Path, policy: Policy, rows: int | None = None, *,
         before = prepared_rows(ledger)
         rows = rows or before + DEFAULT_ROWS
         if rows <= before:
-            raise ExtendError(f"{path.name} 已准备了 {before} 行，--rows 须大于 {before}")
+            raise ExtendError(f"{path.name} 已准备了 {before} 行，要扩到的行数（--rows）须大于 {before}")
         if rows > MAX_ROWS:
             raise ExtendError(f"--rows 最多 {MAX_ROWS} 行")
         try:
