@@ -3,6 +3,8 @@ of ours (`cli.main`). The demo's steps catch the same, so that one refused step 
 
 from __future__ import annotations
 
+from hx_excel.addin.build import AddinBuildError
+from hx_excel.addin.install import AddinInstallError
 from hx_excel.core.days import CalendarNotAvailable
 from hx_excel.core.models import HouseholdDataError
 from hx_excel.districts import SettingsError
@@ -17,4 +19,4 @@ from hx_excel.policy import PolicyError
 from hx_excel.roster import RosterError
 
 REFUSALS = (InputFileError, PolicyError, SettingsError, CalendarNotAvailable, HouseholdDataError, RosterError,
-            GenerateError, SaveError, LockError, ExtendError, EditRefused, NoticeError)
+            GenerateError, SaveError, LockError, ExtendError, EditRefused, NoticeError, AddinBuildError, AddinInstallError)

@@ -1,0 +1,342 @@
+"""The one adapter between a workbook open in Excel and the month's operations.
+
+The operations work on a LedgerBook (what the ledger says) and, when they write, on an openpyxl Workbook (`fill_workbook`,
+`append_review`: the same functions `hx-excel fill` and `review` run on a file). For a file, `operations.editing` reads
+both from disk and saves atomically. For the workbook on screen, this module:
+
+1. reads each sheet it needs in one piece — the used range's values and its formulas, two range reads per sheet,
+   whatever the number of rows (never cell by cell; never `expand()`, which stops at the first blank cell);
+2. builds from them the LedgerBook (`ledger.book.book_from_grids`) and an in-memory copy of those sheets (`mirror`),
+   formulas as formulas, values as values, so the unchanged operation runs on the copy, unsaved edits included;
+3. compares the copy with what was read and writes back only what changed (`write_back`): in the tool's columns of
+   台账 (computed and filled) one block per column, from the first to the last changed row; in an input column (a
+   member row's empty 户编号) one block per run of changed rows, and never over a typed value (refused: a fault of
+   ours, not the clerk's); a sheet of the tool's own (待办, 月度研判记录, the result sheet) in one block;
+4. writes text as text: every string gets Excel's apostrophe prefix, so "0012", "2022-07" or "=HYPERLINK(…)" stay
+   exactly what they were; formulas are written only where the operation wrote a formula.
+
+What it overwrites (a non-empty cell replaced) is listed with its old value, for the result sheet: Excel's undo does
+not cover a macro. The workbook is left for the clerk to save.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Iterable
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from hx_excel.ledger.book import Grid, LedgerBook, book_from_grids
+from hx_excel.ledger.schema import COLUMNS, SHEET
+from hx_excel.ledger.template import PARAMS
+
+
+class LiveBookError(ValueError):
+    """The open workbook cannot be worked on as asked; the message (Chinese) says why and what to do."""
+
+
+@dataclass
+class Overwritten:
+    sheet: str
+    cell: str
+    old: Any
+    new: Any
+
+
+@dataclass
+class WriteBack:
+    cells: int = 0                                             # cells whose content changed
+    blocks: int = 0                                            # range writes made
+    sheets: list[str] = field(default_factory=list)            # sheets of the tool's own rewritten or added
+    overwritten: list[Overwritten] = field(default_factory=list)
+
+
+def _two_d(value: Any) -> list[list[Any]]:
+    """A range read as rows, whatever xlwings gave for its shape (a single cell comes as a scalar)."""
+    if not isinstance(value, (list, tuple)):
+        return [[value]]
+    if value and not isinstance(value[0], (list, tuple)):
+        return [list(value)]
+    return [list(row) for row in value]
+
+
+def excel_text(value: Any) -> Any:
+    """A value as written into Excel: text with the apostrophe prefix (kept as typed, never run or converted)."""
+    return "'" + value if isinstance(value, str) and value else value
+
+
+class LiveBook:
+    """A workbook open in Excel, through the few calls of xlwings' Book this module uses:
+    `sheets` (names, [name], add), `sheet.used_range.last_cell`, `sheet.range((r, c), (r, c))` with `.value`,
+    `.formula`, `.options(ndim=2).value`, `.clear_contents()`, `.number_format`, `.column_width`, `.font.bold`,
+    and `book.fullname`, `book.app.status_bar`, `book.app.alert`."""
+
+    def __init__(self, book: Any):
+        if book is None:
+            raise LiveBookError("没有打开的工作簿：请先打开乡镇的台账，再点按钮")
+        self.book = book
+        self._grids: dict[str, Grid] = {}
+
+    def reopen(self, book: Any) -> None:
+        """The same workbook, opened again (extend closes it to rebuild the file): nothing read before holds."""
+        self.book = book
+        self._grids.clear()
+
+    # ---- reading ------------------------------------------------------------------------------------------------
+    @property
+    def path(self) -> Path:
+        return Path(self.book.fullname)
+
+    def sheet_names(self) -> list[str]:
+        return [sheet.name for sheet in self.book.sheets]
+
+    def grid(self, name: str) -> Grid:
+        """The sheet from A1 to its last used cell: values and formulas, two range reads (kept for write_back)."""
+        if name not in self._grids:
+            sheet = self.book.sheets[name]
+            last = sheet.used_range.last_cell
+            whole = sheet.range((1, 1), (max(last.row, 1), max(last.column, 1)))
+            values = _two_d(whole.options(ndim=2).value)
+            texts = _two_d(whole.formula)
+            # a formula's text differs from the value it shows; text typed as “=…” shows itself
+            formulas = {(r, c): text for r, row in enumerate(texts, start=1) for c, text in enumerate(row)
+                        if isinstance(text, str) and text.startswith("=") and _at(values, r, c) != text}
+            self._grids[name] = Grid(values, formulas)
+        return self._grids[name]
+
+    def ledger(self) -> LedgerBook:
+        """The ledger as the operations read it, from the workbook as it is on screen."""
+        names = self.sheet_names()
+        if SHEET not in names:
+            raise LiveBookError(f"当前工作簿“{self.book.name}”中没有“{SHEET}”工作表：请切换到乡镇的防贫监测台账再点按钮"
+                                f"（现有：{'、'.join(names[:8]) or '无'}）")
+        params = self.grid(PARAMS) if PARAMS in names else None
+        return book_from_grids(self.path, names, self.grid(SHEET), params,
+                               lambda name: self.grid(name).values if name in names else None)
+
+    # ---- the copy the operations write into --------------------------------------------------------------------
+    def mirror(self, names: Iterable[str]) -> Workbook:
+        """The named sheets (those present) as an openpyxl workbook: each cell's formula, else its value."""
+        wb = Workbook()
+        wb.remove(wb.active)
+        present = self.sheet_names()
+        for name in present:                    # every sheet, in order, so an operation's sheet placement holds
+            ws = wb.create_sheet(name)
+            if name not in names:
+                continue
+            grid = self.grid(name)
+            for r, row in enumerate(grid.values, start=1):
+                for c, value in enumerate(row):
+                    formula = grid.formulas.get((r, c))
+                    if formula is not None:
+                        ws.cell(r, c + 1).value = formula
+                    elif value is not None and value != "":
+                        cell = ws.cell(r, c + 1)
+                        cell._value = value                # as read: never cleaned, so nothing looks changed
+                        cell.data_type = "s" if isinstance(value, str) else "n"
+        return wb
+
+    # ---- writing back -------------------------------------------------------------------------------------------
+    def write_back(self, mirror: Workbook, ledger: LedgerBook, own_sheets: Iterable[str]) -> WriteBack:
+        """Write into Excel what the operation changed in `mirror` (see the module's docstring). Everything is
+        checked before the first write: a change the tool may not make stops the run with nothing written."""
+        done = WriteBack()
+        own = set(own_sheets)
+        rebuilt, edited = [], []
+        for ws in mirror.worksheets:
+            title = ws.title
+            if title in own:
+                before = self._grids.get(title)
+                if before is None or _contents(ws) != _grid_contents(before):
+                    rebuilt.append(ws)
+            elif title in self._grids:
+                changed = _changed_cells(self._grids[title], ws)
+                if changed:
+                    self._refuse_typed(title, changed, ledger)
+                    edited.append((title, changed))
+        for title in self.sheet_names():
+            if title in own and title not in mirror.sheetnames:
+                raise LiveBookError(f"“{title}”表被操作删除了，但本工具从不删除工作表：请把此情况报给技术人员")
+        for title, changed in edited:
+            self._write_cells(title, changed, ledger, done)
+        for ws in rebuilt:
+            self.replace_sheet(ws.title, ws, after=mirror.sheetnames[:mirror.sheetnames.index(ws.title)], done=done)
+        return done
+
+    @staticmethod
+    def _refuse_typed(title: str, changed: dict[tuple[int, int], tuple[Any, Any]], ledger: LedgerBook) -> None:
+        """Only 台账's computed and filled cells, and its empty cells, are the tool's to write."""
+        ours = {p for c, p in zip(COLUMNS, ledger.columns.positions) if p is not None and c.kind != "input"}
+        for (row, column), (old, _) in sorted(changed.items()):
+            if title == SHEET and (old in (None, "") or (column in ours and row > ledger.columns.header_row)):
+                continue
+            raise LiveBookError(f"本工具要改写“{title}”表 {get_column_letter(column + 1)}{row} 中填写的内容"
+                                f"（“{str(old)[:20]}”），已停止，没有写入任何单元格：请把此情况报给技术人员")
+
+    def _write_cells(self, title: str, changed: dict[tuple[int, int], tuple[Any, Any]], ledger: LedgerBook,
+                     done: WriteBack) -> None:
+        grid = self._grids[title]
+        header_row = ledger.columns.header_row
+        ours = {p for c, p in zip(COLUMNS, ledger.columns.positions) if p is not None and c.kind != "input"}
+        sheet = self.book.sheets[title]
+        by_column: dict[int, list[int]] = {}
+        for row, column in changed:
+            by_column.setdefault(column, []).append(row)
+        for column, rows in sorted(by_column.items()):
+            rows.sort()
+            whole = column in ours and rows[0] > header_row     # the tool's column: one block, first to last change
+            for first, last in ([[rows[0], rows[-1]]] if whole else _runs(rows)):
+                block = [[_written(changed[(row, column)][1] if (row, column) in changed else _content(grid, row, column))]
+                         for row in range(first, last + 1)]
+                target = sheet.range((first, column + 1), (last, column + 1))
+                target.value = block
+                done.blocks += 1
+                if any(isinstance(changed.get((r, column), (None, None))[1], (date, datetime))
+                       for r in range(first, last + 1)):
+                    target.number_format = "yyyy-mm-dd"
+                    done.blocks += 1
+        for (row, column), (old, new) in sorted(changed.items()):
+            done.cells += 1
+            if old not in (None, ""):
+                done.overwritten.append(Overwritten(title, f"{get_column_letter(column + 1)}{row}", old, new))
+
+    def replace_sheet(self, title: str, source: Worksheet, *, after: list[str] | None = None,
+                      done: WriteBack | None = None) -> None:
+        """A sheet of the tool's own, written whole from `source`: its values in one block, column widths, bold rows
+        and date formats; created after the sheets named in `after` (the last of them present) when missing."""
+        done = done if done is not None else WriteBack()
+        present = self.sheet_names()
+        if title in present:
+            sheet = self.book.sheets[title]
+            sheet.used_range.clear_contents()
+            done.blocks += 1
+        else:
+            anchor = next((n for n in reversed(after or []) if n in present), present[-1] if present else None)
+            sheet = self.book.sheets.add(title, after=self.book.sheets[anchor] if anchor else None)
+        rows = [[_written(_cell_content(cell)) for cell in row] for row in source.iter_rows()]
+        if rows:
+            width = max(len(r) for r in rows)
+            rows = [r + [None] * (width - len(r)) for r in rows]
+            sheet.range((1, 1), (len(rows), width)).value = rows
+            done.blocks += 1
+            for column in range(1, width + 1):
+                dimension = source.column_dimensions.get(get_column_letter(column))
+                if dimension is not None and dimension.width:
+                    sheet.range((1, column), (len(rows), column)).column_width = dimension.width
+                    done.blocks += 1
+                if any(source.cell(r, column).is_date for r in range(3, min(len(rows), 40) + 1)):
+                    sheet.range((3, column), (len(rows), column)).number_format = "yyyy-mm-dd"
+                    done.blocks += 1
+            for r in range(1, min(len(rows), 2) + 1):      # the title and header rows
+                if any(source.cell(r, c).font and source.cell(r, c).font.b for c in range(1, width + 1)):
+                    sheet.range((r, 1), (r, width)).font.bold = True
+                    done.blocks += 1
+        done.sheets.append(title)
+        self._grids.pop(title, None)
+
+    # ---- the clerk's screen -------------------------------------------------------------------------------------
+    def status(self, text: str | None) -> None:
+        """The status bar (None gives it back to Excel)."""
+        self.book.app.status_bar = text if text else False
+
+    def message(self, text: str, title: str = "防返贫监测") -> None:
+        self.book.app.alert(text, title=title)
+
+    def ask_yes(self, text: str, title: str = "防返贫监测") -> bool:
+        return str(self.book.app.alert(text, title=title, buttons="yes_no")).lower() == "yes"
+
+
+def _at(values: list[list[Any]], row: int, column: int) -> Any:
+    return values[row - 1][column] if row - 1 < len(values) and column < len(values[row - 1]) else None
+
+
+def _content(grid: Grid, row: int, column: int) -> Any:
+    """A cell as read: its formula, else its value (None beyond the read range)."""
+    formula = grid.formulas.get((row, column))
+    if formula is not None:
+        return _Formula(formula)
+    if row - 1 < len(grid.values) and column < len(grid.values[row - 1]):
+        value = grid.values[row - 1][column]
+        return None if value == "" else value
+    return None
+
+
+class _Formula(str):
+    """A formula's text, told apart from text that merely starts with “=”."""
+
+
+def _cell_content(cell) -> Any:
+    if cell.data_type == "f":
+        return _Formula(str(cell.value))
+    value = cell.value
+    return None if value == "" else value
+
+
+def _written(value: Any) -> Any:
+    if isinstance(value, _Formula):
+        return str(value)
+    return excel_text(value)
+
+
+def _same(old: Any, new: Any) -> bool:
+    if isinstance(old, _Formula) != isinstance(new, _Formula):
+        return False
+    if isinstance(old, datetime) and not isinstance(new, datetime):
+        old = old.date()
+    if isinstance(new, datetime) and not isinstance(old, datetime):
+        new = new.date()
+    if isinstance(old, float) and isinstance(new, (int, float)) and not isinstance(new, bool):
+        return old == float(new)
+    return old == new
+
+
+def _changed_cells(grid: Grid, ws: Worksheet) -> dict[tuple[int, int], tuple[Any, Any]]:
+    """(row, 0-based column) → (old content, new content) of every cell the operation changed."""
+    changed = {}
+    for (row, column), cell in ws._cells.items():
+        new = _cell_content(cell)
+        old = _content(grid, row, column - 1)
+        if not _same(old, new):
+            changed[(row, column - 1)] = (old, new)
+    for r, values in enumerate(grid.values, start=1):      # cells the operation emptied
+        for c, value in enumerate(values):
+            if (value not in (None, "") or (r, c) in grid.formulas) and (r, c + 1) not in ws._cells:
+                changed[(r, c)] = (_content(grid, r, c), None)
+    return changed
+
+
+def _runs(rows: list[int]) -> list[list[int]]:
+    runs = [[rows[0], rows[0]]]
+    for row in rows[1:]:
+        if row == runs[-1][1] + 1:
+            runs[-1][1] = row
+        else:
+            runs.append([row, row])
+    return runs
+
+
+def _contents(ws: Worksheet) -> list[list[Any]]:
+    rows = [[_cell_content(c) for c in row] for row in ws.iter_rows()]
+    return _trimmed(rows)
+
+
+def _grid_contents(grid: Grid) -> list[list[Any]]:
+    rows = [[_content(grid, r, c) for c in range(len(values))] for r, values in enumerate(grid.values, start=1)]
+    return _trimmed(rows)
+
+
+def _trimmed(rows: list[list[Any]]) -> list[list[Any]]:
+    out = []
+    for row in rows:
+        row = [v.date() if isinstance(v, datetime) else (float(v) if isinstance(v, int) and not isinstance(v, bool)
+                                                         else v) for v in row]
+        while row and row[-1] is None:
+            row.pop()
+        out.append(row)
+    while out and not out[-1]:
+        out.pop()
+    return out

@@ -1,0 +1,217 @@
+"""The add-in as built on Linux (`hx-excel addin build`): read back by tools we did not write, its ribbon checked against
+Office's schema, and every ribbon callback run in pyOpenVBA's VBA interpreter — with xlwings' RunPython stood in for
+by a recorder — up to the Python command it hands over, which is then run against a workbook (tests/fakebook.py).
+
+What Linux cannot show (Excel loading the add-in, the icons, Insert Function, RunPython starting Python) is the
+manual pass in docs/windows-excel-checklist.md."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from hx_excel.addin import build, ribbon
+from hx_excel.cli import main
+
+MACROS = Path(__file__).resolve().parents[1] / "macros"
+SCHEMA = Path(os.environ.get("HX_EXCEL_SCHEMAS", Path(__file__).resolve().parents[2] / "shared" / "schemas"))
+RIBBON_SUB = re.compile(r"^\s*(?:Public\s+)?Sub\s+(\w+)\s*\(\s*(?:ByRef\s+|ByVal\s+)?\w+\s+As\s+IRibbonControl\s*\)",
+                        re.M | re.I)
+
+
+@pytest.fixture(scope="module")
+def addin(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("addin") / "hx_excel.xlam"
+    assert main(["addin", "build", "-o", str(out)]) == 0
+    return out
+
+
+def _modules(path: Path) -> dict[str, str]:
+    from oletools.olevba import VBA_Parser
+    parser = VBA_Parser(str(path))
+    try:
+        return {Path(name).stem: code for (_, _, name, code) in parser.extract_macros()}
+    finally:
+        parser.close()
+
+
+def test_the_same_inputs_build_the_same_bytes(addin, tmp_path):
+    again = tmp_path / "again.xlam"
+    assert main(["addin", "build", "-o", str(again)]) == 0
+    assert hashlib.sha256(addin.read_bytes()).digest() == hashlib.sha256(again.read_bytes()).digest()
+    assert not [p for p in tmp_path.iterdir() if p.name != "again.xlam"], "no staging file is left beside it"
+
+
+def test_olevba_reads_back_every_module_as_committed(addin):
+    modules = _modules(addin)
+    for name in ("RibbonHx", "HxFolder", "xlwings_udfs", "xlwings_udfs_help"):
+        committed = (MACROS / f"{name}.bas").read_bytes().decode("ascii")
+        assert modules[name] == build.crlf(committed), name
+    assert "RibbonMyAddin" not in modules, "the template's sample callback module is gone"
+    assert 'Public Const PROJECT_NAME As String = "hx_excel"' in modules["xlwings"]
+    assert "xlwings64-0.37.8.dll" in modules["xlwings"], "the DLL the pinned xlwings ships"
+    assert modules["ThisWorkbook"].endswith("Private Sub Workbook_Open()\r\n    RegisterUdfHelp\r\nEnd Sub\r\n")
+    for name, code in modules.items():
+        # code page 1252: a non-ASCII character would have become "?" without a word from anyone
+        assert all(ord(c) < 128 for c in code), name
+        assert max(map(len, code.split("\r\n"))) <= 1023, f"{name}: VBA's line limit"
+
+
+def test_the_config_sheet_carries_only_rows_with_values(addin):
+    with zipfile.ZipFile(addin) as archive:
+        workbook = archive.read("xl/workbook.xml").decode()
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert 'name="hx_excel.conf"' in workbook and "_myaddin.conf" not in workbook
+    keys = re.findall(r'r="A\d+"[^>]*><is><t>([^<]*)</t>', sheet)
+    values = re.findall(r'r="B\d+"[^>]*>(?:<is><t>([^<]*)</t></is>|<v>([^<]*)</v>)', sheet)
+    assert keys == ["UDF Modules", "Show Console"]
+    assert [a or b for a, b in values] == ["hx_excel.addin.udfs", "0"]
+    assert "Interpreter" not in sheet, "an interpreter row would hide the user config file install writes"
+
+
+def test_the_generated_modules_are_what_xlwings_makes_of_the_current_udfs():
+    for name, text in build.generated_modules().items():
+        committed = (MACROS / f"{name}.bas").read_bytes().decode("ascii")
+        assert committed == text, f"macros/{name}.bas drifted: run hx-excel addin macros and commit the result"
+
+
+def test_every_udf_has_a_wrapper_and_chinese_help():
+    from hx_excel.addin import udfs
+    wrappers = (MACROS / "xlwings_udfs.bas").read_bytes().decode("ascii")
+    help_text = (MACROS / "xlwings_udfs_help.bas").read_bytes().decode("ascii")
+    for function in udfs.FUNCTIONS:
+        name = function.__name__
+        assert re.search(rf'^Function {name}\(', wrappers, re.M), name
+        assert f'XLPy.CallUDF("hx_excel.addin.udfs", "{name}"' in wrappers
+        block = re.search(rf"'!{name}\", _\r\n\s+Description:=U\(\"([0-9A-F]+)\"\)", help_text)
+        assert block, name
+        description = bytes.fromhex(block.group(1)).decode("utf-16-be")
+        assert description == function.__doc__.strip()[:255] and re.search(r"[\u4e00-\u9fff]", description)
+    # VBA keywords cannot name a parameter (On, Step …): the wrappers would not compile
+    for signature in re.findall(r"^Function \w+\(([^)]*)\)", wrappers, re.M):
+        for parameter in re.findall(r"(?:Optional )?(\w+)", signature):
+            assert parameter.lower() not in {"on", "step", "to", "next", "date", "string", "optional"} or \
+                parameter == "Optional", parameter
+
+
+def _ribbon(addin: Path):
+    return etree.fromstring(zipfile.ZipFile(addin).read("customUI/customUI.xml"))
+
+
+def test_the_ribbon_is_the_committed_one_and_well_formed(addin):
+    assert zipfile.ZipFile(addin).read("customUI/customUI.xml") == (MACROS / "ribbon.xml").read_bytes()
+    ui = _ribbon(addin)
+    ns = "{http://schemas.microsoft.com/office/2006/01/customui}"
+    ids = [e.get("id") for e in ui.iter() if e.get("id")]
+    assert len(ids) == len(set(ids)), "ids unique"
+    tab = ui.find(f".//{ns}tab")
+    assert tab.get("label") == "防返贫监测"
+    labels = [b.get("label") for b in ui.iter(f"{ns}button")]
+    assert labels == ["检查本表", "计算并填写", "扩充行数", "月度研判", "生成月报", "公示名单", "生成乡镇台账", "设置与关于"]
+    for button in ui.iter(f"{ns}button"):
+        assert button.get("onAction", "").startswith("RibbonHx.") and button.get("supertip")
+
+
+@pytest.mark.skipif(not (SCHEMA / "customUI.xsd").exists(), reason=f"Office ribbon schema not found in {SCHEMA}")
+def test_the_ribbon_validates_against_office_schema(addin):
+    schema = etree.XMLSchema(etree.parse(str(SCHEMA / "customUI.xsd")))
+    assert schema.validate(_ribbon(addin)), schema.error_log
+    broken = etree.fromstring((MACROS / "ribbon.xml").read_bytes().replace(b'size="large"', b'size="huge"', 1))
+    assert not schema.validate(broken), "the schema check can fail"
+
+
+def test_every_on_action_has_its_ribbon_sub(addin):
+    modules = _modules(addin)
+    for element in _ribbon(addin).iter():
+        action = element.get("onAction")
+        if action:
+            module, sub = action.split(".")
+            assert sub in RIBBON_SUB.findall(modules[module]), action
+
+
+# ---- the callbacks, run ---------------------------------------------------------------------------------------------
+
+RECORDER = ('Attribute VB_Name = "StubXlwings"\r\nPublic Function RunPython(PythonCommand As String)\r\n'
+            '    Debug.Print "RunPython:" & PythonCommand\r\nEnd Function\r\n')
+PICKER = ('Attribute VB_Name = "HxFolder"\r\nPublic Function PickFolder(ByVal title As String) As String\r\n'
+          '    Debug.Print "PickFolder:" & title\r\n    PickFolder = InputBox(title)\r\nEnd Function\r\n')
+
+
+def run_callback(addin: Path, action: str, control_id: str, answers: tuple = ()) -> tuple[list[str], list]:
+    """Run one onAction in pyOpenVBA's interpreter with RunPython recorded (and the folder picker answered like an
+    InputBox): what Debug.Print saw, and the dialogs shown."""
+    from pyopenvba import ExcelFile
+    from pyopenvba.apps.excel import ExcelApplication
+    with ExcelFile(addin) as wb:
+        callbacks = wb.get_module("RibbonHx")
+    app = ExcelApplication.open(str(addin), with_vba=False)
+    app.add_module(callbacks, name="RibbonHx")
+    app.add_module(RECORDER, name="StubXlwings")
+    app.add_module(PICKER, name="HxFolder")
+    app.add_module("Public Id As String\n", name="FakeRibbonControl", kind="class")
+    app.add_module(f'Sub Drive()\n    Dim c As New FakeRibbonControl\n    c.Id = "{control_id}"\n'
+                   f'    Application.Run "{action}", c\nEnd Sub\n', name="Driver")
+    app.answer_dialogs(*answers)
+    app.run("Driver.Drive")
+    return list(app.console), list(app.dialogs)
+
+
+def _hex(text: str) -> str:
+    return text.encode("utf-16-be").hex().upper()
+
+
+# button id → the clerk's answers to its questions → the Python call it must hand over
+CALLS = {
+    "hxCheck": ((), "check()"),
+    "hxFill": ((), "fill()"),
+    "hxAbout": ((), "about()"),
+    "hxExtend": (("3000",), f"extend('{_hex('3000')}')"),
+    "hxReview": (("2022-07", "王五"), f"review('{_hex('2022-07')}', '{_hex('王五')}')"),
+    "hxSummary": ((6, "2022-07"), f"summary('{_hex('2022-07')}', '')"),
+    "hxNotice": (("龙井村", "2"), f"notice('{_hex('龙井村')}', '{_hex('2')}')"),
+    "hxGenerate": ((r"D:\台账\2022年",), f"generate('{_hex(chr(68) + ':' + chr(92) + '台账' + chr(92) + '2022年')}')"),
+}
+
+
+@pytest.mark.parametrize("control_id", sorted(CALLS))
+def test_each_callback_hands_over_a_python_call_of_the_package(addin, control_id):
+    action = next(e.get("onAction") for e in _ribbon(addin).iter() if e.get("id") == control_id)
+    answers, call = CALLS[control_id]
+    console, dialogs = run_callback(addin, action, control_id, answers)
+    commands = [line.removeprefix("RunPython:") for line in console if line.startswith("RunPython:")]
+    assert commands == [f"import hx_excel.addin.ribbon as hx; hx.{call}"]
+    assert '"' not in commands[0], "a double quote would break cmd.exe's command line"
+    function = re.match(r"import hx_excel\.addin\.ribbon as hx; hx\.(\w+)\(", commands[0]).group(1)
+    assert callable(getattr(ribbon, function)) and function in ribbon.BUTTONS
+    for _, prompt, title, _ in (d for d in dialogs if d[0] in ("InputBox", "MsgBox")):
+        assert "?" not in prompt + title and title in ("防返贫监测", "")   # "": the folder picker's stand-in
+
+
+def test_the_summary_of_a_folder_asks_for_the_folder_and_passes_it(addin):
+    console, dialogs = run_callback(addin, "RibbonHx.OnSummary", "hxSummary", (7, "2022-07", r"D:\乡镇台账"))
+    assert "PickFolder:选择汇总的台账所在文件夹" in console
+    assert console[-1] == f"RunPython:import hx_excel.addin.ribbon as hx; hx.summary('{_hex('2022-07')}', '{_hex(chr(68) + ':' + chr(92) + '乡镇台账')}')"
+    assert [d[1] for d in dialogs][:2] == ["汇总本工作簿请点“是”；汇总一个文件夹中各乡镇的台账请点“否”。",
+                                           "月报月份（如 2022-07）："]
+
+
+@pytest.mark.parametrize("control_id, answers", [("hxReview", ("",)), ("hxNotice", ("",)), ("hxSummary", (2,)),
+                                                 ("hxGenerate", ("",))])
+def test_cancelling_a_question_runs_nothing(addin, control_id, answers):
+    action = next(e.get("onAction") for e in _ribbon(addin).iter() if e.get("id") == control_id)
+    console, _ = run_callback(addin, action, control_id, answers)
+    assert not [line for line in console if line.startswith("RunPython:")]
+
+
+def test_the_hex_the_vba_writes_is_the_text_python_reads(addin):
+    """Every text the clerk may type (Chinese, quotes, a backslash, a full-width character) survives the trip."""
+    for text in ("王五", "O'Neil \"A\"", "D:\\台账\\七月", "ＡＢ１２", "𠀋村"):
+        console, _ = run_callback(addin, "RibbonHx.OnNotice", "hxNotice", (text, "1"))
+        village_hex = re.search(r"notice\('([0-9A-F]*)'", console[-1]).group(1)
+        assert ribbon._text(village_hex) == text

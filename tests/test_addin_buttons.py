@@ -1,0 +1,313 @@
+"""The ribbon's buttons (`hx_excel.addin.ribbon`) on a workbook open in "Excel": tests/fakebook.py, the few calls of
+xlwings' Book the adapter makes, backed by a real ledger on disk. Each button must do what the command line does on
+the same file, leave every typed cell as it was, write text as text, keep the old value of anything it overwrites,
+leave the workbook unsaved, cost the same number of range reads and writes whatever the number of rows, and answer
+a failure with a Chinese message."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from conftest import household, person
+from fakebook import FakeApp, FakeBook
+from hx_excel.addin import ribbon
+from hx_excel.addin.book import LiveBook, LiveBookError
+from hx_excel.cli import main
+from hx_excel.districts import DistrictSettings, default_townships
+from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, INPUT_INDEXES, SHEET, column_index
+from hx_excel.ledger.template import build_workbook
+from hx_excel.ledger.writer import RowWriter
+from hx_excel.office.libreoffice import recalculate
+from hx_excel.operations.fill import TODO_SHEET, fill_workbook
+from hx_excel.operations.generate import generate
+from hx_excel.operations.review import RECORD_SHEET
+from hx_excel.policy import default_policy
+
+RESULT = ribbon.RESULT_SHEET
+HID, NAME = column_index("household_id"), column_index("name")
+SUGGESTED = column_index("suggested_measures")
+
+
+def hexed(text: str) -> str:
+    return text.encode("utf-16-be").hex()
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> Path:
+    """The 青岩镇 sample ledger as `generate --samples` makes it, recalculated by LibreOffice (so that the values a
+    formula shows are real, as in a workbook Excel has open)."""
+    folder = tmp_path_factory.mktemp("sample")
+    township = next(t for t in default_townships() if t.name == "青岩镇")
+    run = generate(DistrictSettings(townships=[township], rows=10), default_policy(), folder, samples=True)
+    path = next(w.path for w in run.workbooks if w.sample)
+    [recalculated] = recalculate([path], folder / "recalculated")
+    return recalculated
+
+
+@pytest.fixture
+def twin(sample, tmp_path):
+    """Two copies of the sample: one for the command line, one opened in the fake Excel."""
+    cli, live = tmp_path / "cli" / "青岩镇.xlsx", tmp_path / "live" / "青岩镇.xlsx"
+    for path in (cli, live):
+        path.parent.mkdir()
+        shutil.copy(sample, path)
+    return cli, live
+
+
+def contents(path: Path, sheet: str) -> dict[tuple[int, int], object]:
+    """Every non-empty cell of a sheet: a formula's text, else its value (dates as dates, numbers as floats)."""
+    ws = openpyxl.load_workbook(path)[sheet]
+    found = {}
+    for row in ws.iter_rows():
+        for cell in row:
+            value = cell.value
+            if value is None or value == "":
+                continue
+            if isinstance(value, datetime):
+                value = value.date()
+            elif isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            found[(cell.row, cell.column)] = value
+    return found
+
+
+def typed(path: Path) -> dict[tuple[int, int], object]:
+    return {k: v for k, v in contents(path, SHEET).items() if k[0] >= FIRST_DATA_ROW and k[1] in INPUT_INDEXES}
+
+
+def _result_rows(path: Path) -> list[list]:
+    ws = openpyxl.load_workbook(path)[RESULT]
+    return [[c.value for c in row] for row in ws.iter_rows()]
+
+
+# ---- what each button does, against the command line -------------------------------------------------------------
+
+def test_fill_does_what_the_command_does_and_leaves_the_workbook_unsaved(twin):
+    cli, live = twin
+    before = typed(live)
+    on_disk = live.read_bytes()
+    assert main(["fill", str(cli)]) == 0
+    app = FakeApp()
+    book = FakeBook(live, app)
+    message = ribbon.fill(book)
+    assert message.startswith("计算并填写完成") and "尚未保存" in message and app.alerts == [message]
+    assert live.read_bytes() == on_disk and app.calls["save"] == 0, "the clerk saves, not the button"
+    book.save()
+    assert contents(live, SHEET) == contents(cli, SHEET)
+    assert contents(live, TODO_SHEET) == contents(cli, TODO_SHEET)
+    assert typed(live) == before
+    wb = openpyxl.load_workbook(live)
+    assert wb.sheetnames.index(TODO_SHEET) == wb.sheetnames.index(SHEET) + 1
+    assert app.status_history[0].startswith("hx-excel：正在计算并填写") and app.status_history[-1] is False
+
+
+def test_check_lists_what_the_command_lists(twin, tmp_path):
+    cli, live = twin
+    report = tmp_path / "问题.xlsx"
+    main(["check", str(cli), "-o", str(report)])
+    expected = [row[1:] for row in openpyxl.load_workbook(report).active.iter_rows(min_row=3, values_only=True)]
+    app = FakeApp()
+    book = FakeBook(live, app)
+    message = ribbon.check(book)
+    book.save()
+    rows = _result_rows(live)
+    start = next(i for i, r in enumerate(rows) if r[:2] == ["工作表", "行"]) + 1
+    got = [tuple(r[:6]) for r in rows[start:]]
+    assert got == [tuple(r) for r in expected] and got
+    errors = sum(1 for r in expected if r[3] == "错误")
+    assert f"{errors} 处错误" in message and f"{len(expected) - errors} 处提示" in message
+    assert contents(live, SHEET) == contents(cli, SHEET), "check writes nothing into 台账"
+
+
+def test_review_asks_before_redoing_a_month(twin):
+    cli, live = twin
+    assert main(["review", str(cli), "--month", "2022-07", "--reviewer", "王五"]) == 0
+    app = FakeApp()
+    book = FakeBook(live, app)
+    ribbon.review(hexed("2022-07"), hexed("王五"), book)
+    book.save()
+    assert contents(live, RECORD_SHEET) == contents(cli, RECORD_SHEET)
+    recorded = contents(live, RECORD_SHEET)
+    app.answers = ["no"]
+    message = ribbon.review(hexed("2022-07"), hexed("赵六"), book)
+    assert "未重做" in message and "已有 2022-07 的研判记录" in app.alerts[-2] + message
+    book.save()
+    assert contents(live, RECORD_SHEET) == recorded
+    app.answers = ["yes"]
+    ribbon.review(hexed("2022-07"), hexed("赵六"), book)
+    book.save()
+    assert main(["review", str(cli), "--month", "2022-07", "--reviewer", "赵六", "--redo"]) == 0
+    assert contents(live, RECORD_SHEET) == contents(cli, RECORD_SHEET)
+
+
+def test_summary_and_notice_write_the_commands_reports_beside_the_workbook(twin, tmp_path):
+    cli, live = twin
+    book = FakeBook(live)
+    assert ribbon.summary(hexed("2022-07"), "", book).startswith("月报已写入")
+    main(["summary", str(cli), "--month", "2022-07", "-o", str(tmp_path / "cli-月报.xlsx")])
+    mine = live.parent / "月报-2022-07-青岩镇.xlsx"
+    for sheet in ("分级汇总", "D7问责清单"):
+        assert [r for r in openpyxl.load_workbook(mine)[sheet].iter_rows(values_only=True)] == \
+               [r for r in openpyxl.load_workbook(tmp_path / "cli-月报.xlsx")[sheet].iter_rows(values_only=True)]
+    assert ribbon.notice(hexed("龙井村"), hexed("1"), book).startswith("龙井村纳入公示名单")
+    main(["notice", str(cli), "--village", "龙井村", "-o", str(tmp_path / "cli-公示.xlsx")])
+    assert [r for r in openpyxl.load_workbook(live.parent / "公示-龙井村-纳入.xlsx").active.iter_rows(values_only=True)] \
+        == [r for r in openpyxl.load_workbook(tmp_path / "cli-公示.xlsx").active.iter_rows(values_only=True)]
+
+
+def test_summary_of_a_folder(twin):
+    cli, live = twin
+    book = FakeBook(live)
+    message = ribbon.summary(hexed("2022-07"), hexed(str(cli.parent)), book)
+    assert message == f"月报已写入 {cli.parent / '月报-2022-07.xlsx'}。"
+    assert "分级汇总" in openpyxl.load_workbook(cli.parent / "月报-2022-07.xlsx").sheetnames
+
+
+def test_extend_saves_closes_rebuilds_and_reopens_only_when_the_clerk_agrees(twin):
+    cli, live = twin
+    app = FakeApp()
+    book = FakeBook(live, app)
+    book.sheets[SHEET].range((FIRST_DATA_ROW + 40, NAME)).value = "'新户主"     # typed, not yet saved
+    assert ribbon.extend(hexed("200"), book) == "扩充行数没有完成：本台账已准备了 225 行，要扩到的行数须大于 225"
+    app.answers = ["no"]
+    assert ribbon.extend(hexed("400"), book) == "没有扩充行数：工作簿未改动。"
+    assert not book.closed and app.calls["save"] == 0
+    app.answers = ["yes"]
+    assert ribbon.extend(hexed("400"), book) == "已扩充到 400 行，工作簿已保存并重新打开。"
+    assert book.closed and app.books.active is not book and app.books.active.path == live
+    assert any(p.name.startswith("青岩镇.bak-") for p in live.parent.iterdir()), "the previous file kept"
+    ws = openpyxl.load_workbook(live)[SHEET]
+    assert ws.cell(FIRST_DATA_ROW + 40, NAME).value == "新户主", "the unsaved edit was saved first, then carried"
+    assert main(["extend", str(cli), "--rows", "400"]) == 0
+    expected = typed(cli)
+    expected[(FIRST_DATA_ROW + 40, NAME)] = "新户主"
+    assert typed(live) == expected
+    assert app.alerts[-1] == "已扩充到 400 行，工作簿已保存并重新打开。"
+    assert RESULT in openpyxl.load_workbook(live).sheetnames or app.books.active.wb[RESULT]
+
+
+def test_generate_and_about(tmp_path, twin):
+    _, live = twin
+    book = FakeBook(live)
+    folder = tmp_path / "乡镇台账"
+    message = ribbon.generate(hexed(str(folder)), book)
+    assert message == f"已在 {folder} 生成 22 本台账。" and len(list(folder.glob("*.xlsx"))) == 22
+    text = ribbon.about(book)
+    assert "hx-excel 0." in text and "xlwings 0.37.8" in text and "政策参数：内置" in text
+
+
+# ---- what the clerk can count on ----------------------------------------------------------------------------------
+
+def test_unsaved_edits_are_what_the_buttons_see(twin):
+    _, live = twin
+    app = FakeApp()
+    book = FakeBook(live, app)
+    row = FIRST_DATA_ROW
+    book.sheets[SHEET].range((row, column_index("id_number"))).value = "'520111198005051234"   # a digit mistyped
+    ribbon.check(book)
+    book.save()
+    messages = [r for r in _result_rows(live) if r[1] == row and r[2] == "身份证号"]
+    assert messages and "校验码不符" in messages[0][5]
+
+
+def test_text_is_written_as_text_and_old_values_are_kept_in_the_result_sheet(tmp_path, policy):
+    wb = build_workbook(policy, township="青岩镇", villages=("龙井村",), as_of=date(2022, 7, 15), rows=20)
+    head = person("=HYPERLINK(\"http://x\")")
+    RowWriter(wb[SHEET]).write([household([head, person("成员乙", "之子")], household_id="0012", village="龙井村",
+                                          annual_net_income=1000)])
+    wb[SHEET].cell(FIRST_DATA_ROW + 1, HID).value = None            # the member typed without 户编号
+    path = tmp_path / "青岩镇.xlsx"
+    wb.save(path)
+    app = FakeApp()
+    book = FakeBook(path, app)
+    ribbon.fill(book)
+    book.save()
+    ws = openpyxl.load_workbook(path)[SHEET]
+    assert ws.cell(FIRST_DATA_ROW + 1, HID).value == "0012", "a digit-only number stays text, zeros kept"
+    todo = openpyxl.load_workbook(path)[TODO_SHEET]
+    names = [c.value for c in todo["G"]]
+    assert '=HYPERLINK("http://x")' in names and todo.cell(names.index('=HYPERLINK("http://x")') + 1, 7).data_type == "s"
+    first = ws.cell(FIRST_DATA_ROW, SUGGESTED).value
+    assert first.startswith("R1 ")
+    # the household's income raised: its old suggestion is overwritten, and listed with its old value
+    book.sheets[SHEET].range((FIRST_DATA_ROW, column_index("annual_net_income"))).value = 100000.0
+    ribbon.fill(book)
+    book.save()
+    rows = _result_rows(path)
+    start = next(i for i, r in enumerate(rows) if r[:3] == ["工作表", "单元格", "原来的内容"])
+    listed = {r[1]: r[2] for r in rows[start + 1:]}
+    letter = openpyxl.utils.get_column_letter(SUGGESTED)
+    assert listed[f"{letter}{FIRST_DATA_ROW}"] == first
+
+
+def test_a_button_costs_the_same_range_calls_whatever_the_rows(tmp_path, policy):
+    def calls(count: int) -> dict:
+        wb = build_workbook(policy, township="青岩镇", villages=("龙井村",), as_of=date(2022, 7, 15), rows=count * 3 + 10)
+        RowWriter(wb[SHEET]).write([household(household_id=f"H-{i:03d}", village="龙井村",
+                                              annual_net_income=1000 if i % 2 else 100000) for i in range(count)])
+        path = tmp_path / f"{count}.xlsx"
+        wb.save(path)
+        app = FakeApp()
+        book = FakeBook(path, app)
+        counted = {}
+        for name, button in (("fill", ribbon.fill), ("check", ribbon.check), ("fill again", ribbon.fill)):
+            app.calls.clear()
+            button(book)
+            counted[name] = dict(app.calls)
+        return counted
+    small, large = calls(4), calls(120)
+    assert small == large
+    assert small["fill"]["read"] <= 10 and small["fill"]["write"] <= 40
+
+
+def test_a_change_to_a_typed_cell_is_refused_before_anything_is_written(twin, policy):
+    """A planted fault in an operation (it rewrites a typed name) must stop the write-back with nothing written."""
+    _, live = twin
+    app = FakeApp()
+    book = FakeBook(live, app)
+    adapter = LiveBook(book)
+    ledger = adapter.ledger()
+    mirror = adapter.mirror([SHEET, "参数", TODO_SHEET])
+    fill_workbook(mirror, ledger, policy)
+    mirror[SHEET].cell(FIRST_DATA_ROW, NAME).value = "改掉的姓名"
+    app.calls.clear()
+    with pytest.raises(LiveBookError, match="填写的内容"):
+        adapter.write_back(mirror, ledger, own_sheets=[TODO_SHEET])
+    assert app.calls["write"] == 0 and app.calls["add_sheet"] == 0
+
+
+def test_failures_are_chinese_messages(twin, tmp_path):
+    _, live = twin
+    other = tmp_path / "其他.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "工资表"
+    wb.save(other)
+    app = FakeApp()
+    assert ribbon.check(FakeBook(other, app)).startswith("检查本表没有完成：当前工作簿“其他.xlsx”中没有“台账”工作表")
+    assert ribbon.review(hexed("2022-13"), "", FakeBook(live, app)).startswith("月度研判没有完成：")
+    assert "不是" in ribbon.notice(hexed("无此村"), hexed("1"), FakeBook(live, app)) or "没有" in app.alerts[-1]
+    assert ribbon.notice(hexed("龙井村"), hexed("3"), FakeBook(live, app)).endswith("公示类别只能是 1（识别纳入）或 2（风险消除）")
+    assert ribbon.review("zz", "", FakeBook(live, app)).startswith("月度研判没有完成：按钮传来的文字无法识别")
+    # a sheet of the clerk's own under the result sheet's name is never written over
+    mine = tmp_path / "mine.xlsx"
+    shutil.copy(live, mine)
+    wb = openpyxl.load_workbook(mine)
+    wb.create_sheet(RESULT)["A1"] = "我的笔记"
+    wb.save(mine)
+    book = FakeBook(mine, app)
+    message = ribbon.check(book)
+    assert "已有名为“hx-excel结果”的工作表" in message
+    book.save()
+    assert openpyxl.load_workbook(mine)[RESULT]["A1"].value == "我的笔记"
+    for text in app.alerts:
+        assert "Traceback" not in text
+
+
+def test_no_workbook_open(monkeypatch):
+    monkeypatch.setattr(ribbon, "active_book", lambda: None)     # Excel with no workbook: books.active is None
+    assert ribbon.check() == "没有打开的工作簿：请先打开乡镇的台账，再点按钮"
