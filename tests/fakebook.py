@@ -112,9 +112,68 @@ class FakeSheets:
         return FakeSheet(self.book, self.book.wb.create_sheet(name, index))
 
 
+class _Protection:
+    """Excel's Protection object, over openpyxl's SheetProtection (whose flags say what is *forbidden*)."""
+    _FLAGS = {"AllowFormattingCells": "formatCells", "AllowFormattingColumns": "formatColumns",
+              "AllowFormattingRows": "formatRows", "AllowInsertingColumns": "insertColumns",
+              "AllowInsertingRows": "insertRows", "AllowInsertingHyperlinks": "insertHyperlinks",
+              "AllowDeletingColumns": "deleteColumns", "AllowDeletingRows": "deleteRows", "AllowSorting": "sort",
+              "AllowFiltering": "autoFilter", "AllowUsingPivotTables": "pivotTables"}
+
+    def __init__(self, ws):
+        self.ws = ws
+
+    def __getattr__(self, name):
+        if name in _Protection._FLAGS:
+            return not getattr(self.ws.protection, _Protection._FLAGS[name])
+        raise AttributeError(name)
+
+
+class _SheetApi:
+    """The few members of Excel's Worksheet object the adapter uses: protection."""
+
+    def __init__(self, sheet: "FakeSheet"):
+        self.sheet = sheet
+        self.ws = sheet.ws
+
+    @property
+    def ProtectContents(self):  # noqa: N802 — Excel's names
+        return bool(self.ws.protection.sheet)
+
+    @property
+    def Protection(self):  # noqa: N802
+        return _Protection(self.ws)
+
+    @property
+    def ProtectDrawingObjects(self):  # noqa: N802
+        return bool(self.ws.protection.objects)
+
+    @property
+    def ProtectScenarios(self):  # noqa: N802
+        return bool(self.ws.protection.scenarios)
+
+    def Unprotect(self, Password=None):  # noqa: N802, N803
+        self.sheet.book.app.calls["unprotect"] += 1
+        if self.ws.protection.password and Password is None:
+            raise RuntimeError("(-2147352567, 'Exception occurred.', (0, 'Microsoft Excel', 'The password you supplied is not correct.'))")
+        self.ws.protection.sheet = False
+
+    def Protect(self, DrawingObjects=True, Contents=True, Scenarios=True, **allowed):  # noqa: N802, N803
+        self.sheet.book.app.calls["protect"] += 1
+        self.ws.protection.sheet = Contents
+        self.ws.protection.objects = DrawingObjects
+        self.ws.protection.scenarios = Scenarios
+        for name, value in allowed.items():
+            setattr(self.ws.protection, _Protection._FLAGS[name], not value)
+
+
 class FakeSheet:
     def __init__(self, book: FakeBook, ws):
         self.book, self.ws = book, ws
+
+    @property
+    def api(self):
+        return _SheetApi(self)
 
     @property
     def name(self) -> str:
@@ -153,12 +212,26 @@ class _Font:
             cell.font = Font(bold=value)
 
 
+def _locked(ws, cell) -> bool:
+    """Whether Excel would treat the cell as locked: its own style, else its column's, else locked."""
+    if cell.has_style:
+        return cell.protection.locked
+    dimension = ws.column_dimensions.get(cell.column_letter)
+    if dimension is not None and dimension.protection is not None:
+        return dimension.protection.locked
+    return True
+
+
 class FakeRange:
     def __init__(self, sheet: FakeSheet, r1, c1, r2, c2):
         self.sheet, self.r1, self.c1, self.r2, self.c2 = sheet, r1, c1, r2, c2
 
     def count(self, kind):
         self.sheet.book.app.calls[kind] += 1
+        if kind == "write" and self.sheet.ws.protection.sheet:
+            locked = [c.coordinate for c in self.cells() if _locked(self.sheet.ws, c)]
+            if locked:   # as Excel refuses a macro's write into a locked cell of a protected sheet
+                raise RuntimeError(f"The cell or chart you're trying to change is on a protected sheet ({locked[0]})")
 
     def cells(self):
         return [self.sheet.ws.cell(r, c) for r in range(self.r1, self.r2 + 1) for c in range(self.c1, self.c2 + 1)]

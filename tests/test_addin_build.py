@@ -215,3 +215,25 @@ def test_the_hex_the_vba_writes_is_the_text_python_reads(addin):
         console, _ = run_callback(addin, "RibbonHx.OnNotice", "hxNotice", (text, "1"))
         village_hex = re.search(r"notice\('([0-9A-F]*)'", console[-1]).group(1)
         assert ribbon._text(village_hex) == text
+
+
+# ---- install ------------------------------------------------------------------------------------------------------------
+
+def test_install_puts_the_add_in_in_xlstart_and_names_the_python(addin, tmp_path):
+    from hx_excel.addin.install import install_into
+    appdata, profile = tmp_path / "AppData" / "Roaming", tmp_path / "Users" / "张三"
+    python = Path(r"C:\Users\张三\AppData\Local\hx-excel\Scripts\pythonw.exe")
+    done = install_into(addin, appdata / "Microsoft" / "Excel" / "XLSTART", profile, python, encoding="gbk")
+    assert done.addin.read_bytes() == addin.read_bytes() and done.addin.name == "hx_excel.xlam"
+    # what xlwings' GetConfigFromFile reads with Input #: "KEY","VALUE" in the PC's ANSI code page (GBK here)
+    assert (profile / ".hx_excel" / "hx_excel.conf").read_bytes() == \
+        '"INTERPRETER_WIN","C:\\Users\\张三\\AppData\\Local\\hx-excel\\Scripts\\pythonw.exe"\r\n'.encode("gbk")
+    assert [p.name for p in done.addin.parent.iterdir()] == ["hx_excel.xlam"], "no staging copy left"
+    with pytest.raises(ValueError, match="代码页写不出"):
+        install_into(addin, tmp_path / "x", profile, Path("C:/Users/한/python.exe"), encoding="gbk")
+
+
+def test_install_elsewhere_says_it_is_for_windows_and_what_to_copy(capsys):
+    assert main(["addin", "install"]) == 2
+    err = capsys.readouterr().err
+    assert "只用于 Windows" in err and "XLSTART" in err and "INTERPRETER_WIN" in err and "Traceback" not in err

@@ -311,3 +311,82 @@ def test_failures_are_chinese_messages(twin, tmp_path):
 def test_no_workbook_open(monkeypatch):
     monkeypatch.setattr(ribbon, "active_book", lambda: None)     # Excel with no workbook: books.active is None
     assert ribbon.check() == "没有打开的工作簿：请先打开乡镇的台账，再点按钮"
+
+
+# ---- from the ribbon's VBA to the workbook ----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def addin(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("addin") / "hx_excel.xlam"
+    assert main(["addin", "build", "-o", str(out)]) == 0
+    return out
+
+
+@pytest.mark.parametrize("control_id, answers, sheet", [
+    ("hxReview", ("2022-07", "王五"), RECORD_SHEET),
+    ("hxFill", (), TODO_SHEET),
+])
+def test_the_command_a_callback_hands_over_does_the_buttons_work(addin, twin, monkeypatch, control_id, answers, sheet):
+    """The callback run in pyOpenVBA's interpreter records the command RunPython would run; that very text, run here
+    with the active workbook being the fake Excel's, changes the workbook as the command line changes the file."""
+    from test_addin_build import run_callback
+    action = {"hxReview": "RibbonHx.OnReview", "hxFill": "RibbonHx.OnFill"}[control_id]
+    console, _ = run_callback(addin, action, control_id, answers)
+    [command] = [line.removeprefix("RunPython:") for line in console if line.startswith("RunPython:")]
+    cli, live = twin
+    book = FakeBook(live)
+    monkeypatch.setattr(ribbon, "active_book", lambda: book)     # xw.Book.caller().app.books.active, in Excel
+    exec(command, {})
+    book.save()
+    argv = {"hxReview": ["review", str(cli), "--month", "2022-07", "--reviewer", "王五"], "hxFill": ["fill", str(cli)]}
+    assert main(argv[control_id]) == 0
+    assert contents(live, sheet) == contents(cli, sheet) and contents(live, SHEET) == contents(cli, SHEET)
+
+
+def test_a_workbook_the_buttons_worked_on_needs_no_add_in(twin, tmp_path):
+    """Saved after fill, the month's review and check, the workbook recalculates in LibreOffice with no error value in
+    台账, the command line reads it as before, and its fill then finds nothing left to write."""
+    cli, live = twin
+    book = FakeBook(live)
+    ribbon.fill(book)
+    ribbon.review(hexed("2022-07"), hexed("王五"), book)
+    ribbon.check(book)
+    book.save()
+    [recalculated] = recalculate([live], tmp_path / "recalculated")
+    ws = openpyxl.load_workbook(recalculated, data_only=True)[SHEET]
+    computed = [i for i, c in enumerate(COLUMNS, start=1) if c.kind == "computed"]
+    errors = [(c.coordinate, c.value) for row in ws.iter_rows(min_row=FIRST_DATA_ROW) for c in row
+              if c.column in computed and isinstance(c.value, str) and c.value.startswith("#")]
+    assert not errors
+    before = live.read_bytes()
+    assert main(["fill", str(live)]) == 0
+    assert live.read_bytes() == before, "nothing left for the command line to write"
+    assert main(["check", str(live)]) == main(["check", str(cli)])
+
+
+def test_a_protected_ledger_is_written_and_protected_again_as_it_was(twin):
+    """台账 is protected without a password (computed cells cannot be typed over): Excel refuses a macro's write into a
+    locked cell just as it refuses typing, so the button lifts the protection for its writes and puts it back."""
+    cli, live = twin
+    before = openpyxl.load_workbook(live)[SHEET].protection
+    assert before.sheet and not before.password
+    app = FakeApp()
+    book = FakeBook(live, app)
+    assert ribbon.fill(book).startswith("计算并填写完成")
+    assert app.calls["unprotect"] == app.calls["protect"] == 1
+    book.save()
+    after = openpyxl.load_workbook(live)[SHEET].protection
+    for flag in ("sheet", "autoFilter", "formatColumns", "formatRows", "insertRows", "deleteRows", "formatCells", "sort"):
+        assert getattr(after, flag) == getattr(before, flag), flag
+
+
+def test_a_ledger_protected_with_a_password_is_refused_with_nothing_written(twin):
+    _, live = twin
+    wb = openpyxl.load_workbook(live)
+    wb[SHEET].protection.password = "1234"
+    wb.save(live)
+    app = FakeApp()
+    book = FakeBook(live, app)
+    message = ribbon.fill(book)
+    assert message.startswith("计算并填写没有完成：“台账”表设置了保护密码，本工具无法写入，没有改动任何单元格")
+    assert app.calls["write"] == 0 and app.calls["add_sheet"] == 0, "not even the 待办 sheet"

@@ -21,10 +21,11 @@ not cover a macro. The workbook is left for the clerk to save.
 
 from __future__ import annotations
 
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
@@ -161,10 +162,14 @@ class LiveBook:
         for title in self.sheet_names():
             if title in own and title not in mirror.sheetnames:
                 raise LiveBookError(f"“{title}”表被操作删除了，但本工具从不删除工作表：请把此情况报给技术人员")
-        for title, changed in edited:
-            self._write_cells(title, changed, ledger, done)
-        for ws in rebuilt:
-            self.replace_sheet(ws.title, ws, after=mirror.sheetnames[:mirror.sheetnames.index(ws.title)], done=done)
+        present = set(self.sheet_names())
+        with ExitStack() as unprotected:     # every sheet to write made writable first: a password stops all of it
+            for title in [t for t, _ in edited] + [ws.title for ws in rebuilt if ws.title in present]:
+                unprotected.enter_context(writable(self.book.sheets[title]))
+            for title, changed in edited:
+                self._write_cells(title, changed, ledger, done)
+            for ws in rebuilt:
+                self.replace_sheet(ws.title, ws, after=mirror.sheetnames[:mirror.sheetnames.index(ws.title)], done=done)
         return done
 
     @staticmethod
@@ -186,6 +191,16 @@ class LiveBook:
         by_column: dict[int, list[int]] = {}
         for row, column in changed:
             by_column.setdefault(column, []).append(row)
+        with writable(sheet):
+            self._write_columns(sheet, grid, changed, by_column, header_row, ours, done)
+        for (row, column), (old, new) in sorted(changed.items()):
+            done.cells += 1
+            if old not in (None, ""):
+                done.overwritten.append(Overwritten(title, f"{get_column_letter(column + 1)}{row}", old, new))
+
+    @staticmethod
+    def _write_columns(sheet, grid: Grid, changed, by_column: dict[int, list[int]], header_row: int, ours: set[int],
+                       done: WriteBack) -> None:
         for column, rows in sorted(by_column.items()):
             rows.sort()
             whole = column in ours and rows[0] > header_row     # the tool's column: one block, first to last change
@@ -199,10 +214,6 @@ class LiveBook:
                        for r in range(first, last + 1)):
                     target.number_format = "yyyy-mm-dd"
                     done.blocks += 1
-        for (row, column), (old, new) in sorted(changed.items()):
-            done.cells += 1
-            if old not in (None, ""):
-                done.overwritten.append(Overwritten(title, f"{get_column_letter(column + 1)}{row}", old, new))
 
     def replace_sheet(self, title: str, source: Worksheet, *, after: list[str] | None = None,
                       done: WriteBack | None = None) -> None:
@@ -212,11 +223,19 @@ class LiveBook:
         present = self.sheet_names()
         if title in present:
             sheet = self.book.sheets[title]
-            sheet.used_range.clear_contents()
-            done.blocks += 1
         else:
             anchor = next((n for n in reversed(after or []) if n in present), present[-1] if present else None)
             sheet = self.book.sheets.add(title, after=self.book.sheets[anchor] if anchor else None)
+        with writable(sheet):
+            self._fill_sheet(sheet, source, title in present, done)
+        done.sheets.append(title)
+        self._grids.pop(title, None)
+
+    @staticmethod
+    def _fill_sheet(sheet, source: Worksheet, existed: bool, done: WriteBack) -> None:
+        if existed:
+            sheet.used_range.clear_contents()
+            done.blocks += 1
         rows = [[_written(_cell_content(cell)) for cell in row] for row in source.iter_rows()]
         if rows:
             width = max(len(r) for r in rows)
@@ -235,8 +254,6 @@ class LiveBook:
                 if any(source.cell(r, c).font and source.cell(r, c).font.b for c in range(1, width + 1)):
                     sheet.range((r, 1), (r, width)).font.bold = True
                     done.blocks += 1
-        done.sheets.append(title)
-        self._grids.pop(title, None)
 
     # ---- the clerk's screen -------------------------------------------------------------------------------------
     def status(self, text: str | None) -> None:
@@ -248,6 +265,34 @@ class LiveBook:
 
     def ask_yes(self, text: str, title: str = "防返贫监测") -> bool:
         return str(self.book.app.alert(text, title=title, buttons="yes_no")).lower() == "yes"
+
+
+# what a protected sheet allows, as Excel's Protection object names it: put back as it was after writing
+_ALLOWED = ("AllowFormattingCells", "AllowFormattingColumns", "AllowFormattingRows", "AllowInsertingColumns",
+            "AllowInsertingRows", "AllowInsertingHyperlinks", "AllowDeletingColumns", "AllowDeletingRows",
+            "AllowSorting", "AllowFiltering", "AllowUsingPivotTables")
+
+
+@contextmanager
+def writable(sheet: Any) -> Iterator[None]:
+    """A sheet protected without a password (台账 is, so that computed cells are not typed over) unprotected for the
+    tool's writes and protected again with everything it allowed; one with a password is refused, with what to do.
+    Excel refuses a macro's write into a locked cell of a protected sheet, as it refuses the clerk's typing."""
+    api = sheet.api
+    if not api.ProtectContents:
+        yield
+        return
+    allowed = {name: getattr(api.Protection, name) for name in _ALLOWED}
+    drawings, scenarios = api.ProtectDrawingObjects, api.ProtectScenarios
+    try:
+        api.Unprotect()
+    except Exception:  # noqa: BLE001 — Excel's COM error for a wrong (here: missing) password
+        raise LiveBookError(f"“{sheet.name}”表设置了保护密码，本工具无法写入，没有改动任何单元格：请先撤消工作表保护"
+                            "（审阅 → 撤消工作表保护），再点按钮；完成后可重新保护") from None
+    try:
+        yield
+    finally:
+        api.Protect(DrawingObjects=drawings, Contents=True, Scenarios=scenarios, **allowed)
 
 
 def _at(values: list[list[Any]], row: int, column: int) -> Any:

@@ -83,7 +83,8 @@ def _button(name: str, work: Callable[[LiveBook], str], book: Any = None) -> str
             log.write_text(f"{datetime.now():%Y-%m-%d %H:%M:%S} {name}\n{traceback.format_exc()}", encoding="utf-8")
         except OSError:
             pass
-        message = (f"{name}没有完成：本工具内部出错，工作簿未被改动的部分保持原样。请把文件 {log} 发给技术人员。")
+        message = (f"{name}没有完成：本工具内部出错，工作簿可能只改了一部分。请不要保存：关闭工作簿（不保存）后重新打开，"
+                   f"再试一次；如仍出错，请把文件 {log} 发给技术人员。")
     finally:
         live.status(None)
     live.message(message)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from hx_excel.cli.assess import cmd_assess
+from hx_excel.cli.addin import cmd_addin
 from hx_excel.cli.check import cmd_check
 from hx_excel.cli.fill import cmd_fill
 from hx_excel.cli.notice import cmd_notice
@@ -86,7 +87,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """The main job: a township's month, on the built-in sample. Every township's workbook plus the sample-filled
     青岩镇 one into --out (a workbook someone has filled in is skipped, never overwritten: demo has no --force), the
     sample assessment, then on the sample ledger: fill, check, the month's review, the district's summary over the
-    folder and the village notice — the commands a clerk runs in a month, in order."""
+    folder and the village notice — the commands a clerk runs in a month, in order — and the Excel add-in that gives
+    her the same as buttons."""
     code = _generate(args, samples=True, skip_filled=True)
     print()
     code = max(code, cmd_assess(args))
@@ -108,6 +110,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         (f"notice：{SAMPLE_VILLAGE}识别纳入公示（D2）", cmd_notice,
          dict(path=sample, village=SAMPLE_VILLAGE, kind="纳入", start=None, output=Path(args.out) / f"公示-{SAMPLE_VILLAGE}.xlsx",
               pdf=False, as_of=None)),
+        ("addin build：Excel 加载项（Windows 上用 hx-excel addin install 装进 Excel；WPS 不能运行加载项，用台账公式和命令行）",
+         cmd_addin, dict(action="build", output=Path("dist") / "hx_excel.xlam")),
     ]
     for title, command, options in steps:
         print(f"\n—— {title} ——", flush=True)
