@@ -96,6 +96,8 @@ def test_hx_clauses_names_the_clauses_the_sheet_shows(corpus):
             assert text == rows[heads[0]][_FACTORS]
         else:
             assert [line.split()[0] for line in text.splitlines()] == (rows[heads[0]][_CLAUSES] or "").split(), hid
+            # each line is the core's reason, with its figures, once
+            assert text.splitlines() == [hit.reason for hit in assess(households[hid], default_policy(), AS_OF).clauses]
 
 
 def test_columns_in_any_order_with_their_headers(corpus):
@@ -141,12 +143,14 @@ def test_hx_measures_gives_section_five_for_the_clauses_that_hold():
     assert text.splitlines()[0].startswith("R3 饮水安全保障：落实饮水工程建设")
     assert all(line.split()[0] == "R3" for line in text.splitlines())
     assert HX_GRADE(block, None, ON) == "红"
+    assert HX_CLAUSES(block, None, ON) == "R3 饮水不保障"            # the id once, then what holds
 
 
 def test_a_cell_shows_a_sentence_never_a_traceback():
     two = [["", "", "", "A-1", "甲", "户主"], ["", "", "", "A-2", "乙", "户主"]]
     cases = {
-        HX_GRADE: [(None,), ("abc",), (two,), ([[1.0, 2.0]], [["序号", "姓名", "x"]]), ([[None] * WIDTH],)],
+        HX_GRADE: [(None,), ("abc",), (two,), ([[1.0, 2.0]], [["序号", "姓名", "x"]]), ([[None] * WIDTH],),
+                   ([[1.0, 2.0, 3.0]], [["序号", "姓名", "身份证号"]])],
         HX_GRADES: [(None,), ([[None]], [["a", "b"]])],
         HX_CLAUSES: [(None,)], HX_MEASURES: [("x",)],
         HX_ID_CHECK: [(None,), (5.20111198005051e17,), ("12345",), (True,)],

@@ -128,10 +128,13 @@ def _laid_out(rows: Any, headers: Any) -> list[tuple[int, tuple[Any, ...]]]:
     header_row = _grid(headers, "headers")[0]
     if grid and len(grid[0]) != len(header_row):
         raise UdfInputError(f"headers 有 {len(header_row)} 列，rows 有 {len(grid[0])} 列：表头行须与所选行同宽")
-    try:
-        columns = find_columns([header_row], "所选表头")
-    except ValueError as exc:
-        raise UdfInputError(str(exc).replace("的“台账”表前 10 行中", "中")) from None
+    have = {fold(h) for h in header_row}
+    missing = [c.header for c in COLUMNS if c.kind == "input" and fold(c.header) not in have]
+    if missing:
+        raise UdfInputError(f"headers 中没有{'、'.join(f'“{m}”' for m in missing[:5])}"
+                            f"{f'等 {len(missing)} 列' if len(missing) > 5 else ''}：表头须含台账的全部填写列（顺序不限），"
+                            "可直接选台账的表头行")
+    columns = find_columns([header_row], "所选表头")
     remap = columns.remapper(len(header_row))
     return [(n, remap(list(r) + [None])) for n, r in enumerate(grid, start=1)]
 
@@ -177,7 +180,8 @@ def HX_CLAUSES(rows, headers=None, on_date=None):
     assessment = _household(rows, headers, on_date)[1]
     if assessment.grade == INCOMPLETE:
         return factor_text(assessment.clause_ids, assessment.missing, assessment.grade)
-    return "\n".join(f"{hit.id} {hit.reason}" for hit in assessment.clauses)
+    return "\n".join(hit.reason if hit.reason.startswith(hit.id) else f"{hit.id} {hit.reason}"
+                     for hit in assessment.clauses)
 
 
 @xw.func(category=CATEGORY)
