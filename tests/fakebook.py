@@ -13,13 +13,14 @@ on disk (there is no Excel here). It behaves as Excel does where that matters to
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import openpyxl
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 
 _EPOCH = datetime(1899, 12, 30)
 
@@ -145,6 +146,11 @@ class _SheetApi:
         return _Protection(self.ws)
 
     @property
+    def PageSetup(self):  # noqa: N802
+        self.sheet.book.app.calls["page_setup"] += 1
+        return _PageSetup(self.ws)
+
+    @property
     def ProtectDrawingObjects(self):  # noqa: N802
         return bool(self.ws.protection.objects)
 
@@ -165,6 +171,38 @@ class _SheetApi:
         self.ws.protection.scenarios = Scenarios
         for name, value in allowed.items():
             setattr(self.ws.protection, _Protection._FLAGS[name], not value)
+
+
+class _PageSetup:
+    """Excel's PageSetup, over openpyxl's page settings (so that a saved fake workbook prints as Excel would)."""
+
+    def __init__(self, ws):
+        object.__setattr__(self, "ws", ws)
+
+    def __setattr__(self, name, value):
+        ws = self.ws
+        if name == "PaperSize":
+            ws.page_setup.paperSize = value
+        elif name == "Orientation":
+            ws.page_setup.orientation = {1: "portrait", 2: "landscape"}[value]
+        elif name == "Zoom":
+            ws.sheet_properties.pageSetUpPr.fitToPage = value is False
+        elif name == "FitToPagesWide":
+            ws.page_setup.fitToWidth = value
+        elif name == "FitToPagesTall":
+            ws.page_setup.fitToHeight = 0 if value is False else value
+        elif name == "PrintGridlines":
+            ws.print_options.gridLines = value
+        elif name == "PrintTitleRows":
+            ws.print_title_rows = value.replace("$", "")
+        elif name == "CenterFooter":
+            ws.oddFooter.center.text = value or None
+        elif name == "LeftFooter":
+            size = re.match(r"&(\d+)", value)
+            ws.oddFooter.left.text = value[size.end():] if size else value
+            ws.oddFooter.left.size = int(size.group(1)) if size else None
+        else:
+            raise AttributeError(f"PageSetup.{name} is not faked")
 
 
 class FakeSheet:
@@ -347,6 +385,16 @@ class FakeRange:
     @property
     def font(self):
         return _Font(self)
+
+    @property
+    def wrap_text(self):
+        return None
+
+    @wrap_text.setter
+    def wrap_text(self, value):
+        self.count("write")
+        for cell in self.cells():
+            cell.alignment = Alignment(wrap_text=value, vertical="top")
 
 
 

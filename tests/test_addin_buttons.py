@@ -104,6 +104,16 @@ def test_fill_does_what_the_command_does_and_leaves_the_workbook_unsaved(twin):
     wb = openpyxl.load_workbook(live)
     assert wb.sheetnames.index(TODO_SHEET) == wb.sheetnames.index(SHEET) + 1
     assert app.status_history[0].startswith("hx-excel：正在计算并填写") and app.status_history[-1] is False
+    # the 待办 sheet prints as the command line's does: A4 landscape, one page wide, titles repeated, sign-off, page numbers
+    mine, theirs = openpyxl.load_workbook(live)[TODO_SHEET], openpyxl.load_workbook(cli)[TODO_SHEET]
+    for read in (lambda ws: ws.page_setup.orientation, lambda ws: str(ws.page_setup.paperSize),
+                 lambda ws: ws.page_setup.fitToWidth, lambda ws: ws.page_setup.fitToHeight,
+                 lambda ws: ws.print_title_rows, lambda ws: ws.oddFooter.center.text, lambda ws: ws.oddFooter.left.text,
+                 lambda ws: ws.oddFooter.left.size, lambda ws: ws.sheet_properties.pageSetUpPr.fitToPage):
+        assert read(mine) == read(theirs)
+    assert mine.page_setup.orientation == "landscape" and mine.print_title_rows == "$1:$2"
+    wrapped = lambda ws: [c.column for c in ws[3] if c.alignment.wrap_text]     # noqa: E731 — 事项 and 说明
+    assert wrapped(mine) == wrapped(theirs) == [9, 11]
 
 
 def test_check_lists_what_the_command_lists(twin, tmp_path):

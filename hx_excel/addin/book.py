@@ -247,13 +247,19 @@ class LiveBook:
                 if dimension is not None and dimension.width:
                     sheet.range((1, column), (len(rows), column)).column_width = dimension.width
                     done.blocks += 1
-                if any(source.cell(r, column).is_date for r in range(3, min(len(rows), 40) + 1)):
+                sample = [source.cell(r, column) for r in range(3, min(len(rows), 40) + 1)]
+                if any(cell.is_date for cell in sample):
                     sheet.range((3, column), (len(rows), column)).number_format = "yyyy-mm-dd"
+                    done.blocks += 1
+                if any(cell.alignment is not None and cell.alignment.wrap_text for cell in sample):
+                    # long text wraps within the column, and Excel makes the rows tall enough for it
+                    sheet.range((3, column), (len(rows), column)).wrap_text = True
                     done.blocks += 1
             for r in range(1, min(len(rows), 2) + 1):      # the title and header rows
                 if any(source.cell(r, c).font and source.cell(r, c).font.b for c in range(1, width + 1)):
                     sheet.range((r, 1), (r, width)).font.bold = True
                     done.blocks += 1
+        _print_setup(sheet, source)
 
     # ---- the clerk's screen -------------------------------------------------------------------------------------
     def status(self, text: str | None) -> None:
@@ -293,6 +299,31 @@ def writable(sheet: Any) -> Iterator[None]:
         yield
     finally:
         api.Protect(DrawingObjects=drawings, Contents=True, Scenarios=scenarios, **allowed)
+
+
+XL_PORTRAIT, XL_LANDSCAPE, XL_PAPER_A4 = 1, 2, 9      # Excel's XlPageOrientation and XlPaperSize
+
+
+def _print_setup(sheet: Any, source: Worksheet) -> None:
+    """How the tool's sheet prints (files.pages.a4 on `source`), through Excel's PageSetup: A4, one page wide, the
+    title rows on every page, page numbers and the sign-off in the footer. Nothing when `source` sets no page."""
+    if not source.page_setup.paperSize:
+        return
+    setup = sheet.api.PageSetup
+    setup.PaperSize = XL_PAPER_A4 if str(source.page_setup.paperSize) == "9" else int(source.page_setup.paperSize)
+    setup.Orientation = XL_LANDSCAPE if source.page_setup.orientation == "landscape" else XL_PORTRAIT
+    setup.Zoom = False                                  # fit to pages instead of a zoom
+    setup.FitToPagesWide = source.page_setup.fitToWidth or 1
+    setup.FitToPagesTall = source.page_setup.fitToHeight or False    # 0: as many pages down as needed
+    setup.PrintGridlines = bool(source.print_options.gridLines)
+    titles = source.print_title_rows
+    if titles:
+        first, _, last = titles.replace("$", "").partition(":")
+        setup.PrintTitleRows = f"${first}:${last or first}"
+    footer = source.oddFooter
+    setup.CenterFooter = footer.center.text or ""
+    left = footer.left.text or ""
+    setup.LeftFooter = (f"&{int(footer.left.size)}" if left and footer.left.size else "") + left
 
 
 def _at(values: list[list[Any]], row: int, column: int) -> Any:
