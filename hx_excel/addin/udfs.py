@@ -146,6 +146,16 @@ def _is_header_row(row: list[Any]) -> bool:
 _HEADERS = frozenset(fold(c.header) for c in COLUMNS)
 
 
+def _household_function(function: Callable) -> Callable:
+    """HX_GRADE, HX_CLAUSES and HX_MEASURES: the same three arguments, with the same help. The decorators are looked up
+    when this runs, so the build's recording ones (`addin.build`) see these functions as Excel will."""
+    guarded = _in_cell(function)
+    guarded = xw.arg("on_date", doc="可选：评估日期，默认今天")(guarded)
+    guarded = xw.arg("headers", ndim=2, doc="可选：台账的表头行，与所选行同宽")(guarded)
+    guarded = xw.arg("rows", ndim=2, doc="一户的台账行（从 A 列起按模板列序；给出表头时列序不限）")(guarded)
+    return xw.func(category=CATEGORY)(guarded)
+
+
 def _household(rows: Any, headers: Any, on_date: Any):
     """The one household of the rows and its assessment."""
     policy = _current_policy()
@@ -160,21 +170,13 @@ def _household(rows: Any, headers: Any, on_date: Any):
     return household, assess(household, policy, as_of)
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("rows", ndim=2, doc="一户的台账行（从 A 列起按模板列序；给出表头时列序不限）")
-@xw.arg("headers", ndim=2, doc="可选：台账的表头行，与所选行同宽")
-@xw.arg("on_date", doc="可选：评估日期，默认今天")
-@_in_cell
+@_household_function
 def HX_GRADE(rows, headers=None, on_date=None):
     """按花乡振领〔2022〕3号文件评定一户的预警分级：红、黄、绿、无，缺少事实时为“待补充”。"""
     return _household(rows, headers, on_date)[1].grade
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("rows", ndim=2, doc="一户的台账行（从 A 列起按模板列序；给出表头时列序不限）")
-@xw.arg("headers", ndim=2, doc="可选：台账的表头行，与所选行同宽")
-@xw.arg("on_date", doc="可选：评估日期，默认今天")
-@_in_cell
+@_household_function
 def HX_CLAUSES(rows, headers=None, on_date=None):
     """一户成立的条款（R1—R7、Y1—Y2、G1—G4）及理由和数字；待补充时列出缺少的事实。"""
     assessment = _household(rows, headers, on_date)[1]
@@ -184,11 +186,7 @@ def HX_CLAUSES(rows, headers=None, on_date=None):
                      for hit in assessment.clauses)
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("rows", ndim=2, doc="一户的台账行（从 A 列起按模板列序；给出表头时列序不限）")
-@xw.arg("headers", ndim=2, doc="可选：台账的表头行，与所选行同宽")
-@xw.arg("on_date", doc="可选：评估日期，默认今天")
-@_in_cell
+@_household_function
 def HX_MEASURES(rows, headers=None, on_date=None):
     """文件第五部分“分类管理及动态帮扶”对该户成立条款的帮扶措施，每条一行。"""
     return suggestion_text(_household(rows, headers, on_date)[1])
