@@ -28,12 +28,16 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from hx_excel.ledger.book import Grid, LedgerBook, book_from_grids
 from hx_excel.ledger.schema import COLUMNS, SHEET
 from hx_excel.ledger.template import PARAMS
+
+
+_DATA_TYPES = {float: "n", int: "n", bool: "b", datetime: "d", date: "d", str: "s"}   # openpyxl's cell types
 
 
 class LiveBookError(ValueError):
@@ -130,15 +134,20 @@ class LiveBook:
             if name not in names:
                 continue
             grid = self.grid(name)
+            cells, formulas = ws._cells, grid.formulas
             for r, row in enumerate(grid.values, start=1):
                 for c, value in enumerate(row):
-                    formula = grid.formulas.get((r, c))
+                    formula = formulas.get((r, c)) if formulas else None
+                    if formula is None and (value is None or value == ""):
+                        continue
+                    # cells made directly, holding the very objects read (never cleaned or converted): a cell the
+                    # operation did not touch is then told by identity (`_changed_cells`), and 10,000 rows cost seconds
+                    cell = Cell(ws, row=r, column=c + 1)
                     if formula is not None:
-                        ws.cell(r, c + 1).value = formula
-                    elif value is not None and value != "":
-                        cell = ws.cell(r, c + 1)
-                        cell._value = value                # as read: never cleaned, so nothing looks changed
-                        cell.data_type = "s" if isinstance(value, str) else "n"
+                        cell._value, cell.data_type = formula, "f"
+                    else:
+                        cell._value, cell.data_type = value, _DATA_TYPES.get(type(value), "s")
+                    cells[(r, c + 1)] = cell
         return wb
 
     # ---- writing back -------------------------------------------------------------------------------------------
@@ -371,16 +380,26 @@ def _same(old: Any, new: Any) -> bool:
 
 
 def _changed_cells(grid: Grid, ws: Worksheet) -> dict[tuple[int, int], tuple[Any, Any]]:
-    """(row, 0-based column) → (old content, new content) of every cell the operation changed."""
+    """(row, 0-based column) → (old content, new content) of every cell the operation changed. A cell still holding
+    the object `mirror` put there is unchanged (the common case, told without comparing)."""
     changed = {}
+    values, formulas = grid.values, grid.formulas
     for (row, column), cell in ws._cells.items():
+        held = cell._value
+        formula = formulas.get((row, column - 1)) if formulas else None
+        if formula is not None:
+            if held is formula and cell.data_type == "f":
+                continue
+        elif row <= len(values) and column <= len(values[row - 1]) and held is values[row - 1][column - 1] \
+                and held is not None and cell.data_type != "f":
+            continue
         new = _cell_content(cell)
         old = _content(grid, row, column - 1)
         if not _same(old, new):
             changed[(row, column - 1)] = (old, new)
-    for r, values in enumerate(grid.values, start=1):      # cells the operation emptied
-        for c, value in enumerate(values):
-            if (value not in (None, "") or (r, c) in grid.formulas) and (r, c + 1) not in ws._cells:
+    for r, row_values in enumerate(values, start=1):      # cells the operation emptied
+        for c, value in enumerate(row_values):
+            if (value not in (None, "") or (r, c) in formulas) and (r, c + 1) not in ws._cells:
                 changed[(r, c)] = (_content(grid, r, c), None)
     return changed
 
