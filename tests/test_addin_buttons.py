@@ -400,3 +400,15 @@ def test_a_ledger_protected_with_a_password_is_refused_with_nothing_written(twin
     message = ribbon.fill(book)
     assert message.startswith("计算并填写没有完成：“台账”表设置了保护密码，本工具无法写入，没有改动任何单元格")
     assert app.calls["write"] == 0 and app.calls["add_sheet"] == 0, "not even the 待办 sheet"
+
+
+def test_a_stray_value_far_below_is_named_not_read(twin):
+    """Ctrl+↓ and a keystroke at row 1,000,000: one range read would be 112 million cells; the button names the cell."""
+    _, live = twin
+    app = FakeApp()
+    book = FakeBook(live, app)
+    book.sheets[SHEET].range((1_000_000, column_index("note"))).value = "'误填"
+    message = ribbon.check(book)
+    # Excel's used range ends at the last row and the last column in use: Ctrl+End goes to that corner
+    assert message.startswith("检查本表没有完成：“台账”表的已用区域一直到第 1000000 行、第 112 列（按 Ctrl+End 所到的 DH1000000）")
+    assert app.calls["read"] == 0

@@ -32,6 +32,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from hx_excel.files.sheet_cells import DENSE_COLUMNS, DENSE_ROWS
 from hx_excel.ledger.book import Grid, LedgerBook, book_from_grids
 from hx_excel.ledger.schema import COLUMNS, SHEET
 from hx_excel.ledger.template import PARAMS
@@ -104,6 +105,12 @@ class LiveBook:
         if name not in self._grids:
             sheet = self.book.sheets[name]
             last = sheet.used_range.last_cell
+            if last.row > DENSE_ROWS or last.column > DENSE_COLUMNS:
+                # a stray value or format far out (Ctrl+↓ and a keystroke) would make this one read of millions of
+                # cells: said, with where it is, rather than Excel hanging
+                raise LiveBookError(f"“{name}”表的已用区域一直到第 {last.row} 行、第 {last.column} 列（按 Ctrl+End 所到的 "
+                                    f"{get_column_letter(last.column)}{last.row}），远在表格之外，多半是那附近误填的字或误设的"
+                                    "格式：请找到后删除那些行（或列），再点按钮")
             whole = sheet.range((1, 1), (max(last.row, 1), max(last.column, 1)))
             values = _two_d(whole.options(ndim=2).value)
             texts = _two_d(whole.formula)
@@ -119,8 +126,9 @@ class LiveBook:
         if SHEET not in names:
             raise LiveBookError(f"当前工作簿“{self.book.name}”中没有“{SHEET}”工作表：请切换到乡镇的防贫监测台账再点按钮"
                                 f"（现有：{'、'.join(names[:8]) or '无'}）")
+        ledger = self.grid(SHEET)              # first: a 台账 that cannot be read stops before anything else is
         params = self.grid(PARAMS) if PARAMS in names else None
-        return book_from_grids(self.path, names, self.grid(SHEET), params,
+        return book_from_grids(self.path, names, ledger, params,
                                lambda name: self.grid(name).values if name in names else None)
 
     # ---- the copy the operations write into --------------------------------------------------------------------
