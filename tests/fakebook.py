@@ -266,6 +266,12 @@ class FakeRange:
 
     def count(self, kind):
         self.sheet.book.app.calls[kind] += 1
+        if kind == "write":
+            for m in self.sheet.ws.merged_cells.ranges:       # as Excel: no write into part of a merged area
+                overlaps = not (m.max_row < self.r1 or m.min_row > self.r2 or m.max_col < self.c1 or m.min_col > self.c2)
+                inside = self.r1 <= m.min_row and m.max_row <= self.r2 and self.c1 <= m.min_col and m.max_col <= self.c2
+                if overlaps and not inside:
+                    raise RuntimeError(f"Cannot change part of a merged cell ({m.coord})")
         if kind == "write" and self.sheet.ws.protection.sheet:
             locked = [c.coordinate for c in self.cells() if _locked(self.sheet.ws, c)]
             if locked:   # as Excel refuses a macro's write into a locked cell of a protected sheet
@@ -385,6 +391,18 @@ class FakeRange:
     @property
     def font(self):
         return _Font(self)
+
+    @property
+    def merge_cells(self):
+        """As Excel's MergeCells: True when the range is one merged area, None (Null) when it only touches one."""
+        self.count("read")
+        touched = [m for m in self.sheet.ws.merged_cells.ranges
+                   if not (m.max_row < self.r1 or m.min_row > self.r2 or m.max_col < self.c1 or m.min_col > self.c2)]
+        if not touched:
+            return False
+        whole = len(touched) == 1 and (touched[0].min_row, touched[0].min_col, touched[0].max_row, touched[0].max_col) \
+            == (self.r1, self.c1, self.r2, self.c2)
+        return True if whole else None
 
     @property
     def wrap_text(self):

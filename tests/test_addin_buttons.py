@@ -145,7 +145,8 @@ def test_review_asks_before_redoing_a_month(twin):
     recorded = contents(live, RECORD_SHEET)
     app.answers = ["no"]
     message = ribbon.review(hexed("2022-07"), hexed("赵六"), book)
-    assert "未重做" in message and "已有 2022-07 的研判记录" in app.alerts[-2] + message
+    assert message == "2022-07 已有研判记录，未重做：工作簿未改动。"
+    assert app.alerts[-2] == "2022-07 已有研判记录。要重做这个月吗？（只替换 2022-07 的记录，更早的月份不动）"
     book.save()
     assert contents(live, RECORD_SHEET) == recorded
     app.answers = ["yes"]
@@ -412,3 +413,129 @@ def test_a_stray_value_far_below_is_named_not_read(twin):
     # Excel's used range ends at the last row and the last column in use: Ctrl+End goes to that corner
     assert message.startswith("检查本表没有完成：“台账”表的已用区域一直到第 1000000 行、第 112 列（按 Ctrl+End 所到的 DH1000000）")
     assert app.calls["read"] == 0
+
+
+# ---- found by a hostile probe (issue 19) ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("note_cell", ["A1", "C5"])
+def test_a_result_sheet_of_the_clerks_own_stops_every_button_before_any_write(twin, note_cell):
+    _, live = twin
+    wb = openpyxl.load_workbook(live)
+    wb.create_sheet(RESULT)[note_cell] = "我的笔记"
+    wb.save(live)
+    app = FakeApp()
+    book = FakeBook(live, app)
+    for button in (ribbon.fill, ribbon.check, lambda b: ribbon.review(hexed("2022-07"), "", b)):
+        message = button(book)
+        assert "已有名为“hx-excel结果”的工作表，但不是本工具的结果表：为免覆盖，没有改动任何单元格" in message
+    assert app.calls["write"] == 0 and app.calls["add_sheet"] == 0
+    book.save()
+    assert openpyxl.load_workbook(live)[RESULT][note_cell].value == "我的笔记"
+
+
+def test_a_protected_result_sheet_stops_the_button_before_any_write(twin):
+    _, live = twin
+    book = FakeBook(live)
+    ribbon.check(book)
+    book.save()
+    wb = openpyxl.load_workbook(live)
+    wb[RESULT].protection.sheet = True
+    wb[RESULT].protection.password = "1"
+    wb.save(live)
+    app = FakeApp()
+    book = FakeBook(live, app)
+    assert "“hx-excel结果”表被设置了保护" in ribbon.fill(book)
+    assert app.calls["write"] == 0 and app.calls["add_sheet"] == 0
+
+
+def test_extend_works_after_the_other_buttons(twin):
+    _, live = twin
+    app = FakeApp()
+    book = FakeBook(live, app)
+    ribbon.fill(book)
+    ribbon.check(book)
+    book.save()
+    app.answers = ["yes"]
+    assert ribbon.extend(hexed("300"), book) == "已扩充到 300 行，工作簿已保存并重新打开。"
+    reopened = openpyxl.load_workbook(live)
+    assert {TODO_SHEET, RESULT} <= set(reopened.sheetnames)
+
+
+def test_merged_cells_in_the_way_stop_the_write_before_anything_is_written(twin):
+    _, live = twin
+    wb = openpyxl.load_workbook(live)
+    ws = wb[SHEET]
+    first_member = FIRST_DATA_ROW + 1
+    ws.cell(first_member, HID).value = None                     # fill would give it the head's 户编号 …
+    ws.merge_cells(start_row=first_member, start_column=HID, end_row=first_member + 1, end_column=HID)   # … but merged
+    wb.save(live)
+    app = FakeApp()
+    book = FakeBook(live, app)
+    message = ribbon.fill(book)
+    letter = openpyxl.utils.get_column_letter(HID)
+    assert message.startswith(f"计算并填写没有完成：“台账”表 {letter}{first_member}") and "合并单元格" in message
+    assert "没有改动任何单元格" in message and app.calls["write"] == 0
+
+
+def test_refusals_with_a_message_of_their_own_keep_it(twin, tmp_path):
+    from hx_excel.files.lock import FolderLock
+    _, live = twin
+    book = FakeBook(live)
+    folder = tmp_path / "台账"
+    folder.mkdir()
+    lock = FolderLock(folder, "hx-excel generate")
+    lock.acquire(0, None)
+    try:
+        message = ribbon.generate(hexed(str(folder)), book)
+    finally:
+        lock.release()
+    assert message.startswith("生成乡镇台账没有完成：") and "正被另一个 hx-excel 使用" in message and "内部出错" not in message
+    assert ribbon.generate(hexed("/tmp/" + "长" * 300), book) == "生成乡镇台账没有完成：所选文件夹的路径无法使用：请换一个路径较短的文件夹"
+
+
+def test_messages_name_what_the_clerk_clicks_not_command_line_options(twin):
+    _, live = twin
+    book = FakeBook(live)
+    message = ribbon.notice(hexed("无此村"), hexed("1"), book)
+    assert "请按其中的写法填写村名" in message and "--" not in message
+    assert "--" not in ribbon.extend(hexed("99999999"), book)
+    # a refusal other than "already recorded" is said as it is, with nothing added
+    ribbon.review(hexed("2022-08"), "", book)
+    message = ribbon.review(hexed("2022-07"), "", book)
+    assert message.endswith("已记录的月份不改动") and "未重做" not in message
+
+
+def test_a_village_name_never_becomes_a_path():
+    """The report's file name is made from the village the clerk typed: separators and what Windows refuses in a name
+    become “_”, so "../../龙井村" cannot write outside the ledger's folder."""
+    assert ribbon._file_name("../../龙井村") == "_.._龙井村"
+    assert ribbon._file_name('龙井村:一组*?"<>|\\x') == "龙井村_一组_______x"
+    assert ribbon._file_name("  .. ") == "_"
+    assert ribbon._file_name("龙井村") == "龙井村"
+
+
+def test_a_formula_typed_in_an_input_cell_is_quoted_as_the_command_quotes_it(twin, tmp_path):
+    cli, live = twin
+    book = FakeBook(live)
+    book.sheets[SHEET].range((FIRST_DATA_ROW, NAME)).value = '=HYPERLINK("http://x","杨明华")'
+    book.save()
+    report = tmp_path / "问题.xlsx"
+    main(["check", str(live), "-o", str(report)])
+    expected = [r[6] for r in openpyxl.load_workbook(report).active.iter_rows(min_row=3, values_only=True)
+                if r[2] == FIRST_DATA_ROW and r[3] == "姓名"]
+    ribbon.check(book)
+    book.save()
+    got = [r[5] for r in _result_rows(live) if r[1] == FIRST_DATA_ROW and r[2] == "姓名"]
+    assert got == expected and expected and "==" not in expected[0]
+
+
+def test_a_ledger_without_its_settings_sheet_says_so(twin):
+    _, live = twin
+    wb = openpyxl.load_workbook(live)
+    del wb["参数"]
+    wb.save(live)
+    book = FakeBook(live)
+    ribbon.check(book)
+    book.save()
+    text = " ".join(str(v) for row in _result_rows(live) for v in row if v)
+    assert "台账中没有“参数”工作表" in text and "第 0 行" not in text

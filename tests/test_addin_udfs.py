@@ -214,3 +214,25 @@ def test_every_function_is_named_in_ascii_with_a_chinese_description():
 
 
 
+
+
+def test_arguments_excel_can_pass_that_are_not_ids_are_said_in_chinese():
+    for value in (True, datetime(2020, 1, 1), [["a"]], float("nan")):
+        for function in (HX_ID_CHECK, HX_ID_MASK, HX_ID_SEX, HX_ID_AGE):
+            got = function(value)
+            assert "身份证号应是文字" in got and "datetime" not in got and "list" not in got, (function, value, got)
+    assert "存成了数字" in HX_ID_MASK(5.20111198005051e17), "a mask of a number would hide that its digits are gone"
+    assert HX_DUE("D12", ON).startswith("HX_DUE：step_id“D12”不是") and HX_DUE("D1xyz", ON).startswith("HX_DUE：")
+    assert HX_GRADE([[1.0]], []) == "HX_GRADE：headers 为空：请选台账的表头行"
+
+
+def test_a_year_the_policy_has_no_line_for_is_said_with_what_to_give():
+    policy = default_policy()
+    scenarios = dict(scenario_households(policy, AS_OF))
+    wb = build_workbook(policy, township="青岩镇", as_of=AS_OF, rows=10)
+    RowWriter(wb[SHEET]).write([scenarios["R3"]])
+    block = [[c.value for c in row][:WIDTH] for row in wb[SHEET].iter_rows(min_row=FIRST_DATA_ROW,
+                                                                            max_row=FIRST_DATA_ROW + 2)]
+    got = HX_GRADE(block, None, datetime(2099, 7, 1))
+    assert got.startswith("HX_GRADE：政策参数中没有 2099 年的年人均纯收入标准线（已有：2022") and "评估日期" in got
+    assert HX_GRADES(block, None, datetime(2099, 7, 1)).startswith("HX_GRADES：政策参数中没有 2099 年")

@@ -86,6 +86,7 @@ class LiveBook:
             raise LiveBookError("没有打开的工作簿：请先打开乡镇的台账，再点按钮")
         self.book = book
         self._grids: dict[str, Grid] = {}
+        self._mirrored: set[str] = set()
 
     def reopen(self, book: Any) -> None:
         """The same workbook, opened again (extend closes it to rebuild the file): nothing read before holds."""
@@ -137,6 +138,7 @@ class LiveBook:
         wb = Workbook()
         wb.remove(wb.active)
         present = self.sheet_names()
+        self._mirrored = {name for name in names if name in present}    # write_back compares these, no others
         for name in present:                    # every sheet, in order, so an operation's sheet placement holds
             ws = wb.create_sheet(name)
             if name not in names:
@@ -171,20 +173,22 @@ class LiveBook:
                 before = self._grids.get(title)
                 if before is None or _contents(ws) != _grid_contents(before):
                     rebuilt.append(ws)
-            elif title in self._grids:
+            elif title in self._mirrored:
                 changed = _changed_cells(self._grids[title], ws)
                 if changed:
                     self._refuse_typed(title, changed, ledger)
-                    edited.append((title, changed))
+                    blocks = _blocks(changed, ledger)
+                    self._refuse_merged(title, blocks)
+                    edited.append((title, changed, blocks))
         for title in self.sheet_names():
             if title in own and title not in mirror.sheetnames:
                 raise LiveBookError(f"“{title}”表被操作删除了，但本工具从不删除工作表：请把此情况报给技术人员")
         present = set(self.sheet_names())
         with ExitStack() as unprotected:     # every sheet to write made writable first: a password stops all of it
-            for title in [t for t, _ in edited] + [ws.title for ws in rebuilt if ws.title in present]:
+            for title in [t for t, _, _ in edited] + [ws.title for ws in rebuilt if ws.title in present]:
                 unprotected.enter_context(writable(self.book.sheets[title]))
-            for title, changed in edited:
-                self._write_cells(title, changed, ledger, done)
+            for title, changed, blocks in edited:
+                self._write_cells(title, changed, blocks, done)
             for ws in rebuilt:
                 self.replace_sheet(ws.title, ws, after=mirror.sheetnames[:mirror.sheetnames.index(ws.title)], done=done)
         return done
@@ -199,38 +203,34 @@ class LiveBook:
             raise LiveBookError(f"本工具要改写“{title}”表 {get_column_letter(column + 1)}{row} 中填写的内容"
                                 f"（“{str(old)[:20]}”），已停止，没有写入任何单元格：请把此情况报给技术人员")
 
-    def _write_cells(self, title: str, changed: dict[tuple[int, int], tuple[Any, Any]], ledger: LedgerBook,
-                     done: WriteBack) -> None:
-        grid = self._grids[title]
-        header_row = ledger.columns.header_row
-        ours = {p for c, p in zip(COLUMNS, ledger.columns.positions) if p is not None and c.kind != "input"}
+    def _refuse_merged(self, title: str, blocks: list[tuple[int, int, int]]) -> None:
+        """Excel refuses a write into part of a merged area: the blocks that touch one are named before anything is
+        written (one range read per block)."""
         sheet = self.book.sheets[title]
-        by_column: dict[int, list[int]] = {}
-        for row, column in changed:
-            by_column.setdefault(column, []).append(row)
-        with writable(sheet):
-            self._write_columns(sheet, grid, changed, by_column, header_row, ours, done)
+        merged = [f"{get_column_letter(column + 1)}{first}" + (f":{get_column_letter(column + 1)}{last}" if last > first else "")
+                  for column, first, last in blocks
+                  if sheet.range((first, column + 1), (last, column + 1)).merge_cells is not False]
+        if merged:
+            raise LiveBookError(f"“{title}”表 {'、'.join(merged[:5])}{'等' if len(merged) > 5 else ''} 中有合并单元格，本工具要写入"
+                                "其中的格，为免写乱，没有改动任何单元格：请取消合并（每行分别填写）后再点按钮")
+
+    def _write_cells(self, title: str, changed: dict[tuple[int, int], tuple[Any, Any]],
+                     blocks: list[tuple[int, int, int]], done: WriteBack) -> None:
+        grid = self._grids[title]
+        sheet = self.book.sheets[title]
+        for column, first, last in blocks:
+            block = [[_written(changed[(row, column)][1] if (row, column) in changed else _content(grid, row, column))]
+                     for row in range(first, last + 1)]
+            target = sheet.range((first, column + 1), (last, column + 1))
+            target.value = block
+            done.blocks += 1
+            if any(isinstance(changed.get((r, column), (None, None))[1], (date, datetime)) for r in range(first, last + 1)):
+                target.number_format = "yyyy-mm-dd"
+                done.blocks += 1
         for (row, column), (old, new) in sorted(changed.items()):
             done.cells += 1
             if old not in (None, ""):
                 done.overwritten.append(Overwritten(title, f"{get_column_letter(column + 1)}{row}", old, new))
-
-    @staticmethod
-    def _write_columns(sheet, grid: Grid, changed, by_column: dict[int, list[int]], header_row: int, ours: set[int],
-                       done: WriteBack) -> None:
-        for column, rows in sorted(by_column.items()):
-            rows.sort()
-            whole = column in ours and rows[0] > header_row     # the tool's column: one block, first to last change
-            for first, last in ([[rows[0], rows[-1]]] if whole else _runs(rows)):
-                block = [[_written(changed[(row, column)][1] if (row, column) in changed else _content(grid, row, column))]
-                         for row in range(first, last + 1)]
-                target = sheet.range((first, column + 1), (last, column + 1))
-                target.value = block
-                done.blocks += 1
-                if any(isinstance(changed.get((r, column), (None, None))[1], (date, datetime))
-                       for r in range(first, last + 1)):
-                    target.number_format = "yyyy-mm-dd"
-                    done.blocks += 1
 
     def replace_sheet(self, title: str, source: Worksheet, *, after: list[str] | None = None,
                       done: WriteBack | None = None) -> None:
@@ -410,6 +410,21 @@ def _changed_cells(grid: Grid, ws: Worksheet) -> dict[tuple[int, int], tuple[Any
             if (value not in (None, "") or (r, c) in formulas) and (r, c + 1) not in ws._cells:
                 changed[(r, c)] = (_content(grid, r, c), None)
     return changed
+
+
+def _blocks(changed: dict[tuple[int, int], tuple[Any, Any]], ledger: LedgerBook) -> list[tuple[int, int, int]]:
+    """(0-based column, first row, last row) of each range to write: one per tool column of 台账, from its first to
+    its last change (its other cells written back as they are); one per run of changed rows in any other column."""
+    ours = {p for c, p in zip(COLUMNS, ledger.columns.positions) if p is not None and c.kind != "input"}
+    by_column: dict[int, list[int]] = {}
+    for row, column in changed:
+        by_column.setdefault(column, []).append(row)
+    blocks = []
+    for column, rows in sorted(by_column.items()):
+        rows.sort()
+        whole = column in ours and rows[0] > ledger.columns.header_row
+        blocks += [(column, first, last) for first, last in ([[rows[0], rows[-1]]] if whole else _runs(rows))]
+    return blocks
 
 
 def _runs(rows: list[int]) -> list[list[int]]:

@@ -13,6 +13,7 @@ clerk saves it (Excel's undo does not cover a macro, so the result sheet lists t
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 import traceback
@@ -26,30 +27,46 @@ from openpyxl.styles import Alignment
 
 from hx_excel.addin import POLICY_VARIABLE, policy_file, policy_in_use
 from hx_excel.addin.book import LiveBook, LiveBookError, WriteBack
+from hx_excel.cli.refusals import REFUSALS
 from hx_excel.core.id_number import mask_in
 from hx_excel.districts import load_settings
 from hx_excel.files.fonts import font
-from hx_excel.files.inputs import InputFileError
+from hx_excel.files.inputs import reason
 from hx_excel.files.report import save_report
-from hx_excel.files.save import SaveError
 from hx_excel.ledger.schema import FIRST_DATA_ROW, SHEET
 from hx_excel.ledger.template import PARAMS
 from hx_excel.operations.assessed import assess_book
 from hx_excel.operations.check import check_book
-from hx_excel.operations.editing import EditRefused, Edits
-from hx_excel.operations.extend import ExtendError, extend_ledger
+from hx_excel.operations.editing import RESULT_SHEET, EditRefused, Edits
+from hx_excel.operations.extend import extend_ledger
 from hx_excel.operations.fill import TODO_SHEET, fill_workbook
-from hx_excel.operations.generate import GenerateError, generate as generate_ledgers
-from hx_excel.operations.notice import KINDS, NoticeError, notice_rows, notice_workbook
+from hx_excel.operations.generate import generate as generate_ledgers
+from hx_excel.operations.notice import KINDS, notice_rows, notice_workbook
 from hx_excel.operations.review import RECORD_SHEET, append_review, month_text, parse_month
 from hx_excel.operations.summary import assessment_day, read_ledgers, summarize, summary_workbook
-from hx_excel.policy import PolicyError
 
-RESULT_SHEET = "hx-excel结果"
 RESULT_TITLE = "hx-excel 运行结果"          # A1 of the result sheet begins so: a sheet of that name without it is the clerk's
 UNSAVED = "工作簿尚未保存：请检查后自行保存（Excel 的“撤消”不能撤回本工具的改动，被改写的原值列在“hx-excel结果”表）。"
-# what a button refuses with a sentence of its own (anything else is a fault of ours: said, with a log file)
-_SAID = (LiveBookError, InputFileError, EditRefused, ExtendError, NoticeError, GenerateError, PolicyError, SaveError)
+# what a button refuses with a sentence of its own, as the command line does (anything else is a fault of ours: said,
+# with a log file)
+_SAID = (LiveBookError, *REFUSALS)
+
+# The operations' messages name the command line's options; on a button they name what the clerk clicks or types.
+_FOR_BUTTONS = (
+    ("（--rows）", ""), ("--rows 最多", "行数最多"), ("请按其中的写法填写 --village", "请按其中的写法填写村名"),
+    ("请用 --out 指定一个文件夹", "请另选一个文件夹"), ("补全后用 --redo 重做本月", "补全后再点“月度研判”重做本月"),
+    ("加 --restore-formulas 可恢复", "可在命令行运行 hx-excel fill --restore-formulas 恢复"),
+    ("后重新运行 hx-excel fill", "后再点“计算并填写”"), ("再运行 hx-excel fill", "再点“计算并填写”"),
+    ("再运行本命令", "再点按钮"),
+)
+_CHECK_HINT = re.compile(r"请运行 hx-excel check \S+ 逐条查看")
+
+
+def for_buttons(text: str) -> str:
+    """An operation's message as a button says it."""
+    for said, meant in _FOR_BUTTONS:
+        text = text.replace(said, meant)
+    return _CHECK_HINT.sub("请点“检查本表”逐条查看", text)
 
 
 def active_book() -> Any:
@@ -74,9 +91,12 @@ def _button(name: str, work: Callable[[LiveBook], str], book: Any = None) -> str
         return _fallback_message(book, str(exc))
     live.status(f"hx-excel：正在{name}……")
     try:
+        _result_sheet_is_ours(live)       # before anything is written: the outcome must have somewhere to go
         message = work(live)
     except _SAID as exc:
-        message = f"{name}没有完成：{mask_in(str(exc))}"
+        message = f"{name}没有完成：{for_buttons(mask_in(str(exc)))}"
+    except OSError as exc:       # a folder or file the clerk named: the system's reason, in Chinese
+        message = f"{name}没有完成：{reason(exc)}。请换一个文件夹（或文件）后重试。"
     except Exception:  # noqa: BLE001 — the clerk gets a sentence; the details go to a file for whoever helps her
         log = Path(tempfile.gettempdir()) / "hx-excel-addin-error.log"
         try:
@@ -101,19 +121,30 @@ def _fallback_message(book: Any, text: str) -> str:
 
 # ---- the result sheet -----------------------------------------------------------------------------------------------
 
+def _result_sheet_is_ours(live: LiveBook) -> None:
+    """RESULT_SHEET, if there is one, is ours to rebuild: empty, or with our title in A1, and not protected (the tool
+    never protects it: whoever did wants it kept). Else the button stops before writing anything."""
+    if RESULT_SHEET not in live.sheet_names():
+        return
+    values = live.grid(RESULT_SHEET).values
+    first = values[0][0] if values and values[0] else None
+    anything = any(v not in (None, "") for row in values for v in row)
+    if anything and not (isinstance(first, str) and first.startswith(RESULT_TITLE)):
+        raise LiveBookError(f"工作簿中已有名为“{RESULT_SHEET}”的工作表，但不是本工具的结果表：为免覆盖，没有改动任何单元格。"
+                            "请把它改名后再点按钮")
+    if live.book.sheets[RESULT_SHEET].api.ProtectContents:
+        raise LiveBookError(f"“{RESULT_SHEET}”表被设置了保护，为免覆盖，没有改动任何单元格：请撤消它的保护（或删除该表）后再点按钮")
+
+
 def _result(live: LiveBook, button: str, lines: list[str], table: tuple[tuple[str, ...], list[tuple]] | None = None,
             widths: tuple[int, ...] = ()) -> None:
     """Rebuild RESULT_SHEET: the title, the outcome's lines, and a table (findings, or old values overwritten)."""
-    if RESULT_SHEET in live.sheet_names():
-        first = live.grid(RESULT_SHEET).values[0][0] if live.grid(RESULT_SHEET).values else None
-        if first not in (None, "") and not str(first).startswith(RESULT_TITLE):
-            raise LiveBookError(f"工作簿中已有名为“{RESULT_SHEET}”的工作表，但不是本工具的结果表：请把它改名后再点按钮")
     ws = Workbook().active
     ws.title = RESULT_SHEET
     ws.cell(1, 1, f"{RESULT_TITLE}：{button}（{datetime.now():%Y-%m-%d %H:%M}）").font = font(bold=True, size=13)
     row = 2
     for line in lines:
-        ws.cell(row, 1, mask_in(line))
+        ws.cell(row, 1, for_buttons(mask_in(line)))
         row += 1
     if table:
         headers, rows = table
@@ -148,7 +179,7 @@ def _edits_outcome(live: LiveBook, button: str, edits: Edits, done: WriteBack) -
         lines.append(UNSAVED)
     _result(live, button, lines, _overwritten_table(done), widths=(40, 10, 40, 40) if done.overwritten else ())
     head = edits.report[-1] if edits.report else "没有需要写入的内容"
-    return f"{button}完成：{mask_in(head)}。" + (f"\n{UNSAVED}" if done.cells or done.sheets else "") + \
+    return f"{button}完成：{for_buttons(mask_in(head))}。" + (f"\n{UNSAVED}" if done.cells or done.sheets else "") + \
         (f"\n另有 {edits.problems} 处需要处理，详见“{RESULT_SHEET}”表。" if edits.problems else "")
 
 
@@ -194,14 +225,30 @@ def review(month_hex: str = "", reviewer_hex: str = "", book: Any = None) -> str
         try:
             edits = append_review(mirror, ledger, policy_in_use(), month, reviewer)
         except EditRefused as exc:
-            if "--redo" not in str(exc) or not live.ask_yes(f"{month} 已有研判记录。要重做这个月吗？（只替换 {month} 的记录，"
-                                                            "更早的月份不动）"):
-                raise EditRefused(str(exc).split("确需重做")[0] + "未重做。") from None
+            if "--redo" not in str(exc):        # refused for another reason: said as it is
+                raise
+            if not live.ask_yes(f"{month} 已有研判记录。要重做这个月吗？（只替换 {month} 的记录，更早的月份不动）"):
+                return f"{month} 已有研判记录，未重做：工作簿未改动。"
             mirror = live.mirror([SHEET, PARAMS, RECORD_SHEET])
             edits = append_review(mirror, ledger, policy_in_use(), month, reviewer, redo=True)
         done = live.write_back(mirror, ledger, own_sheets=[RECORD_SHEET])
         return _edits_outcome(live, f"{month} 月度研判", edits, done)
     return _button("月度研判", work, book)
+
+
+_NOT_IN_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def _file_name(text: str) -> str:
+    """Text as part of a file name: what Windows refuses in one (and a path's separators) made “_”."""
+    return _NOT_IN_NAMES.sub("_", text).strip(" .") or "_"
+
+
+def _folder(hex_text: str) -> str:
+    folder = _text(hex_text)
+    if "\x00" in folder or len(folder) > 240:
+        raise LiveBookError("所选文件夹的路径无法使用：请换一个路径较短的文件夹")
+    return folder
 
 
 def _beside(live: LiveBook) -> Path:
@@ -216,7 +263,7 @@ def summary(month_hex: str = "", folder_hex: str = "", book: Any = None) -> str:
         month = month_text(*parse_month(_text(month_hex), "月报月份"))
         policy = policy_in_use()
         day = assessment_day(month, None)
-        folder = _text(folder_hex)
+        folder = _folder(folder_hex) if folder_hex else ""
         if folder:
             ledgers, unread = read_ledgers([folder], policy, day,
                                            progress=lambda done, total, name: live.status(f"hx-excel：正在读取 {name}（{done}/{total}）"))
@@ -251,7 +298,7 @@ def notice(village_hex: str = "", kind_hex: str = "", book: Any = None) -> str:
             raise LiveBookError("公示类别只能是 1（识别纳入）或 2（风险消除）")
         which = KINDS[int(kind) - 1]
         made = notice_rows(assess_book(live.ledger(), policy_in_use()), village, which)
-        out = _beside(live) / f"公示-{village}-{which}.xlsx"
+        out = _beside(live) / f"公示-{_file_name(village)}-{which}.xlsx"
         backup = save_report(notice_workbook(made), out, what="公示名单", text=mask_in)
         lines = [f"{village}{which}公示名单（{len(made.rows)} 户）已写入 {out}" + (f"，旧文件已备份为 {backup}" if backup else ""),
                  f"公示期：{made.period_text}。打开该文件打印后张贴。"]
@@ -291,7 +338,7 @@ def extend(rows_hex: str = "", book: Any = None) -> str:
 def generate(folder_hex: str = "", book: Any = None) -> str:
     """生成乡镇台账: `hx-excel generate` — one blank ledger per township of the district settings, into a folder."""
     def work(live: LiveBook) -> str:
-        folder = _text(folder_hex)
+        folder = _folder(folder_hex)
         if not folder:
             raise LiveBookError("没有选择文件夹")
         written: list[str] = []

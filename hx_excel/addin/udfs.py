@@ -13,6 +13,7 @@ On Linux xlwings' decorators do nothing, so the functions are plain Python and t
 from __future__ import annotations
 
 import functools
+import re
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Callable
@@ -124,8 +125,11 @@ def _laid_out(rows: Any, headers: Any) -> list[tuple[int, tuple[Any, ...]]]:
         headers, grid = grid[0], grid[1:]
     if headers is None:
         width = len(COLUMNS)
-        return [(n, tuple(r[:width]) + (None,) * (width - len(r))) for n, r in enumerate(grid, start=1)]
-    header_row = _grid(headers, "headers")[0]
+        return [(n, tuple(r[:width]) + (None,) * (width - len(r[:width]))) for n, r in enumerate(grid, start=1)]
+    header_rows = _grid(headers, "headers")
+    if not header_rows or not header_rows[0]:
+        raise UdfInputError("headers 为空：请选台账的表头行")
+    header_row = header_rows[0]
     if grid and len(grid[0]) != len(header_row):
         raise UdfInputError(f"headers 有 {len(header_row)} 列，rows 有 {len(grid[0])} 列：表头行须与所选行同宽")
     have = {fold(h) for h in header_row}
@@ -136,7 +140,8 @@ def _laid_out(rows: Any, headers: Any) -> list[tuple[int, tuple[Any, ...]]]:
                             "可直接选台账的表头行")
     columns = find_columns([header_row], "所选表头")
     remap = columns.remapper(len(header_row))
-    return [(n, remap(list(r) + [None])) for n, r in enumerate(grid, start=1)]
+    width = len(header_row)
+    return [(n, remap((list(r) + [None] * width)[:width] + [None])) for n, r in enumerate(grid, start=1)]
 
 
 def _is_header_row(row: list[Any]) -> bool:
@@ -167,7 +172,18 @@ def _household(rows: Any, headers: Any, on_date: Any):
         why = read.problems[0].message if read.problems else "所选的行没有填写内容"
         raise UdfInputError(why)
     household = read.households[0].household
-    return household, assess(household, policy, as_of)
+    return household, _assess(household, policy, as_of)
+
+
+def _assess(household, policy: Policy, as_of: date):
+    """The core's assessment; a year whose income line the policy lacks said in a cell's words."""
+    try:
+        return assess(household, policy, as_of)
+    except PolicyError:
+        year = household.year or as_of.year
+        known = "、".join(str(y) for y in sorted(policy.income_lines.get(policy.document.province, {}))) or "无"
+        raise UdfInputError(f"政策参数中没有 {year} 年的年人均纯收入标准线（已有：{known} 年）：请给出该年度内的评估日期"
+                            f"（最后一个参数，如台账“参数”表的评估日期），或请技术人员在政策参数文件中加入 {year} 年的标准线") from None
 
 
 @_household_function
@@ -206,17 +222,31 @@ def HX_GRADES(table, headers=None, on_date=None):
     header_first = headers is None and bool(grid) and _is_header_row(grid[0])
     laid_out = _laid_out(grid, headers)
     read = read_rows(laid_out, policy)
-    grades = {entry.head_row: assess(entry.household, policy, as_of).grade for entry in read.households}
+    grades = {entry.head_row: _assess(entry.household, policy, as_of).grade for entry in read.households}
     column = [[grades.get(n, "")] for n, _ in laid_out]
     return ([[""]] if header_first else []) + column
 
 
 # ---- ID numbers ------------------------------------------------------------------------------------------------------
 
-def _number(value: Any) -> str:
+_KINDS = ((bool, "逻辑值（TRUE/FALSE）"), (datetime, "日期"), (date, "日期"), ((list, tuple), "多个单元格"))
+
+
+def _id_text(value: Any) -> Any:
+    """An ID argument as the core takes it: text, or a number (which the core says lost its digits); anything else is
+    said here, in the clerk's words."""
     if value is None or value == "":
         raise UdfInputError("身份证号未填")
-    return id_number.validate(value)
+    for kind, name in _KINDS:
+        if isinstance(value, kind):
+            raise UdfInputError(f"身份证号应是文字（文本格式的单元格），这里是{name}：请选中一个填身份证号的单元格")
+    if isinstance(value, float) and value != value:
+        raise UdfInputError("身份证号应是文字（文本格式的单元格）")
+    return value
+
+
+def _number(value: Any) -> str:
+    return id_number.validate(_id_text(value))
 
 
 @xw.func(category=CATEGORY)
@@ -224,11 +254,9 @@ def _number(value: Any) -> str:
 @_in_cell
 def HX_ID_CHECK(id):  # noqa: A002 — the argument's name as Excel's dialog shows it
     """按 GB 11643 校验身份证号：正确时为空，否则说明错在哪里、怎样改。"""
-    if id is None or id == "":
-        return "身份证号未填"
     try:
-        id_number.validate(id)
-    except id_number.IdNumberError as exc:
+        id_number.validate(_id_text(id))
+    except (id_number.IdNumberError, UdfInputError) as exc:
         return str(exc)
     return ""
 
@@ -238,7 +266,12 @@ def HX_ID_CHECK(id):  # noqa: A002 — the argument's name as Excel's dialog sho
 @_in_cell
 def HX_ID_MASK(id):  # noqa: A002
     """打印或上报用的脱敏号码：保留前 6 位和后 4 位。"""
-    return "" if id is None or id == "" else id_number.mask(id_number.compact(id) if isinstance(id, str) else id)
+    if id is None or id == "":
+        return ""
+    value = _id_text(id)
+    if not isinstance(value, str):      # a number: its last digits are already gone, and a mask would hide that
+        raise id_number.StoredAsNumber()
+    return id_number.mask(value)
 
 
 @xw.func(category=CATEGORY)
@@ -248,9 +281,7 @@ def HX_ID_MASK(id):  # noqa: A002
 def HX_ID_AGE(id, on_date=None):  # noqa: A002
     """身份证号所载出生日期到指定日期的周岁。"""
     day = _day(on_date, "日期", date.today())
-    if id is None or id == "":
-        raise UdfInputError("身份证号未填")
-    return id_number.age_on(id_number.validate(id, on=day), day)
+    return id_number.age_on(id_number.validate(_id_text(id), on=day), day)
 
 
 @xw.func(category=CATEGORY)
@@ -272,7 +303,7 @@ def HX_WORKDAY(start, days):
     return workday(_day(start, "起始日期"), _whole(days, "天数"), _current_policy().calendar)
 
 
-_STEPS = ("D1", "D2", "D3", "D4", "D5")
+_STEP = re.compile(r"[Dd]([1-5])(?![0-9A-Za-z])")     # "D1", "d3 确定联系人"; not "D12"
 
 
 @xw.func(category=CATEGORY)
@@ -281,9 +312,10 @@ _STEPS = ("D1", "D2", "D3", "D4", "D5")
 @_in_cell
 def HX_DUE(step_id, start):
     """按政策参数的天数和口径（自然日或工作日）算出 D1—D5 的期限。"""
-    key = str(step_id or "").strip().upper()[:2]
-    if key not in _STEPS:
+    match = _STEP.match(str(step_id or "").strip())
+    if not match:
         raise UdfInputError(f"step_id“{step_id}”不是 D1—D5 之一")
+    key = f"D{match.group(1)}"
     day = _day(start, "起算日期")
     policy = _current_policy()
     d, mode, extra = policy.deadlines, policy.deadlines.day_mode, policy.calendar

@@ -316,11 +316,13 @@ def book_from_grids(path: Path, sheet_names: list[str], ledger: Grid, params: Gr
     below = [(row, column, text) for (row, column), text in ledger.formulas.items() if row >= first]
     formulas = _formula_cells(tuple(sorted(computed.values())), Counter(row for row, _, _ in below),
                               lambda: ((computed.get(column), row) for row, column, _ in below))
-    typed_formulas = {(row, inputs_at[column]): text for row, column, text in below if column in inputs_at}
+    # a formula's text as the file's XML holds it (no leading "="), so messages quote it the same from either reader
+    typed_formulas = {(row, inputs_at[column]): text.removeprefix("=") for row, column, text in below
+                      if column in inputs_at}
     settings = LedgerSettings()
     if params is not None:
-        settings = _settings_from(params.values, {(get_column_letter(c + 1), r): t for (r, c), t in params.formulas.items()},
-                                  path.name)
+        settings = _settings_from(params.values, {(get_column_letter(c + 1), r): t.removeprefix("=")
+                                                  for (r, c), t in params.formulas.items()}, path.name)
     return LedgerBook(path, columns, rows, formulas, settings, list(sheet_names), typed_formulas=typed_formulas,
                       _other_sheets=other_sheets)
 

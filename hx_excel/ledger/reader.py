@@ -32,7 +32,8 @@ class Problem:
     def __str__(self) -> str:
         # a sheet of a workbook, or a file of its own (a roster CSV)
         place = f"文件 {self.sheet} " if Path(self.sheet).suffix else f"“{self.sheet}”表"
-        where = f"{place}第 {self.row} 行" + (f"“{self.column}”列" if self.column else "")
+        where = place + (f"第 {self.row} 行" if self.row else "") + (f"“{self.column}”" + ("列" if self.row else "")
+                                                                     if self.column else "")
         return f"{where}：{self.message}"
 
 
@@ -105,7 +106,8 @@ def read_row(number: int, values, positions, policy: Policy, problems: list[Prob
         try:
             value = from_cell(column, raw)
         except CellError as exc:
-            fault(column, off_list(column, str(raw).strip(), policy) if column.type == "bool" else str(exc))
+            shown = {True: "TRUE", False: "FALSE"}.get(raw, raw) if isinstance(raw, bool) else raw   # as Excel shows it
+            fault(column, off_list(column, str(shown).strip(), policy) if column.type == "bool" else str(exc))
             continue
         if value is None:
             continue

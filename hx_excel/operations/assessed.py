@@ -70,7 +70,10 @@ def assess_book(book: LedgerBook, policy: Policy, as_of: date | None = None) -> 
             assessment = assess(household, policy, day)
         except PolicyError as exc:   # the year has no income line: said once, the households stay listed
             if not any(p.sheet == "参数" for p in result.problems):
-                result.problems.append(Problem("参数", 0, "核算年度", f"{exc}；请在“参数”表改正核算年度"))
+                fix = ("请在“参数”表改正核算年度" if "参数" in book.sheet_names else
+                       f"台账中没有“参数”工作表，核算年度无从得知，按评估日期的年份 {household.year or day.year} 计算："
+                       "请从 hx-excel generate 生成的同年台账中把“参数”表复制过来")
+                result.problems.append(Problem("参数", 0, "核算年度", f"{exc}；{fix}"))
             result.households.append(AssessedHousehold(entry, None, None))
             continue
         result.households.append(AssessedHousehold(entry, assessment, plan(household, policy, day, assessment)))

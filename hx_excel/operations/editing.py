@@ -32,6 +32,11 @@ from hx_excel.ledger.book import WHAT, LedgerBook, read_book
 from hx_excel.operations.assessed import AssessedLedger
 
 
+# The sheet where the Excel add-in's buttons put their outcome (addin.ribbon). The command line never writes it, but
+# it is the tool's own: extend carries it over as it carries 待办 and 月度研判记录.
+RESULT_SHEET = "hx-excel结果"
+
+
 class EditRefused(ValueError):
     """The ledger was not changed; the message (Chinese) says why and what to do."""
 

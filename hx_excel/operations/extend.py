@@ -25,7 +25,7 @@ from hx_excel.files.sheet_cells import DENSE_COLUMNS
 from hx_excel.ledger.cells import put
 from hx_excel.files.inputs import open_workbook
 from hx_excel.ledger.book import WHAT, find_columns
-from hx_excel.operations.editing import ledger_in_hand
+from hx_excel.operations.editing import RESULT_SHEET, ledger_in_hand
 from hx_excel.operations.fill import TODO_SHEET
 from hx_excel.operations.review import RECORD_SHEET
 from hx_excel.ledger.schema import FILLED_COLUMNS, FIRST_DATA_ROW, HEADER_ROW, INPUT_INDEXES, SHEET, column_index
@@ -64,7 +64,7 @@ def _param(wb, name: str):
 
 
 FILLED_INDEXES = frozenset(column_index(c.key) for c in FILLED_COLUMNS)
-OWN_SHEETS = frozenset((TODO_SHEET, RECORD_SHEET))     # written by fill and review
+OWN_SHEETS = frozenset((TODO_SHEET, RECORD_SHEET, RESULT_SHEET))     # written by fill, review and the add-in's buttons
 
 
 def extend_ledger(path: str | Path, policy: Policy, rows: int | None = None, *,
