@@ -539,3 +539,8 @@ def test_a_ledger_without_its_settings_sheet_says_so(twin):
     book.save()
     text = " ".join(str(v) for row in _result_rows(live) for v in row if v)
     assert "台账中没有“参数”工作表" in text and "第 0 行" not in text
+
+
+def test_a_button_run_outside_excel_says_so():
+    """Here there is no Excel: xlwings' own Book.caller() fails, and the button says where it works."""
+    assert ribbon.check() == "找不到 Excel 中打开的工作簿：这些功能要在 Excel 中点“防返贫监测”选项卡的按钮使用"

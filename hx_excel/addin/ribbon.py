@@ -89,6 +89,8 @@ def _button(name: str, work: Callable[[LiveBook], str], book: Any = None) -> str
         live = LiveBook(book if book is not None else active_book())
     except LiveBookError as exc:
         return _fallback_message(book, str(exc))
+    except Exception:  # noqa: BLE001 — run outside Excel (xw.Book.caller() has no caller): a sentence, no traceback
+        return _fallback_message(book, "找不到 Excel 中打开的工作簿：这些功能要在 Excel 中点“防返贫监测”选项卡的按钮使用")
     live.status(f"hx-excel：正在{name}……")
     try:
         _result_sheet_is_ours(live)       # before anything is written: the outcome must have somewhere to go
