@@ -130,14 +130,17 @@ def test_hx_grades_fills_the_column_in_one_call(corpus):
     assert HX_GRADES(rows[HEADER_ROW:], [rows[HEADER_ROW - 1]], ON) == column[1:]
 
 
-def test_hx_measures_gives_section_five_for_the_clauses_that_hold():
+def scenario_block(label: str) -> list[list]:
+    """The 台账 rows of the scenario household where only `label` holds, as Excel passes them (numbers as floats)."""
     policy = default_policy()
-    scenarios = dict(scenario_households(policy, AS_OF))
     wb = build_workbook(policy, township="青岩镇", as_of=AS_OF, rows=10)
-    RowWriter(wb[SHEET]).write([scenarios["R3"]])
-    block = [[c.value for c in row][:WIDTH] for row in wb[SHEET].iter_rows(min_row=FIRST_DATA_ROW,
-                                                                            max_row=FIRST_DATA_ROW + 2)]
-    block = [[float(v) if isinstance(v, int) else v for v in row] for row in block]
+    RowWriter(wb[SHEET]).write([dict(scenario_households(policy, AS_OF))[label]])
+    return [[float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in [c.value for c in row][:WIDTH]]
+            for row in wb[SHEET].iter_rows(min_row=FIRST_DATA_ROW, max_row=FIRST_DATA_ROW + 2)]
+
+
+def test_hx_measures_gives_section_five_for_the_clauses_that_hold():
+    block = scenario_block("R3")
     text = HX_MEASURES(block, None, ON)
     # 五(一): 对饮水安全问题 … 落实饮水工程建设，并确保水质及水量达到标准 (the policy's wording of it, clause first)
     assert text.splitlines()[0].startswith("R3 饮水安全保障：落实饮水工程建设")
@@ -227,12 +230,7 @@ def test_arguments_excel_can_pass_that_are_not_ids_are_said_in_chinese():
 
 
 def test_a_year_the_policy_has_no_line_for_is_said_with_what_to_give():
-    policy = default_policy()
-    scenarios = dict(scenario_households(policy, AS_OF))
-    wb = build_workbook(policy, township="青岩镇", as_of=AS_OF, rows=10)
-    RowWriter(wb[SHEET]).write([scenarios["R3"]])
-    block = [[c.value for c in row][:WIDTH] for row in wb[SHEET].iter_rows(min_row=FIRST_DATA_ROW,
-                                                                            max_row=FIRST_DATA_ROW + 2)]
+    block = scenario_block("R3")
     got = HX_GRADE(block, None, datetime(2099, 7, 1))
     assert got.startswith("HX_GRADE：政策参数中没有 2099 年的年人均纯收入标准线（已有：2022") and "评估日期" in got
     assert HX_GRADES(block, None, datetime(2099, 7, 1)).startswith("HX_GRADES：政策参数中没有 2099 年")

@@ -33,6 +33,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from hx_excel.files.sheet_cells import DENSE_COLUMNS, DENSE_ROWS
+from hx_excel.ledger.cells import trimmed
 from hx_excel.ledger.book import Grid, LedgerBook, book_from_grids
 from hx_excel.ledger.schema import COLUMNS, SHEET
 from hx_excel.ledger.template import PARAMS
@@ -448,13 +449,6 @@ def _grid_contents(grid: Grid) -> list[list[Any]]:
 
 
 def _trimmed(rows: list[list[Any]]) -> list[list[Any]]:
-    out = []
-    for row in rows:
-        row = [v.date() if isinstance(v, datetime) else (float(v) if isinstance(v, int) and not isinstance(v, bool)
-                                                         else v) for v in row]
-        while row and row[-1] is None:
-            row.pop()
-        out.append(row)
-    while out and not out[-1]:
-        out.pop()
-    return out
+    """Rows as compared: dates as dates, whole numbers as floats (as Excel hands them back), then `cells.trimmed`."""
+    return trimmed([[v.date() if isinstance(v, datetime) else (float(v) if isinstance(v, int) and not isinstance(v, bool)
+                                                                else v) for v in row] for row in rows])

@@ -28,6 +28,19 @@ def filled(value: Any) -> bool:
     return value is not None and (not isinstance(value, str) or bool(value.strip()))
 
 
+def trimmed(rows: list[list[Any]]) -> list[list[Any]]:
+    """A sheet's rows as compared: empty cells at the end of each row and empty rows at the end left out."""
+    out = []
+    for row in rows:
+        row = list(row)
+        while row and row[-1] is None:
+            row.pop()
+        out.append(row)
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
 def to_cell(column: Column, value: Any) -> Any:
     """The value to write into the cell of `column` for a model value."""
     if value is None or value == "" or value == []:

@@ -33,7 +33,7 @@ from hx_excel.core.workflow import NO_DEADLINE
 from hx_excel.files.fonts import font
 from hx_excel.files.pages import a4, sign_off_line
 from hx_excel.ledger.book import LedgerBook, headers, typed
-from hx_excel.ledger.cells import filled, put
+from hx_excel.ledger.cells import filled, put, trimmed
 from hx_excel.ledger.printing import fit_rows
 from hx_excel.ledger.schema import BY_KEY, COLUMNS, SHEET, column_index
 from hx_excel.ledger.template import cell_formula
@@ -251,7 +251,7 @@ def _todo(wb: Workbook, ledger: AssessedLedger, edits: Edits) -> None:
                                 f"没有生成待办：请把该表改名（如“我的待办”）后再运行 hx-excel fill")
             return
         lines = have[:2] + [row for row in have[2:] if _is_line(row, _TODO_WIDTH)]
-        if _trim([row[:_TODO_WIDTH] for row in lines]) == _trim([[_plain(c) for c in r] for r in wanted]):
+        if trimmed([row[:_TODO_WIDTH] for row in lines]) == trimmed([[_plain(c) for c in r] for r in wanted]):
             return                               # the lines as they are: what the clerk typed around them stays too
         clerks, clerks_headers, dropped = _clerks_notes(have, _TODO_WIDTH)
         index = wb.sheetnames.index(TODO_SHEET)
@@ -329,16 +329,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.date()
     return None if value == "" else value
-
-
-def _trim(rows: list[list[Any]]) -> list[list[Any]]:
-    out = []
-    for row in rows:
-        row = list(row)
-        while row and row[-1] is None:
-            row.pop()
-        out.append(row)
-    while out and not out[-1]:
-        out.pop()
-    return out
-
