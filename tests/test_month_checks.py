@@ -6,7 +6,7 @@ Expected values are worked out from the document by hand."""
 from __future__ import annotations
 
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
@@ -232,3 +232,39 @@ def test_the_settings_typed_on_params_are_read_back(ledger):
     settings = read_book(ledger).settings
     assert (settings.township, settings.year, settings.as_of) == ("青岩镇", 2022, AS_OF)
     assert settings.villages == ("龙井村",)
+
+
+def test_an_as_of_of_today_is_read_as_today_not_as_the_day_it_was_last_calculated(tmp_path, policy):
+    """参数's 评估日期 =TODAY() holds, in the file, the date of its last calculation (here a workbook last saved on
+    2022-07-15). Both readers — the file's and the live workbook's — must take it as "today", never as that date:
+    the month's deadlines would be counted from a day long past."""
+    import re
+    import zipfile
+
+    from fakebook import FakeBook
+    from hx_excel.addin.book import LiveBook
+
+    path = tmp_path / "台账.xlsx"
+    save_workbook(build_workbook(policy, township="青岩镇", year=2022, rows=10), path)   # 评估日期 left as =TODAY()
+    [recalculated] = recalculate([path], tmp_path / "recalculated")
+    saved_long_ago = tmp_path / "saved.xlsx"
+    with zipfile.ZipFile(recalculated) as source, zipfile.ZipFile(saved_long_ago, "w", zipfile.ZIP_DEFLATED) as target:
+        names = {n: source.read(n) for n in source.namelist()}
+        patched = 0
+        for name, data in names.items():
+            if name.startswith("xl/worksheets/"):
+                data, count = re.subn(rb"(<f[^>]*>TODAY\(\)</f><v>)\d+(</v>)", rb"\g<1>44757\g<2>", data)
+                patched += count
+            target.writestr(name, data)
+    assert patched == 1, "the template has one =TODAY(), 参数's 评估日期"
+    today_row = next(c.row for c in openpyxl.load_workbook(saved_long_ago)["参数"]["B"] if c.value == "=TODAY()")
+    shown = openpyxl.load_workbook(saved_long_ago, data_only=True)["参数"].cell(today_row, 2).value
+    assert shown.date() == date(2022, 7, 15)
+    assert read_book(saved_long_ago).settings.as_of is None
+    assert LiveBook(FakeBook(saved_long_ago)).ledger().settings.as_of is None
+    # a fixed day typed over it is taken, by both
+    wb = openpyxl.load_workbook(saved_long_ago)
+    wb["参数"].cell(today_row, 2).value = datetime(2022, 7, 20)
+    wb.save(saved_long_ago)
+    assert read_book(saved_long_ago).settings.as_of == date(2022, 7, 20)
+    assert LiveBook(FakeBook(saved_long_ago)).ledger().settings.as_of == date(2022, 7, 20)
