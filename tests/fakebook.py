@@ -30,6 +30,7 @@ class FakeApp:
         self.calls: Counter[str] = Counter()
         self.status_history: list[Any] = []
         self.alerts: list[str] = []
+        self.written: list[tuple[str, int, int]] = []    # (sheet, row, column) of every cell a range write set
         self.answers: list[str] = []          # what the clerk answers to yes/no questions, in order
         self.books = FakeBooks(self)
 
@@ -169,8 +170,9 @@ class _SheetApi:
         self.ws.protection.sheet = Contents
         self.ws.protection.objects = DrawingObjects
         self.ws.protection.scenarios = Scenarios
-        for name, value in allowed.items():
-            setattr(self.ws.protection, _Protection._FLAGS[name], not value)
+        # as Excel: every Allow… not given is False (forbidden), whatever the sheet allowed before
+        for name, flag in _Protection._FLAGS.items():
+            setattr(self.ws.protection, flag, not allowed.get(name, False))
 
 
 class _PageSetup:
@@ -318,6 +320,7 @@ class FakeRange:
         for i, row in enumerate(rows):
             for j, value in enumerate(row):
                 self._put(self.sheet.ws.cell(self.r1 + i, self.c1 + j), value)
+                self.sheet.book.app.written.append((self.sheet.ws.title, self.r1 + i, self.c1 + j))
 
     @property
     def formula(self):

@@ -544,3 +544,108 @@ def test_a_ledger_without_its_settings_sheet_says_so(twin):
 def test_a_button_run_outside_excel_says_so():
     """Here there is no Excel: xlwings' own Book.caller() fails, and the button says where it works."""
     assert ribbon.check() == "找不到 Excel 中打开的工作簿：这些功能要在 Excel 中点“防返贫监测”选项卡的按钮使用"
+
+
+# ---- what the write-back may and may not write (each test holds a planted bug in addin/book.py) ------------------
+
+def test_a_tool_sheet_rebuilt_shorter_keeps_no_rows_of_the_old_one(twin):
+    """Last month's 待办 was longer: the rebuilt sheet must not keep its tail below the new list."""
+    cli, live = twin
+    assert main(["fill", str(cli)]) == 0
+    shutil.copy(cli, live)
+    wb = openpyxl.load_workbook(live)
+    todo = wb[TODO_SHEET]
+    last = todo.max_row
+    for row in range(last + 1, last + 6):
+        todo.cell(row, 1).value, todo.cell(row, 9).value = "已逾期", "上个月的旧事项"
+    wb.save(live)
+    book = FakeBook(live)
+    ribbon.fill(book)
+    book.save()
+    assert contents(live, TODO_SHEET) == contents(cli, TODO_SHEET)
+
+
+def test_text_beginning_with_an_equals_sign_is_read_as_text_not_as_a_formula(twin, tmp_path):
+    """备注 “=见附件” typed as text (Excel shows it as it is: its .Formula and its .Value are the same text) is no
+    formula: the button's check finds what the command's finds, and no 公式 in 备注."""
+    cli, live = twin
+    for path in (cli, live):
+        wb = openpyxl.load_workbook(path)
+        cell = wb[SHEET].cell(FIRST_DATA_ROW, column_index("note"))
+        cell.value = "=见附件"
+        cell.data_type = "s"
+        wb.save(path)
+    report = tmp_path / "问题.xlsx"
+    main(["check", str(cli), "-o", str(report)])
+    expected = [tuple(row[1:]) for row in openpyxl.load_workbook(report).active.iter_rows(min_row=3, values_only=True)]
+    book = FakeBook(live)
+    ribbon.check(book)
+    book.save()
+    rows = _result_rows(live)
+    start = next(i for i, r in enumerate(rows) if r[:2] == ["工作表", "行"]) + 1
+    got = [tuple(r[:6]) for r in rows[start:]]
+    assert got == expected
+    assert not [r for r in got if r[2] == "备注"]
+    assert openpyxl.load_workbook(live)[SHEET].cell(FIRST_DATA_ROW, column_index("note")).value == "=见附件"
+
+
+def test_a_header_of_a_computed_column_is_not_the_tools_to_write(twin, policy):
+    """The tool writes 台账's computed cells below the header row; the header itself is the template's (and may have
+    been renamed by the district): a change there stops the write-back."""
+    _, live = twin
+    app = FakeApp()
+    book = FakeBook(live, app)
+    adapter = LiveBook(book)
+    ledger = adapter.ledger()
+    mirror = adapter.mirror([SHEET, "参数", TODO_SHEET])
+    fill_workbook(mirror, ledger, policy)
+    mirror[SHEET].cell(ledger.columns.header_row, column_index("grade")).value = "分级（改）"
+    app.calls.clear()
+    with pytest.raises(LiveBookError, match="填写的内容"):
+        adapter.write_back(mirror, ledger, own_sheets=[TODO_SHEET])
+    assert app.calls["write"] == 0
+
+
+def test_member_rows_given_their_household_number_are_the_only_cells_written_in_that_column(tmp_path, policy):
+    """户编号 is typed: of its column the button writes only the member rows left empty, never the typed cells
+    between them (even rewritten “as they were”, a typed cell is not the tool's to touch)."""
+    wb = build_workbook(policy, township="青岩镇", villages=("龙井村",), as_of=date(2022, 7, 15), rows=20)
+    members = [person("户主甲"), person("成员乙", "之子"), person("成员丙", "之女"), person("成员丁", "之孙子")]
+    RowWriter(wb[SHEET]).write([household(members, household_id="QY-7", village="龙井村", annual_net_income=90000)])
+    for row in (FIRST_DATA_ROW + 1, FIRST_DATA_ROW + 3):
+        wb[SHEET].cell(row, HID).value = None
+    path = tmp_path / "青岩镇.xlsx"
+    wb.save(path)
+    app = FakeApp()
+    book = FakeBook(path, app)
+    ribbon.fill(book)
+    assert sorted(r for sheet, r, c in app.written if sheet == SHEET and c == HID) == [FIRST_DATA_ROW + 1,
+                                                                                      FIRST_DATA_ROW + 3]
+    book.save()
+    assert [openpyxl.load_workbook(path)[SHEET].cell(FIRST_DATA_ROW + i, HID).value for i in range(4)] == ["QY-7"] * 4
+
+
+def test_dates_written_into_a_ledger_without_formulas_look_as_the_commands(twin):
+    """A ledger pasted as values (no formulas) gets its deadlines as values: they must read as dates, formatted as
+    the command line formats them (yyyy-mm-dd), not as numbers or with a time of day."""
+    cli, live = twin
+    due = [column_index(k) for k in ("next_due", "d1_due", "d3_due", "visit_due")]
+    for path in (cli, live):
+        wb = openpyxl.load_workbook(path, data_only=True)
+        ws = wb[SHEET]
+        for row in range(FIRST_DATA_ROW, ws.max_row + 1):
+            for column in due:
+                ws.cell(row, column).value = None
+                ws.cell(row, column).number_format = "General"
+        wb.save(path)
+    assert main(["fill", str(cli)]) == 0
+    book = FakeBook(live)
+    ribbon.fill(book)
+    book.save()
+    mine, theirs = openpyxl.load_workbook(live)[SHEET], openpyxl.load_workbook(cli)[SHEET]
+    written = [(r, c) for r in range(FIRST_DATA_ROW, theirs.max_row + 1) for c in due
+               if isinstance(theirs.cell(r, c).value, datetime)]
+    assert written, "the sample has deadlines"
+    for r, c in written:
+        assert mine.cell(r, c).value == theirs.cell(r, c).value
+        assert mine.cell(r, c).number_format == theirs.cell(r, c).number_format == "yyyy-mm-dd", (r, c)
