@@ -7,9 +7,12 @@ manual pass in docs/windows-excel-checklist.md."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
+import sys
+import types
 import zipfile
 from pathlib import Path
 
@@ -46,6 +49,12 @@ def test_the_same_inputs_build_the_same_bytes(addin, tmp_path):
     assert main(["addin", "build", "-o", str(again)]) == 0
     assert hashlib.sha256(addin.read_bytes()).digest() == hashlib.sha256(again.read_bytes()).digest()
     assert not [p for p in tmp_path.iterdir() if p.name != "again.xlam"], "no staging file is left beside it"
+    # Two builds a moment apart share a 2-second DOS time slot, so equal bytes alone do not show the entries' times
+    # are pinned: each entry keeps the template's ZipInfo (name, order, time, compression), not the time of the build.
+    template = build._xlwings_folder() / "quickstart_addin_ribbon.xlam"
+    with zipfile.ZipFile(template) as original, zipfile.ZipFile(addin) as built:
+        entries = [[(i.filename, i.date_time, i.compress_type) for i in z.infolist()] for z in (original, built)]
+    assert entries[1] == entries[0]
 
 
 def test_olevba_reads_back_every_module_as_committed(addin):
@@ -201,12 +210,24 @@ def test_the_summary_of_a_folder_asks_for_the_folder_and_passes_it(addin):
                                            "月报月份（如 2022-07）："]
 
 
-@pytest.mark.parametrize("control_id, answers", [("hxReview", ("",)), ("hxNotice", ("",)), ("hxSummary", (2,)),
-                                                 ("hxGenerate", ("",))])
+# the last answer cancels: an empty InputBox (or the folder picker's stand-in), or MsgBox's Cancel (2)
+@pytest.mark.parametrize("control_id, answers", [
+    ("hxReview", ("",)), ("hxNotice", ("",)), ("hxNotice", ("龙井村", "")), ("hxSummary", (2,)),
+    ("hxSummary", (6, "")), ("hxSummary", (7, "2022-07", "")), ("hxGenerate", ("",))],
+    ids=["review-month", "notice-village", "notice-kind", "summary-scope", "summary-month", "summary-folder",
+         "generate-folder"])
 def test_cancelling_a_question_runs_nothing(addin, control_id, answers):
     action = next(e.get("onAction") for e in _ribbon(addin).iter() if e.get("id") == control_id)
-    console, _ = run_callback(addin, action, control_id, answers)
+    console, dialogs = run_callback(addin, action, control_id, answers)
+    assert len(dialogs) == len(answers), "the cancelled question was the last one asked"
     assert not [line for line in console if line.startswith("RunPython:")]
+
+
+def test_enter_at_the_notice_kind_takes_the_default_1(addin):
+    # no answer queued: the interpreter's InputBox returns its Default, as Enter does in Excel
+    console, dialogs = run_callback(addin, "RibbonHx.OnNotice", "hxNotice", ("龙井村",))
+    assert [d[0] for d in dialogs] == ["InputBox", "InputBox"]
+    assert console[-1] == f"RunPython:import hx_excel.addin.ribbon as hx; hx.notice('{_hex('龙井村')}', '{_hex('1')}')"
 
 
 def test_the_hex_the_vba_writes_is_the_text_python_reads(addin):
@@ -233,6 +254,50 @@ def test_install_puts_the_add_in_in_xlstart_and_names_the_python(addin, tmp_path
     assert [p.name for p in done.addin.parent.iterdir()] == ["hx_excel.xlam"], "no staging copy left"
     with pytest.raises(ValueError, match="代码页写不出"):
         install_into(addin, tmp_path / "x", profile, Path("C:/Users/한/python.exe"), encoding="gbk")
+
+
+def _as_on_windows(monkeypatch, tmp_path: Path, python: Path):
+    """install() as on a Windows PC whose Python is `python`: APPDATA and USERPROFILE under tmp_path, the ANSI code
+    page GBK ("mbcs" is a Windows-only codec), winreg a recorder. Returns the module and the registry writes."""
+    from hx_excel.addin import install as module
+    monkeypatch.setattr(module, "sys", types.SimpleNamespace(platform="win32", executable=str(python)))
+    monkeypatch.setenv("APPDATA", str(tmp_path / "AppData" / "Roaming"))
+    monkeypatch.setenv("USERPROFILE", str(tmp_path / "Users" / "张三"))
+    monkeypatch.setattr(module, "install_into", functools.partial(module.install_into, encoding="gbk"))
+    written = []
+    registry = types.ModuleType("winreg")
+    registry.HKEY_CURRENT_USER, registry.KEY_SET_VALUE, registry.REG_SZ = "HKCU", 2, 1
+    registry.OpenKey = lambda root, key, reserved, access: open(os.devnull)   # a context manager standing in
+    registry.SetValueEx = lambda key, name, reserved, kind, value: written.append((name, value))
+    monkeypatch.setitem(sys.modules, "winreg", registry)
+    return module, written
+
+
+def test_install_names_pythonw_when_there_is_one(addin, tmp_path, monkeypatch):
+    scripts = tmp_path / "venv" / "Scripts"
+    scripts.mkdir(parents=True)
+    (scripts / "python.exe").touch()
+    module, _ = _as_on_windows(monkeypatch, tmp_path, scripts / "python.exe")
+    assert module.install(addin).interpreter == scripts / "python.exe", "no pythonw.exe beside it: python.exe"
+    (scripts / "pythonw.exe").touch()
+    done = module.install(addin)
+    assert done.interpreter == scripts / "pythonw.exe", "pythonw.exe: no console window flashes at each click"
+    assert done.config.read_bytes() == f'"INTERPRETER_WIN","{scripts / "pythonw.exe"}"\r\n'.encode("gbk")
+
+
+def test_install_refuses_a_policy_file_that_is_not_there(addin, tmp_path, monkeypatch, capsys):
+    (tmp_path / "python.exe").touch()
+    _, written = _as_on_windows(monkeypatch, tmp_path, tmp_path / "python.exe")
+    missing = tmp_path / "政策参数.toml"
+    assert main(["addin", "install", "--addin", str(addin), "--policy", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert f"找不到政策参数文件 {missing}" in err and "内部出错" not in err
+    assert not (tmp_path / "AppData").exists() and not (tmp_path / "Users").exists() and not written, \
+        "nothing installed"
+    missing.write_text("", encoding="utf-8")       # there: installed, and the policy named for Excel's next start
+    assert main(["addin", "install", "--addin", str(addin), "--policy", str(missing)]) == 0
+    assert written == [("HX_EXCEL_POLICY", str(missing.resolve()))]
+    assert (tmp_path / "AppData" / "Roaming" / "Microsoft" / "Excel" / "XLSTART" / "hx_excel.xlam").is_file()
 
 
 def test_install_elsewhere_says_it_is_for_windows_and_what_to_copy(capsys):
