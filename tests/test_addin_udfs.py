@@ -5,6 +5,7 @@ ones); the ID and day functions on examples worked by hand from GB 11643 and the
 
 from __future__ import annotations
 
+import os
 import random
 import re
 from datetime import date, datetime
@@ -234,3 +235,106 @@ def test_a_year_the_policy_has_no_line_for_is_said_with_what_to_give():
     got = HX_GRADE(block, None, datetime(2099, 7, 1))
     assert got.startswith("HX_GRADE：政策参数中没有 2099 年的年人均纯收入标准线（已有：2022") and "评估日期" in got
     assert HX_GRADES(block, None, datetime(2099, 7, 1)).startswith("HX_GRADES：政策参数中没有 2099 年")
+
+
+# ---- gaps a planted-bug pass on udfs.py found ------------------------------------------------------------------------
+
+HEADER = [c.header for c in COLUMNS]       # the template's header row
+_RELATION = column_index("relation") - 1
+
+
+def test_d2_and_d3_count_working_days_in_the_working_mode(tmp_path, monkeypatch):
+    working = tmp_path / "working.toml"
+    working.write_text('[deadlines]\nday_mode = "working"\n', encoding="utf-8")
+    monkeypatch.setenv(POLICY_VARIABLE, str(working))
+    # 国务院办公厅 2024 年部分节假日安排: 国庆 10 月 1—7 日放假，9 月 29 日（星期日）、10 月 12 日（星期六）上班; 9 月 28 日（星期六）休息
+    # D2, a 5-day notice, its first day counted: from Friday 9-27: 9-27, 9-29, 9-30, 10-08, 10-09 (calendar days: 10-01)
+    assert HX_DUE("D2", datetime(2024, 9, 27)) == date(2024, 10, 9)
+    # from Monday 9-30: 9-30, 10-08 … 10-11 (calendar days: 10-04)
+    assert HX_DUE("D2", datetime(2024, 9, 30)) == date(2024, 10, 11)
+    # from Wednesday 10-09: 10-09, 10-10, 10-11, 10-12 (Saturday worked), 10-14 (calendar days: 10-13)
+    assert HX_DUE("D2", "2024-10-09") == date(2024, 10, 14)
+    # D3, 10 days after entry, the day of entry not counted: from Friday 9-27: 9-29, 9-30, 10-08 … 10-12, 10-14, 10-15,
+    # 10-16 (calendar days: 10-07)
+    assert HX_DUE("D3", datetime(2024, 9, 27)) == date(2024, 10, 16)
+    # from Monday 9-30: 10-08 … 10-12, 10-14 … 10-18 (calendar days: 10-10)
+    assert HX_DUE("D3", datetime(2024, 9, 30)) == date(2024, 10, 18)
+
+
+def test_two_households_in_one_block_are_said_exactly():
+    r3, r1, y1 = scenario_block("R3"), scenario_block("R1"), scenario_block("Y1")
+    said = "所选的行含 2 户（户编号不同）：请只选一户的行，整表请用 HX_GRADES"
+    assert HX_GRADE(r3 + r1, None, ON) == "HX_GRADE：" + said
+    assert HX_CLAUSES(r1 + r3, None, ON) == "HX_CLAUSES：" + said
+    assert HX_MEASURES(r3 + r1 + y1, None, ON) == "HX_MEASURES：所选的行含 3 户（户编号不同）：请只选一户的行，整表请用 HX_GRADES"
+    assert HX_GRADES(r3 + r1, None, ON) == [["红"], [""], [""], ["红"], [""], [""]]
+
+
+def test_headers_narrower_than_the_template():
+    """Only the columns typed in (no computed column), in another order, and one of the clerk's own: the columns the
+    headers lack are blank, not a neighbour's value."""
+    block = scenario_block("R3")
+    typed = [i for i, c in enumerate(COLUMNS) if c.kind == "input"][::-1]
+    headers = [COLUMNS[i].header for i in typed] + ["联系电话"]
+    rows = [[row[i] for i in typed] + ["13800000000"] for row in block]
+    assert len(headers) < WIDTH
+    assert HX_GRADE(rows, [headers], ON) == "红"
+    assert HX_CLAUSES(rows, headers, ON) == "R3 饮水不保障"
+    assert HX_GRADES(rows, [headers], ON) == [["红"], [""], [""]]
+    # the header row selected with the rows, no headers given: the same
+    assert HX_GRADE([headers] + rows, None, ON) == "红"
+
+
+def test_a_block_selected_from_its_header_row_down():
+    block = scenario_block("R3")
+    assert HX_GRADE([HEADER] + block, None, ON) == HX_GRADE(block, None, ON) == "红"
+    assert HX_CLAUSES([HEADER] + block, None, ON) == "R3 饮水不保障"
+    # the header row selected with the rows says where each column is, in whatever order the sheet has them
+    order = list(range(WIDTH))
+    random.Random(19).shuffle(order)
+    shuffled = [[row[i] for i in order] for row in [HEADER] + block]
+    assert HX_GRADE(shuffled, None, ON) == "红"
+    assert HX_CLAUSES(shuffled, None, ON) == "R3 饮水不保障"
+
+
+def test_an_edited_policy_file_is_read_again(tmp_path, monkeypatch):
+    named = tmp_path / "参数.toml"
+    named.write_text('[deadlines]\nday_mode = "calendar"\n', encoding="utf-8")
+    os.utime(named, (1_700_000_000, 1_700_000_000))
+    monkeypatch.setenv(POLICY_VARIABLE, str(named))
+    one = scenario_block("1p-6700")            # one person, 6700 yuan: exactly the 2022 line, which is not below it
+    assert HX_DUE("D1", datetime(2024, 9, 27)) == date(2024, 10, 4)            # 7 calendar days
+    assert HX_GRADE(one, None, ON) == "无"
+    named.write_text('[deadlines]\nday_mode = "working"\n[income_lines."贵州"]\n2022 = 6800\n', encoding="utf-8")
+    os.utime(named, (1_700_000_060, 1_700_000_060))
+    # 7 working days from Friday 2024-09-27: 9-29, 9-30, 10-08 … 10-12; and 6700 is below a line of 6800 (R1)
+    assert HX_DUE("D1", datetime(2024, 9, 27)) == date(2024, 10, 12)
+    assert HX_GRADE(one, None, ON) == "红"
+
+
+def test_a_date_typed_as_text_with_slashes_or_dashes(monkeypatch):
+    monkeypatch.delenv(POLICY_VARIABLE, raising=False)
+    assert HX_DUE("D1", "2022/07/15") == HX_DUE("D1", "2022-07-15") == HX_DUE("D1", " 2022/07/15 ") == date(2022, 7, 22)
+    assert HX_ID_AGE("11010519491231002X", "2022/12/31") == 73
+    assert HX_DUE("D1", "2022/13/01") == "HX_DUE：起算日期“2022/13/01”不是日期：请填 2022-07-15 这样的日期"
+    assert HX_DUE("D1", " 2022/02/30 ") == "HX_DUE：起算日期“2022/02/30”不是日期：请填 2022-07-15 这样的日期"
+    assert HX_ID_AGE("11010519491231002X", "2022/7/") == "HX_ID_AGE：日期“2022/7/”不是日期：请填 2022-07-15 这样的日期"
+
+
+def test_a_bad_row_is_named_by_its_place_in_the_selection():
+    head, spouse, daughter = scenario_block("R3")
+    bad_head = list(head)
+    bad_head[_RELATION] = "户主x"          # no head left: the household cannot be built, the cell is what to fix
+    said = "“与户主关系”列：“户主x”不在下拉列表中，可能是“户主”；请从下拉列表选择"
+    # the head typed in the second row selected
+    assert HX_GRADE([spouse, bad_head, daughter], None, ON) == "HX_GRADE：所选的第 2 行" + said
+    # with the headers given apart the rows are counted from the first row given
+    assert HX_CLAUSES([spouse, bad_head, daughter], [HEADER], ON) == "HX_CLAUSES：所选的第 2 行" + said
+    # selected from the header row down, the header row is the selection's first
+    assert HX_GRADE([HEADER, spouse, bad_head, daughter], None, ON) == "HX_GRADE：所选的第 3 行" + said
+    # no 户编号 on any row: the first row is said, with its column
+    blank = [list(row) for row in (head, spouse)]
+    for row in blank:
+        row[_HID] = None
+    assert HX_GRADE(blank, None, ON) == ("HX_GRADE：所选的第 1 行“户编号”列：户编号未填：同一户每行都要填相同的户编号，"
+                                         "本行未计入任何户")

@@ -119,13 +119,14 @@ def _grid(value: Any, what: str) -> list[list[Any]]:
 
 def _laid_out(rows: Any, headers: Any) -> list[tuple[int, tuple[Any, ...]]]:
     """(row number within the range, values laid out as schema.COLUMNS): in the template's order from column A, or
-    by `headers` (the header row, same width) in any order."""
-    grid = _grid(rows, "rows")
+    by `headers` (the header row, same width) in any order. A range selected from its header row down counts that
+    row as its first, as the clerk counts the rows selected."""
+    grid, first = _grid(rows, "rows"), 1
     if headers is None and grid and _is_header_row(grid[0]):     # the range was selected from its header row down
-        headers, grid = grid[0], grid[1:]
+        headers, grid, first = grid[0], grid[1:], 2
     if headers is None:
         width = len(COLUMNS)
-        return [(n, tuple(r[:width]) + (None,) * (width - len(r[:width]))) for n, r in enumerate(grid, start=1)]
+        return [(n, tuple(r[:width]) + (None,) * (width - len(r[:width]))) for n, r in enumerate(grid, start=first)]
     header_rows = _grid(headers, "headers")
     if not header_rows or not header_rows[0]:
         raise UdfInputError("headers 为空：请选台账的表头行")
@@ -141,7 +142,7 @@ def _laid_out(rows: Any, headers: Any) -> list[tuple[int, tuple[Any, ...]]]:
     columns = find_columns([header_row], "所选表头")
     remap = columns.remapper(len(header_row))
     width = len(header_row)
-    return [(n, remap((list(r) + [None] * width)[:width] + [None])) for n, r in enumerate(grid, start=1)]
+    return [(n, remap((list(r) + [None] * width)[:width] + [None])) for n, r in enumerate(grid, start=first)]
 
 
 def _is_header_row(row: list[Any]) -> bool:
@@ -169,8 +170,10 @@ def _household(rows: Any, headers: Any, on_date: Any):
     if len(read.households) > 1:
         raise UdfInputError(f"所选的行含 {len(read.households)} 户（户编号不同）：请只选一户的行，整表请用 HX_GRADES")
     if not read.households:
-        why = read.problems[0].message if read.problems else "所选的行没有填写内容"
-        raise UdfInputError(why)
+        if not read.problems:
+            raise UdfInputError("所选的行没有填写内容")
+        problem = read.problems[0]      # its row counted within the range (_laid_out), not the sheet's
+        raise UdfInputError(f"所选的第 {problem.row} 行{f'“{problem.column}”列' if problem.column else ''}：{problem.message}")
     household = read.households[0].household
     return household, _assess(household, policy, as_of)
 
