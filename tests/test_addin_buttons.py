@@ -7,6 +7,7 @@ a failure with a Chinese message."""
 from __future__ import annotations
 
 import shutil
+import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -649,3 +650,145 @@ def test_dates_written_into_a_ledger_without_formulas_look_as_the_commands(twin)
     for r, c in written:
         assert mine.cell(r, c).value == theirs.cell(r, c).value
         assert mine.cell(r, c).number_format == theirs.cell(r, c).number_format == "yyyy-mm-dd", (r, c)
+
+
+# ---- what each button says (each test holds a planted bug in addin/ribbon.py) -------------------------------------
+
+def _head_id_as_household_number(path: Path) -> str:
+    """The first household's 户编号 made its head's full ID number (as some villages number households), and its
+    income cleared so that check has something to say about it. Returns the ID."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[SHEET]
+    number = ws.cell(FIRST_DATA_ROW, column_index("id_number")).value
+    hid = ws.cell(FIRST_DATA_ROW, HID).value
+    row = FIRST_DATA_ROW
+    while ws.cell(row, HID).value == hid:
+        ws.cell(row, HID).value = number
+        row += 1
+    ws.cell(FIRST_DATA_ROW, column_index("annual_net_income")).value = None
+    wb.save(path)
+    return number
+
+
+def _every_text(path: Path, sheet: str) -> str:
+    ws = openpyxl.load_workbook(path)[sheet]
+    return "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None)
+
+
+def test_id_numbers_are_masked_in_the_result_sheet_and_the_message(twin, monkeypatch):
+    _, live = twin
+    number = _head_id_as_household_number(live)
+    masked = number[:6] + "********" + number[-4:]
+    book = FakeBook(live)
+    ribbon.check(book)
+    book.save()
+    shown = _every_text(live, RESULT)
+    assert f"户编号“{masked}”" in shown and number not in shown, "the findings' table"
+    # a refusal quoting a number (the readers quote what they cannot take) is masked in the message box too
+    from hx_excel.ledger.reader import LedgerFileError
+
+    def refused(*_):
+        raise LedgerFileError(f"户编号“{number}”无法读取")
+    monkeypatch.setattr(ribbon, "check_book", refused)
+    app = FakeApp()
+    message = ribbon.check(FakeBook(live, app))
+    assert message == f"检查本表没有完成：户编号“{masked}”无法读取" and app.alerts == [message]
+
+
+def test_id_numbers_are_masked_in_the_result_sheets_lines(twin):
+    """A person in two townships' ledgers: the summary of the folder says which household was left out, by its
+    户编号 — here a full ID number, masked on the result sheet."""
+    cli, live = twin
+    other = cli.parent / "石板镇.xlsx"
+    shutil.copy(cli, other)
+    number = _head_id_as_household_number(other)
+    wb = openpyxl.load_workbook(other)
+    cell = next(c for row in wb["参数"].iter_rows() for c in row if c.value == "青岩镇")
+    cell.value = "石板镇"
+    wb.save(other)
+    import os
+    os.utime(other, (1_600_000_000, 1_600_000_000))       # the older file: its households are the ones left out
+    book = FakeBook(live)
+    ribbon.summary(hexed("2022-07"), hexed(str(cli.parent)), book)
+    book.save()
+    shown = _every_text(live, RESULT)
+    assert "中户编号“" + number[:6] + "********" + number[-4:] + "”一户未计入" in shown and number not in shown
+
+
+def test_an_internal_fault_is_a_sentence_and_a_log_file_not_a_traceback(twin, tmp_path, monkeypatch):
+    _, live = twin
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    def broken(*_):
+        return 1 / 0
+    monkeypatch.setattr(ribbon, "check_book", broken)
+    app = FakeApp()
+    message = ribbon.check(FakeBook(live, app))
+    log = tmp_path / "hx-excel-addin-error.log"
+    assert message.startswith("检查本表没有完成：本工具内部出错，工作簿可能只改了一部分。请不要保存")
+    assert str(log) in message and "Traceback" not in message and app.alerts == [message]
+    written = log.read_text(encoding="utf-8")
+    assert "检查本表" in written and "Traceback" in written and "ZeroDivisionError" in written
+    assert app.status_history[-1] is False, "the status bar is given back to Excel"
+
+
+def test_a_fill_that_only_rebuilds_its_todo_sheet_still_says_the_workbook_is_unsaved(twin):
+    """Everything in 台账 already filled, only 待办 to make again: no cell written, one sheet rebuilt — and the
+    workbook is just as unsaved."""
+    cli, live = twin
+    assert main(["fill", str(cli)]) == 0
+    wb = openpyxl.load_workbook(cli)
+    del wb[TODO_SHEET]
+    wb.save(live)
+    app = FakeApp()
+    book = FakeBook(live, app)
+    message = ribbon.fill(book)
+    assert app.written and all(sheet == TODO_SHEET for sheet, _, _ in app.written if sheet != RESULT)
+    assert message.endswith(f"\n{ribbon.UNSAVED}")
+    book.save()
+    assert ribbon.UNSAVED in _every_text(live, RESULT)
+
+
+def test_extending_to_the_rows_already_prepared_is_refused_before_saving(twin):
+    _, live = twin
+    app = FakeApp()
+    book = FakeBook(live, app)
+    prepared = 225                              # the sample's prepared rows, as the extend test reads them
+    assert ribbon.extend(hexed(str(prepared)), book) == \
+        f"扩充行数没有完成：本台账已准备了 {prepared} 行，要扩到的行数须大于 {prepared}"
+    assert app.calls["save"] == 0 and not book.closed and len(app.alerts) == 1, "asked nothing, saved nothing"
+
+
+def test_a_reviewer_of_fifty_characters_is_taken_and_one_more_is_refused(twin):
+    _, live = twin
+    app = FakeApp()
+    book = FakeBook(live, app)
+    refused = ribbon.review(hexed("2022-07"), hexed("审" * 51), book)
+    assert refused == "月度研判没有完成：研判人最多 50 个字：请只填姓名"
+    assert ribbon.review(hexed("2022-07"), hexed("审" * 50), book).startswith("2022-07 月度研判完成")
+    book.save()
+    assert "审" * 50 in _every_text(live, RECORD_SHEET)
+
+
+def test_what_the_clerk_typed_is_taken_without_its_surrounding_spaces(twin):
+    _, live = twin
+    book = FakeBook(live)
+    assert ribbon.notice(hexed(" 龙井村 "), hexed(" 1 "), book).startswith("龙井村纳入公示名单")
+    assert (live.parent / "公示-龙井村-纳入.xlsx").is_file()
+
+
+def test_generate_leaves_a_filled_ledger_alone_and_counts_only_what_it_wrote(tmp_path, twin):
+    _, live = twin
+    folder = tmp_path / "乡镇台账"
+    book = FakeBook(live)
+    assert ribbon.generate(hexed(str(folder)), book) == f"已在 {folder} 生成 22 本台账。"
+    filled = sorted(folder.glob("*.xlsx"))[0]
+    wb = openpyxl.load_workbook(filled)
+    wb[SHEET].cell(FIRST_DATA_ROW, NAME).value = "已填写的户主"
+    wb.save(filled)
+    before = filled.read_bytes()
+    message = ribbon.generate(hexed(str(folder)), book)
+    assert message == f"已在 {folder} 生成 21 本台账，1 本已有填写内容、未改动（见“{RESULT}”表）。"
+    assert filled.read_bytes() == before
+    book.save()
+    assert f"已有填写内容，未改动：{filled.name}" in _every_text(live, RESULT)

@@ -344,13 +344,19 @@ def generate(folder_hex: str = "", book: Any = None) -> str:
         if not folder:
             raise LiveBookError("没有选择文件夹")
         written: list[str] = []
+        # a button has no --force: a ledger in the folder that holds a clerk's content is left as it is, and said
         run = generate_ledgers(load_settings(None), policy_in_use(), folder, command="hx-excel 加载项 生成乡镇台账",
+                               skip_filled=True,
                                progress=lambda r: written.append(str(r.path)) if not (r.refused or r.skipped) else None,
                                status=lambda line: live.status(f"hx-excel：{line}"))
+        left = [f"{r.path.name}：{r.skipped}" for r in run.workbooks if r.skipped]
         refused = [f"{r.path.name}：{r.refused}" for r in run.refused]
         _result(live, "生成乡镇台账", [f"在 {folder} 生成 {len(written)} 本台账："] + written
-                + ([f"未生成：{line}" for line in refused] if refused else []))
-        return f"已在 {folder} 生成 {len(written)} 本台账" + (f"，{len(refused)} 本未生成（见“{RESULT_SHEET}”表）" if refused else "") + "。"
+                + [f"已有填写内容，未改动：{line}" for line in left] + [f"未生成：{line}" for line in refused])
+        return f"已在 {folder} 生成 {len(written)} 本台账" + \
+            (f"，{len(left)} 本已有填写内容、未改动" if left else "") + \
+            (f"，{len(refused)} 本未生成" if refused else "") + \
+            (f"（见“{RESULT_SHEET}”表）" if left or refused else "") + "。"
     return _button("生成乡镇台账", work, book)
 
 
