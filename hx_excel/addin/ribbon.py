@@ -27,7 +27,7 @@ from openpyxl.styles import Alignment
 
 from hx_excel.addin import POLICY_VARIABLE, policy_file, policy_in_use
 from hx_excel.addin.book import LiveBook, LiveBookError, WriteBack
-from hx_excel.cli.refusals import REFUSALS
+from hx_excel.operations.refusals import REFUSALS
 from hx_excel.core.id_number import mask_in
 from hx_excel.districts import load_settings
 from hx_excel.files.fonts import font
