@@ -84,7 +84,7 @@ def test_the_formula_reference_names_every_column_by_its_header():
             assert f"## {column.header}（" in text, column.key
     code = "\n".join(text.split("```")[1::2])
     assert "§" not in code and not re.search(r"\$[A-Z]{1,3}\$?\d", code), re.findall(r"\$[A-Z]{1,3}\$?\d+", code)[:5]
-    assert "SUMIF([户编号]（本行起 20 行）,[户编号],[成员事实编码]（本行起 20 行）)" in text
+    assert "SUMPRODUCT(--([户编号]（本行起 20 行）=[户编号]),[成员事实编码]（本行起 20 行）)" in text
 
 
 def test_sheets(wb):
@@ -197,7 +197,7 @@ def test_formulas_use_the_excel_2010_function_set_only(template_path):
     for name in wb.defined_names.values():  # the computed columns' formulas live here (F_<KEY>)
         assert "_xlfn" not in name.attr_text
         used.update(re.findall(r"([A-Z][A-Z0-9.]*)\(", re.sub(r'"[^"]*"', '""', name.attr_text)))
-    assert {"IF", "SUMIF", "MATCH", "EOMONTH"} <= set(used)
+    assert {"IF", "SUMPRODUCT", "MATCH", "EOMONTH"} <= set(used)
     assert set(used) <= EXCEL_2010, set(used) - EXCEL_2010
 
 

@@ -8,8 +8,8 @@ named subsets on the hidden 值列表 sheet (SET_CANNOT_WORK …), so editing th
 tests/test_ledger_parity.py proves on thousands of households, recalculated by LibreOffice, that these formulas
 agree with `assess` and `plan`.
 
-Member facts are summed per household on head rows only, with one SUMIF over a packed per-row code (two decimal
-digits per fact) instead of one scan per fact: a scan of the whole column from every row is what makes a large
+Member facts are summed per household on head rows only, with one SUMPRODUCT over a packed per-row code (two
+decimal digits per fact) in the household's window instead of one scan per fact: a scan of the whole column from every row is what makes a large
 ledger slow to recalculate. Clause conditions are computed once, into the ids of the clauses that hold (`clauses`),
 from which the grade and the official 监测预警因素 text are read. benchmarks/bench_recalc.py measures what the formulas
 cost LibreOffice; its README says why they are written the way they are.
@@ -427,7 +427,7 @@ def sex(r: Refs) -> str:
 
 def m_code(r: Refs) -> str:
     """This row's member facts packed two decimal digits each, in PACKED_FACTS order, summed per household by
-    `hh_members`: one SUMIF per household instead of one scan per fact."""
+    `hh_members`: one sum per household instead of one scan per fact."""
     a = r("age")
     # R5 and S2 share "seriously ill or severely disabled", as in core.grading
     seriously = (f'OR({_in_set(r("health"), "SET_SERIOUS_HEALTH")},'
@@ -462,14 +462,25 @@ def m_bad(r: Refs) -> str:
 def hh_bad(r: Refs) -> str:
     """Head rows: how many of the household's rows hold each member column off its list (see m_bad)."""
     hid = r("household_id")
-    return _head(r, f'IF({hid}="",0,SUMIF({r.window("household_id")},{hid},{r.window("m_bad")}))')
+    return _head(r, f'IF({hid}="",0,{_same_household_sum(r, "m_bad")})')
 
 
 def hh_members(r: Refs) -> str:
     """The packed member facts of the household (see PACKED_FACTS), summed over the rows under its head that carry
-    its 户编号: one SUMIF over HOUSEHOLD_ROWS rows."""
+    its 户编号 as exact text: one SUMPRODUCT over HOUSEHOLD_ROWS rows."""
     hid = r("household_id")
-    return _head(r, f'IF({hid}="",0,SUMIF({r.window("household_id")},{hid},{r.window("m_code")}))')
+    return _head(r, f'IF({hid}="",0,{_same_household_sum(r, "m_code")})')
+
+
+def _same_household_sum(r: Refs, key: str) -> str:
+    """The sum of column `key` over the window's rows whose 户编号 is this row's, compared as exact text. Never SUMIF or
+    COUNTIF: Excel reads their criterion, when it is digit-only text, as a number of 15 significant digits (and a
+    range cell too), so two national 户编号 sharing their first 15 digits would be summed as one household in Excel and
+    WPS while LibreOffice keeps them apart; “*”, “?”, “~” and a leading “=”, “<”, “>” would also be read as patterns.
+    “=” compares text as text in every program. SUMPRODUCT with its arrays apart (not multiplied) counts text (the
+    blank "" of an unused row) as 0."""
+    return f'SUMPRODUCT(--({r.window("household_id")}={r("household_id")}),{r.window(key)})'
+
 
 
 def block_start(r: Refs) -> str:

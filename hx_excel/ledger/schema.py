@@ -238,7 +238,7 @@ COLUMNS: tuple[Column, ...] = (
     _out("block_start", "本户起始行", HELPERS, "integer", "row", 5,
          "1：本行的户编号与上一行不同，是一户的第一行（应为户主行）。", f.block_start, hidden=True, in_cell=True),
     _out("hh_members", "本户成员事实", HELPERS, "number", "household", 8,
-         f"户主行：本户各成员事实按位汇总（户主行起 {f.HOUSEHOLD_ROWS} 行内同户编号的行，一次 SUMIF）。", f.hh_members,
+         f"户主行：本户各成员事实按位汇总（户主行起 {f.HOUSEHOLD_ROWS} 行内户编号与本行完全相同的行，一次 SUMPRODUCT）。", f.hh_members,
          hidden=True),
     _out("m_bad", "成员值不在列表", HELPERS, "number", "member", 8,
          "本行劳动技能、健康状况、残疾等级、在校生状况、参加基本医疗保险不在下拉列表中的，各占两位十进制数字。", f.m_bad, hidden=True),

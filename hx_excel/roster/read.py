@@ -182,8 +182,8 @@ def _note_columns(roster: Roster, mapping: RosterMapping, rows) -> None:
             roster.problems.append(Problem(name, row, declared, "对照表中写了这一列，但名单中没有，该项未导入"))
 
 
-# The ledger finds a household's rows with SUMIF and MATCH, which read * ? ~ as wildcards and a leading = < > as a
-# comparison: such a 户编号 would gather the wrong rows, and the household's size and grade would come out wrong.
+# The ledger finds a person's household head with MATCH, which reads * ? ~ as wildcards, and a 户编号 beginning with
+# = < > is taken by Excel as a formula or a comparison when retyped: such a 户编号 could gather the wrong rows.
 _UNSAFE_HOUSEHOLD_ID = re.compile(r"^[=<>]|[*?~]")
 
 
