@@ -550,3 +550,17 @@ def test_R5_reason_names_the_illness_and_the_disability(policy):
                dict(person("残疾人", "之母", born=date(1952, 1, 1), sex="女"), disability="一级", insured=False)]
     reason = next(c.reason for c in assess(household(members=members), policy, AS_OF).clauses if c.id == "R5")
     assert "病人（患有大病）" in reason and "残疾人（一级）" in reason
+
+
+def test_r6_counts_the_national_exports_unsafe_house_and_asks_for_its_grade(policy):
+    """危房户 是 in the national export says unsafe without C or D (policy: house_grades 危房（待鉴定）, graded = false):
+    R6 holds, its reason says the grade is not assessed, and a hint asks for it. 危房户 否 (非危房) is not R6."""
+    unsafe = assess(household(house_grade="危房（待鉴定）"), policy, AS_OF)
+    assert unsafe.grade == "红" and [c.id for c in unsafe.clauses] == ["R6"]
+    assert unsafe.clauses[0].reason == "R6 住房为危房（国家系统标注为危房户，等级未鉴定）"
+    assert [f.message for f in unsafe.findings if f.clause == "R6"] == [
+        "R6 住房安全等级为“危房（待鉴定）”（国家系统只标注了危房户）：请住建部门鉴定后改填 C 或 D 级"]
+    safe = assess(household(house_grade="非危房"), policy, AS_OF)
+    assert safe.grade == "无" and not safe.clauses and not [f for f in safe.findings if f.clause == "R6"]
+    graded = assess(household(house_grade="D"), policy, AS_OF)
+    assert graded.clauses[0].reason == "R6 住房经住建部门认定为 D 级危房" and not graded.findings

@@ -333,6 +333,9 @@ def assess(household: Household, policy: Policy, as_of: date) -> Assessment:
             message=f"S1 S2 户类型为“{h.household_type or '未填'}”，且不属于所列重点群体：不在监测预警范围"
                     + ("" if grade == "无" else f"。分级“{grade}”仅供参考；如确有预警因素，请核实户类型或按重点群体纳入"),
         ))
+    if facts["R6"] and not _graded(policy, h.house_grade):
+        findings.append(Finding(level="提示", clause="R6", message=(
+            f"R6 住房安全等级为“{h.house_grade}”（国家系统只标注了危房户）：请住建部门鉴定后改填 C 或 D 级")))
     if grade == "黄" and members and able_unemployed and not any(m.employed for m in members):
         findings.append(Finding(level="提示", clause="Y1" if facts["Y1"] else "Y2", message=YELLOW_WITHOUT_WORK))
 
@@ -393,6 +396,12 @@ def _category(grade: Grade, household: Household, policy: Policy, findings: list
     return {"黄": YELLOW_CATEGORY, "绿": GREEN_CATEGORY}.get(grade, "")
 
 
+def _graded(policy: Policy, house_grade: str | None) -> bool:
+    """Whether the house grade is a grade (C, D …) rather than the national export's bare 危房户 (R6)."""
+    entry = policy.lists.entry("house_grades", house_grade) if house_grade else None
+    return entry is None or entry.graded
+
+
 def _reasons(h: Household, d: DerivedFacts, facts: dict[str, bool], carved_out: tuple[str, ...],
              policy: Policy) -> dict[str, str]:
     """The Chinese reason for each grading clause, with its figures, in catalogue order."""
@@ -420,7 +429,8 @@ def _reasons(h: Household, d: DerivedFacts, facts: dict[str, bool], carved_out: 
                            lambda i: f"{_who(members, (i,))}（{age(i)}，{members[i].school}）"),
         "R5": with_members("R5 家中有重病、重残成员未参加基本医疗保险", d.uninsured_ill,
                            lambda i: f"{_who(members, (i,))}（{members[i].health or ''}{members[i].disability or ''}）"),
-        "R6": f"R6 住房经住建部门认定为 {h.house_grade} 级危房",
+        "R6": (f"R6 住房经住建部门认定为 {h.house_grade} 级危房" if _graded(policy, h.house_grade)
+               else "R6 住房为危房（国家系统标注为危房户，等级未鉴定）"),
         "R7": "R7 家庭成员均无劳动力，也无低保兜底保障",
         "Y1": f"Y1 年人均纯收入 {per_head} 元不低于 {year} 年标准 {line} 元，扣除当年刚性支出（{spending or '0 元'}）后"
               f"人均 {after} 元，低于标准",

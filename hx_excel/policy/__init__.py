@@ -111,6 +111,9 @@ class AccessRoad(_Frozen):
 class HouseGrade(_Frozen):
     value: str
     unsafe: bool
+    # False for “危房（待鉴定）”: the national export says only 危房户 是, not C or D; R6 counts it, and the household's
+    # check asks for the grade (core.grading)
+    graded: bool = True
 
 
 class ClueChannel(_Frozen):
