@@ -59,7 +59,9 @@ def faulty_households(households: list, policy) -> list:
         data = household.model_dump()
         data["household_id"] = f"FAULT-{number:03d}"
         members = data["members"]
-        head = next(i for i, m in enumerate(members) if m["relation"] == "户主")
+        head = next((i for i, m in enumerate(members) if m["relation"] == "户主"), None)
+        if head is None:          # the generator's own headless households: a fault already
+            continue
         others = [i for i in range(len(members)) if i != head]
         sex_of = {i: id_number.sex(m["id_number"]) for i, m in enumerate(members) if id_number.is_valid(m["id_number"])}
         if kind == "wrong_sex" and others[0] in sex_of:

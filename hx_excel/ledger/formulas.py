@@ -844,7 +844,8 @@ def _yellow_without_work(r: Refs) -> str:
 def check_household(r: Refs) -> str:
     """Head rows: what to fix in the household's facts and its workflow dates, each message led by "；"."""
     hid = r("household_id")
-    same_sex_spouse = (f'AND({r("sex")}<>"",SUMPRODUCT(({r.window("household_id")}={hid})'
+    # as core.grading: with several heads the household's head is not known, so no spouse is compared with one
+    same_sex_spouse = (f'AND({_member_count(r, "m_head")}=1,{r("sex")}<>"",SUMPRODUCT(({r.window("household_id")}={hid})'
                        f'*{_in_set(r.window("relation"), "SET_SPOUSE_RELATIONS")}*({r.window("sex")}={r("sex")}))>0)')
     # a deadline in working days past the hidden 日历's last day (its year's holidays are not known), read from the
     # typed dates themselves: a check reading the deadline columns would tie this column to them
