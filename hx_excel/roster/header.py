@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hx_excel.ledger.schema import Column
-from hx_excel.roster.mapping import RosterError, RosterMapping, ledger_column
+from hx_excel.roster.mapping import RosterError, RosterMapping, ledger_column, norm
 
 HEADER_SEARCH_ROWS = 20
 
@@ -28,6 +28,7 @@ class Header:
     label_of: dict[str, str]                                 # ledger column key → the roster's own label for it
     ignored: list[str] = field(default_factory=list)         # roster labels not imported
     overruled: list[tuple[str, str]] = field(default_factory=list)   # (identical header, declared label) pairs
+    sources: dict[str, int] = field(default_factory=dict)    # norm(label) → index: what derived columns read
 
     @property
     def last_row(self) -> int:
@@ -42,7 +43,7 @@ def _text(value: Any) -> str:
 
 
 def _known(value: Any, mapping: RosterMapping) -> bool:
-    return bool(_text(value)) and mapping.column_for(value) is not None
+    return bool(_text(value)) and (mapping.column_for(value) is not None or norm(value) in mapping.source_headers)
 
 
 def locate(numbered_rows: list[tuple[int, tuple[Any, ...]]], mapping: RosterMapping, name: str) -> Header:
@@ -116,6 +117,9 @@ def _place(labels: list[list[str]], header_rows: tuple[int, ...], mapping: Roste
         if not candidates:
             continue
         label = candidates[0]
+        read = next((norm(c) for c in candidates if norm(c) in mapping.source_headers), None)
+        if read is not None:
+            header.sources.setdefault(read, index)
         found = None
         for candidate in candidates:
             if (column := mapping.declared_for(candidate)) is not None:
@@ -126,9 +130,11 @@ def _place(labels: list[list[str]], header_rows: tuple[int, ...], mapping: Roste
                 if (column := mapping.identical_for(candidate)) is not None:
                     found = (column, False, candidate)
                     break
+        if found is not None and found[0].key in mapping.derived:
+            found = None          # the mapping works this ledger column out (reading this column, or others)
         if found is None:
             known = ledger_column(candidates[-1])
-            if known is None or known.kind == "input":    # a computed column of ours is left out silently
+            if read is None and (known is None or known.kind == "input"):   # a computed column of ours: silently
                 header.ignored.append(label)
             continue
         column, declared, matched = found

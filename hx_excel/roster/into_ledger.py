@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Iterable
 
+from openpyxl.comments import Comment
 from openpyxl.worksheet.worksheet import Worksheet
 
 from hx_excel.core.clauses import factor_text
 from hx_excel.core.grading import assess
 from hx_excel.core.models import Household
-from hx_excel.ledger.schema import FIRST_DATA_ROW
+from hx_excel.ledger.schema import FIRST_DATA_ROW, column_index
 from hx_excel.ledger.writer import RowWriter
 from hx_excel.policy import Policy, PolicyError
 from hx_excel.roster.read import RosterHousehold
@@ -36,7 +37,11 @@ def write_households(ws: Worksheet, items: Iterable[Household | RosterHousehold]
     for item in items:
         household = item.household if isinstance(item, RosterHousehold) else item
         if household is not None:
-            row = writer.write([household], start_row=row, factors=factors)
+            start, row = row, writer.write([household], start_row=row, factors=factors)
+            for key, text in (item.notes.items() if isinstance(item, RosterHousehold) else ()):
+                cell = ws.cell(start, column_index(key))       # household facts stand on the head row, the first
+                if cell.value is not None:
+                    cell.comment = Comment(text, "hx-excel", width=260, height=70)
             continue
         for values in item.typed:
             writer.write_row(row, values)

@@ -12,6 +12,7 @@ validate is written as typed so the ledger's row check shows what to fix.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,8 @@ from hx_excel.ledger.cells import CellError
 from hx_excel.ledger.reader import Problem, build_household, read_row
 from hx_excel.ledger.schema import BY_KEY, INPUT_COLUMNS
 from hx_excel.policy import Policy
-from hx_excel.roster.header import Header, locate
-from hx_excel.roster.mapping import RosterError, RosterMapping, load_mapping, norm
+from hx_excel.roster.header import HEADER_SEARCH_ROWS, Header, locate
+from hx_excel.roster.mapping import Derived, RosterError, RosterMapping, load_mapping, norm, presets
 from hx_excel.roster.source import read_source
 from hx_excel.roster.values import convert
 
@@ -42,6 +43,7 @@ class RosterHousehold:
     rows: list[int]                        # roster row numbers
     typed: list[dict[str, Any]]            # each row's typed values (schema key → model value)
     household: Household | None = None     # None: did not validate, written as typed for the ledger's row check
+    notes: dict[str, str] = field(default_factory=dict)   # household column key → the head cell's comment (derived)
 
     @property
     def persons(self) -> int:
@@ -58,6 +60,8 @@ class Roster:
     problems: list[Problem] = field(default_factory=list)   # faults to fix: the run ends "done with problems"
     notes: list[Problem] = field(default_factory=list)      # for information: roster columns not imported
     row_townships: dict[int, str] = field(default_factory=dict)
+    mapping_title: str = ""                 # a built-in preset recognised by the headers: its title and name
+    mapping_name: str = ""
 
     @property
     def header_row(self) -> int:
@@ -66,7 +70,10 @@ class Roster:
     def describe(self) -> str:
         """Where the data was read from, for the clerk to check at a glance."""
         sheet = f"读取“{self.sheet}”表，" if self.sheet else ""
-        return f"名单 {self.name}：{sheet}表头在{self.header.describe()}，数据 {self.data_rows} 行，共 {len(self.households)} 户。"
+        preset = (f"认出是{self.mapping_title}，按内置对照表“{self.mapping_name}”导入（要修改：hx-excel mapping "
+                  f"{self.mapping_name} -o 对照表.toml，改好后加 --mapping 对照表.toml）；" if self.mapping_title else "")
+        return (f"名单 {self.name}：{preset}{sheet}表头在{self.header.describe()}，数据 {self.data_rows} 行，"
+                f"共 {len(self.households)} 户。")
 
     def for_township(self, township: str) -> list[RosterHousehold]:
         return [h for h in self.households if h.township == township]
@@ -81,14 +88,17 @@ def read_roster(path: str | Path, settings: DistrictSettings, policy: Policy,
     Raises RosterError (or InputFileError) when the roster cannot be used at all: unreadable, no header, no 户编号
     column, townships that are not being generated."""
     path = Path(path)
-    if not isinstance(mapping, RosterMapping):
+    if mapping is not None and not isinstance(mapping, RosterMapping):
         mapping = load_mapping(mapping)
     name = path.name
-    source = read_source(path, mapping.sheet)
+    source = read_source(path, mapping.sheet if mapping else None)
     if not source.rows:
         raise RosterError(f"名单 {name} 是空的：没有表头，也没有数据。")
+    recognised = _recognised(source.rows) if mapping is None else None
+    mapping = recognised or mapping or RosterMapping()
     header = locate(source.rows, mapping, name)
-    roster = Roster(name, header, source.sheet)
+    roster = Roster(name, header, source.sheet, mapping_title=recognised.title if recognised else "",
+                    mapping_name=Path(recognised.source).stem if recognised else "")
     _note_columns(roster, mapping, source.rows)
     keys = {c.key for _, c in header.positions}
     if "household_id" not in keys:
@@ -101,26 +111,40 @@ def read_roster(path: str | Path, settings: DistrictSettings, policy: Policy,
     label = header.label_of
 
     def relabel(problem: Problem) -> Problem:
-        key = next((c.key for _, c in header.positions if c.header == problem.column), None)
+        key = next((c.key for c in INPUT_COLUMNS if c.header == problem.column), None)
         return Problem(name, problem.row, label.get(key, problem.column), problem.message)
 
     groups: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     loose: list[tuple[int, dict[str, Any]]] = []   # rows without 户编号: written as typed
+    derived = [(key, rule) for key, rule in mapping.derived.items() if _readable(rule, header)]   # else said above
+    for key, rule in derived:
+        label.setdefault(key, "、".join(rule.sources))
     placed = [(n, c) for n, (_, c) in enumerate(header.positions)]
+    placed += [(len(placed) + n, BY_KEY[key]) for n, (key, _) in enumerate(derived)]
+    size_at = header.sources.get(norm(mapping.household_size)) if mapping.household_size else None
+    sizes: dict[int, Any] = {}                     # row → the roster's 人数, checked per household below
+    cell_notes: dict[int, dict[str, str]] = {}     # row → column key → comment (a derived value's working)
     for number, values in source.rows:
         if number <= header.last_row:
             continue
         roster.data_rows += 1
         converted = []
         for index, column in header.positions:
-            notes: list[str] = []
+            converted.append(_cell(column, values[index] if index < len(values) else None, mapping, name, number,
+                                   label[column.key], roster.problems))
+        for key, rule in derived:
+            column = BY_KEY[key]
             try:
-                value = convert(column, values[index] if index < len(values) else None, notes)
+                at = [header.sources.get(norm(h)) for h in rule.sources]
+                value, note = _derive(rule, [values[i] if i is not None and i < len(values) else None for i in at])
             except CellError as exc:
-                notes.append(str(exc))
-                value = None
-            roster.problems += [Problem(name, number, label[column.key], note) for note in notes]
-            converted.append(value)
+                roster.problems.append(Problem(name, number, label[key], f"{exc}，“{column.header}”未导入"))
+                value, note = None, ""
+            converted.append(_cell(column, value, mapping, name, number, label[key], roster.problems))
+            if note and converted[-1] is not None:
+                cell_notes.setdefault(number, {})[key] = note
+        if size_at is not None:
+            sizes[number] = values[size_at] if size_at < len(values) else None
         cell_problems: list[Problem] = []
         typed = read_row(number, tuple(converted), placed, policy, cell_problems)
         roster.problems += [relabel(p) for p in cell_problems]
@@ -148,8 +172,13 @@ def read_roster(path: str | Path, settings: DistrictSettings, policy: Policy,
                                 when_unbuilt="本户已照原样导入，请在台账中改正")
         roster.problems += [relabel(p) for p in built_problems]
         village = next((t["village"] for _, t in members if t.get("village")), "")
+        if size_at is not None:
+            _check_size(household_id, members, sizes, name, label.get("household_size", mapping.household_size),
+                        roster.problems)
+        head_row = next((n for n, t in members if t.get("relation") == "户主"), members[0][0])
         roster.households.append(RosterHousehold(household_id, township.name, village, [n for n, _ in members],
-                                                 [t for _, t in members], built.household if built else None))
+                                                 [t for _, t in members], built.household if built else None,
+                                                 notes=cell_notes.get(head_row, {})))
         roster.row_townships.update({n: township.name for n, _ in members})
     for number, typed in loose:
         township = _route(f"（第 {number} 行）", [(number, typed)], settings, name, label, roster.problems, unroutable)
@@ -163,8 +192,125 @@ def read_roster(path: str | Path, settings: DistrictSettings, policy: Policy,
         raise RosterError(f"名单 {name} 中有的户不知道该放进哪个乡镇的台账：" + "；".join(unroutable[:MAX_LISTED]) + more
                           + f"。“乡镇”须填乡镇全称（可选：{known}），或在区设置文件中加入该乡镇。未写入任何台账。")
     _check_duplicate_ids(roster, label.get("id_number", "身份证号"))
+    roster.problems = _off_list_once(roster)
     roster.problems.sort(key=lambda p: p.row)
     return roster
+
+
+def _readable(rule: Derived, header: Header) -> bool:
+    """Whether the roster has the columns a derived column reads: all of them, or for first_of any."""
+    present = [norm(h) in header.sources for h in rule.sources]
+    return any(present) if rule.kind == "first_of" else all(present)
+
+
+def _recognised(rows) -> RosterMapping | None:
+    """The built-in preset whose `recognise` headers all stand in one of the first rows, if any."""
+    found = presets()
+    for _, values in rows[:HEADER_SEARCH_ROWS]:
+        labels = {norm(v) for v in values if v is not None}
+        for preset in found:
+            if preset.recognise and all(norm(h) in labels for h in preset.recognise):
+                return preset
+    return None
+
+
+def _cell(column, value: Any, mapping: RosterMapping, name: str, number: int, label: str,
+          problems: list[Problem]) -> Any:
+    """One roster value as the ledger cell takes it: through the column's value map, then `values.convert`."""
+    notes: list[str] = []
+    try:
+        value = convert(column, mapping.mapped_value(column.key, value), notes)
+    except CellError as exc:
+        notes.append(str(exc))
+        value = None
+    problems += [Problem(name, number, label, note) for note in notes]
+    return value
+
+
+def _number(value: Any, header: str) -> float | None:
+    """A roster cell read as a number for a derived column: None when blank; CellError when not a number."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise CellError(f"“{header}”为“{value}”，不是数字")
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = unicodedata.normalize("NFKC", str(value)).strip().replace(",", "")
+    try:
+        return float(text)
+    except ValueError:
+        raise CellError(f"“{header}”为“{value}”，不是数字") from None
+
+
+def _shown_number(number: float) -> str:
+    return f"{number:,.2f}".rstrip("0").rstrip(".")
+
+
+def _derive(rule: Derived, raw: list[Any]) -> tuple[Any, str]:
+    """A derived column's value from its roster values (in `rule.sources` order), and its note filled in."""
+    if rule.kind == "first_of":
+        return next((v for v in raw if v is not None and str(v).strip()), None), ""
+    numbers = [_number(v, h) for v, h in zip(raw, rule.sources)]
+    if any(n is None for n in numbers):
+        return None, ""
+    if rule.kind == "above_zero":
+        if numbers[0] < 0:
+            raise CellError(f"“{rule.sources[0]}”为“{raw[0]}”，是负数")
+        return ("是" if numbers[0] > 0 else "否"), ""
+    value = round(numbers[0] * numbers[1], 2)
+    note = rule.note.replace("{1}", _shown_number(numbers[0])).replace("{2}", _shown_number(numbers[1]))
+    return (int(value) if value.is_integer() else value), note
+
+
+def _check_size(household_id: str, members, sizes: dict[int, Any], name: str, column: str,
+                problems: list[Problem]) -> None:
+    """The roster's 人数 against the household's rows: a member missing from the export, or a wrong count."""
+    said = set()
+    for number, _ in members:
+        try:
+            value = _number(sizes.get(number), column)
+        except CellError:
+            continue                     # not a number: nothing to compare (the column is not imported)
+        if value is not None:
+            said.add(int(value) if value.is_integer() else value)
+    rows = len(members)
+    if len(said) > 1:
+        problems.append(Problem(name, members[0][0], column, f"户编号“{household_id}”各行的人数不一致"
+                                f"（{'、'.join(str(v) for v in sorted(said))}），名单中本户有 {rows} 行：请核对"))
+    elif said and next(iter(said)) != rows:
+        problems.append(Problem(name, members[0][0], column, (
+            f"户编号“{household_id}”的人数为 {next(iter(said))}，但名单中本户有 {rows} 行：请核对是否漏导了成员或人数有误"
+            "（家庭年纯收入按名单的人数折算，台账的人均按实际行数计算）")))
+
+
+_OFF_LIST = "”不在下拉列表中"
+
+
+def _off_list_once(roster: Roster) -> list[Problem]:
+    """A value off its list said once per distinct value (per township and column), with its count and first rows,
+    rather than once per cell: 500 rows of 七年级 are one thing to map, not 500."""
+    kept: list[Problem] = []
+    same: dict[tuple[str, str, str], list[Problem]] = {}
+    for problem in roster.problems:
+        if _OFF_LIST in problem.message:
+            key = (roster.row_townships.get(problem.row, ""), problem.column, problem.message)
+            if key not in same:
+                kept.append(problem)
+            same.setdefault(key, []).append(problem)
+        else:
+            kept.append(problem)
+    for key, problems in same.items():
+        if len(problems) > 1:
+            first = problems[0]
+            rows = [p.row for p in problems]
+            ledger_header = next((BY_KEY[k].header for k, shown in roster.header.label_of.items()
+                                  if shown == first.column), first.column)
+            more = "等" if len(rows) > MAX_LISTED else ""
+            index = kept.index(first)
+            kept[index] = Problem(first.sheet, first.row, first.column, (
+                f"{first.message}。同样的值共 {len(rows)} 行（第 {'、'.join(str(r) for r in rows[:MAX_LISTED])}{more} 行），"
+                f"都未导入；如是系统自己的写法，可在列名对照表的 [values.\"{ledger_header}\"] 中写明对应台账的哪个值"))
+    return kept
 
 
 def _note_columns(roster: Roster, mapping: RosterMapping, rows) -> None:
@@ -180,6 +326,13 @@ def _note_columns(roster: Roster, mapping: RosterMapping, rows) -> None:
     for declared in mapping.declared:
         if norm(declared) not in labels:
             roster.problems.append(Problem(name, row, declared, "对照表中写了这一列，但名单中没有，该项未导入"))
+    for key, rule in mapping.derived.items():
+        if not _readable(rule, header):
+            missing = "、".join(f"“{h}”" for h in rule.sources if norm(h) not in header.sources)
+            roster.problems.append(Problem(name, row, BY_KEY[key].header,
+                                           f"对照表要由 {missing} 列得出“{BY_KEY[key].header}”，但名单中没有，该项未导入"))
+    if mapping.household_size and norm(mapping.household_size) not in header.sources:
+        roster.notes.append(Problem(name, row, mapping.household_size, "名单中没有这一列，各户人数未与行数核对"))
 
 
 # The ledger finds a person's household head with MATCH, which reads * ? ~ as wildcards, and a 户编号 beginning with

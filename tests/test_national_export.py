@@ -1,0 +1,167 @@
+"""The national system's person-level export read as it is (issue 20, points 1 and 2): recognised by its headers,
+imported through the built-in preset (hx_excel/roster/presets/national.toml) with no mapping file, its values mapped,
+its faults said once. Every expected value below is worked by hand from the rows written here and
+../shared/reference/national-export.md."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from hx_excel.core.id_number import make_valid
+from hx_excel.districts import DistrictSettings, default_townships
+from hx_excel.ledger.reader import read_ledger
+from hx_excel.ledger.schema import FIRST_DATA_ROW, SHEET, column_index
+from hx_excel.operations.generate import generate
+from hx_excel.policy import default_policy
+from hx_excel.roster import read_roster
+from hx_excel.roster.mapping import load_mapping, preset
+
+HEADERS = ("序号", "数据日期", "县(市、区、旗)", "乡(镇)", "行政村", "自然村", "户编号", "人编号", "姓名", "证件号码", "人数",
+           "与户主关系", "民族", "文化程度", "在校生状况", "健康状况", "劳动技能", "务工时间（月）", "是否参加大病保险",
+           "致贫原因1", "危房户", "是否解决安全饮用水", "人均纯收入", "户联系电话", "人联系电话", "首次识别时间",
+           "人员识别时间", "户类型", "易返贫致贫户(监测对象)类型", "风险是否消除", "风险识别时间", "风险消除时间")
+
+# 户 A (2 persons, as 人数 says): 边缘易致贫户 by the monitored type (户类型 says 一般户), 5,000 a head, a house
+# marked 危房户 是, the son in 七年级 (→ 初中), the head worked 6 months (→ 务工就业 是), the son 0 (→ 否).
+A_HID, B_HID = "52011100000000000101", "52011100000000000102"
+HEAD_A, SON_A = make_valid("520111", date(1975, 3, 1), 11), make_valid("520111", date(2010, 6, 1), 13)
+HEAD_B, WIFE_B, DAUGHTER_B = (make_valid("520111", date(1960, 1, 1), 15), make_valid("520111", date(1962, 2, 2), 16),
+                              make_valid("520111", date(1990, 3, 3), 18))
+
+
+def row(n, hid, name, id_number, size, relation, school, months, income, kind, monitored, house="否", risk_date=None):
+    values = {"序号": n, "数据日期": "2022-07-01", "县(市、区、旗)": "花溪区", "乡(镇)": "青岩镇", "行政村": "龙井村",
+              "自然村": "一组", "户编号": hid, "人编号": f"P{n:04d}", "姓名": name, "证件号码": id_number, "人数": size,
+              "与户主关系": relation, "民族": "汉族", "文化程度": "初中", "在校生状况": school, "健康状况": "健康",
+              "劳动技能": "普通劳动力", "务工时间（月）": months, "是否参加大病保险": "是", "致贫原因1": "因灾",
+              "危房户": house, "是否解决安全饮用水": "是", "人均纯收入": income, "户联系电话": "13800000000",
+              "人联系电话": "", "首次识别时间": "2014-10-01", "人员识别时间": "2014-10-01", "户类型": kind,
+              "易返贫致贫户(监测对象)类型": monitored, "风险是否消除": "否", "风险识别时间": risk_date,
+              "风险消除时间": None}
+    return [values[h] for h in HEADERS]
+
+
+ROWS = [
+    row(1, A_HID, "张大", HEAD_A, 2, "户主", "非在校生", 6, 5000, "一般户", "边缘易致贫户", house="是", risk_date="2022/5/3"),
+    row(2, A_HID, "张小", SON_A, 2, "之子", "七年级", 0, 5000, "一般户", "边缘易致贫户", house="是", risk_date="2022/5/3"),
+    # 户 B: 人数 says 4, three rows; 户类型 脱贫户, no monitored type; 20,000 a head
+    row(3, B_HID, "李老", HEAD_B, 4, "户主", "非在校生", 0, 20000, "脱贫户", None),
+    row(4, B_HID, "王妻", WIFE_B, 4, "配偶", "非在校生", 0, 20000, "脱贫户", None),
+    row(5, B_HID, "李女", DAUGHTER_B, 4, "之女", "高中四年级", 10, 20000, "脱贫户", None),
+]
+
+
+def export(path: Path, rows=ROWS, title=True) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "监测对象"
+    if title:       # the system's title rows above the header
+        ws.append(["全国防返贫监测信息系统 · 监测对象信息（花溪区青岩镇）"])
+        ws.append(["导出时间：2022-07-01"])
+    ws.append(list(HEADERS))
+    for values in rows:
+        ws.append(values)
+    wb.save(path)
+    return path
+
+
+@pytest.fixture
+def settings():
+    return DistrictSettings(townships=[t for t in default_townships() if t.name == "青岩镇"], rows=20)
+
+
+def test_the_preset_is_itself_a_mapping_file():
+    national = preset("national")
+    assert national.title == "全国防返贫监测信息系统导出的名单"
+    assert national == load_mapping(Path(__file__).parents[1] / "hx_excel" / "roster" / "presets" / "national.toml")
+
+
+def test_the_export_is_recognised_and_imported_with_no_mapping(tmp_path, settings):
+    policy = default_policy()
+    roster = read_roster(export(tmp_path / "导出.xlsx"), settings, policy)
+    assert "认出是全国防返贫监测信息系统导出的名单" in roster.describe() and "表头在第 3 行" in roster.describe()
+    assert [h.household_id for h in roster.households] == [A_HID, B_HID]
+    a, b = (h.household for h in roster.households)
+    # 人均纯收入 × 人数: 5,000 × 2 and 20,000 × 4 (the export's own 人数, said when it disagrees with the rows)
+    assert (a.annual_net_income, b.annual_net_income) == (10_000, 80_000)
+    assert roster.households[0].notes == {"annual_net_income": "由国家系统导出的人均纯收入 5,000 元 × 人数 2 折算"}
+    assert (a.village, a.household_type, b.household_type) == ("龙井村", "边缘易致贫户", "脱贫户")
+    assert a.house_grade == "危房（待鉴定）" and b.house_grade == "非危房"
+    assert a.entered_on == date(2022, 5, 3) and a.exit_status == "否"
+    assert [m.school for m in a.members] == ["非在校生", "初中"]
+    assert [m.employed for m in a.members] == [True, False]
+    assert a.members[0].id_number == HEAD_A and a.risk_types == ["因自然灾害"]
+    said = [(p.row, p.column, p.message) for p in roster.problems]
+    # 人数 4 against B's three rows (rows 6–8 of the sheet: two title rows, the header on row 3)
+    assert (6, "人数", f"户编号“{B_HID}”的人数为 4，但名单中本户有 3 行：请核对是否漏导了成员或人数有误"
+            "（家庭年纯收入按名单的人数折算，台账的人均按实际行数计算）") in said
+    assert [m for _, c, m in said if c == "在校生状况"] == ["“高中四年级”不在下拉列表中，可能是“高中”；请从下拉列表选择"]
+    notes = " ".join(p.message for p in roster.notes)
+    for left in ("数据日期", "县(市、区、旗)", "人编号", "民族", "文化程度", "户联系电话", "人联系电话", "首次识别时间", "人员识别时间"):
+        assert f"“{left}”" in notes
+    assert "“人均纯收入”" not in notes and "“户类型”" not in notes and "“人数”" not in notes, "read, not left out"
+    assert len(roster.notes) == 1, "the columns with no place listed once, not per row"
+
+
+def test_an_unknown_value_is_said_once_with_its_count_and_rows(tmp_path, settings):
+    rows = [r[:] for r in ROWS]
+    school = HEADERS.index("在校生状况")
+    for values in rows:
+        values[school] = "高中四年级"
+    roster = read_roster(export(tmp_path / "导出.xlsx", rows), settings, default_policy())
+    said = [p for p in roster.problems if p.column == "在校生状况"]
+    assert len(said) == 1 and said[0].row == 4
+    assert said[0].message.endswith("。同样的值共 5 行（第 4、5、6、7、8 行），都未导入；如是系统自己的写法，"
+                                    "可在列名对照表的 [values.\"在校生状况\"] 中写明对应台账的哪个值")
+
+
+def test_a_mapping_file_maps_values(tmp_path, settings):
+    mapping = tmp_path / "对照表.toml"
+    text = (Path(__file__).parents[1] / "hx_excel" / "roster" / "presets" / "national.toml").read_text(encoding="utf-8")
+    # the preset copied, one line added under [values."在校生状况"]
+    mapping.write_text(text.replace('"失学或辍学" = "辍学"', '"失学或辍学" = "辍学"\n"高中四年级" = "高中"'), encoding="utf-8")
+    roster = read_roster(export(tmp_path / "导出.xlsx"), settings, default_policy(), mapping)
+    assert not [p for p in roster.problems if p.column == "在校生状况"]
+    assert roster.households[1].household.members[2].school == "高中"
+    assert roster.mapping_title == "", "a mapping given is used as it is, not the preset"
+
+
+def test_a_number_typed_id_that_lost_digits_is_reported_never_guessed(tmp_path, settings):
+    rows = [r[:] for r in ROWS]
+    rows[1][HEADERS.index("证件号码")] = float(SON_A) if SON_A[-1] != "X" else 5.20111201006011e17
+    roster = read_roster(export(tmp_path / "导出.xlsx", rows), settings, default_policy())
+    said = [p for p in roster.problems if p.row == 5 and p.column == "证件号码"]
+    assert said, roster.problems
+    assert all(m.id_number != SON_A for h in roster.households if h.household for m in h.household.members)
+
+
+def test_generate_from_the_export_writes_the_ledger_with_the_income_note(tmp_path, settings):
+    policy = default_policy()
+    run = generate(settings, policy, tmp_path / "out", roster=export(tmp_path / "导出.xlsx"))
+    [made] = [w for w in run.workbooks if not w.refused]
+    ws = openpyxl.load_workbook(made.path)[SHEET]
+    income = ws.cell(FIRST_DATA_ROW, column_index("annual_net_income"))
+    assert income.value == 10_000 and income.comment.text == "由国家系统导出的人均纯收入 5,000 元 × 人数 2 折算"
+    assert ws.cell(FIRST_DATA_ROW, column_index("house_grade")).value == "危房（待鉴定）"
+    assert ws.cell(FIRST_DATA_ROW, column_index("household_id")).value == A_HID
+    read = read_ledger(made.path, policy)
+    grades = {e.household.household_id: e for e in read.households}
+    assert set(grades) == {A_HID, B_HID}
+
+
+def test_the_preset_copied_out_and_given_back_imports_the_same(tmp_path, settings, capsys):
+    from hx_excel.cli import main
+    copied = tmp_path / "对照表.toml"
+    assert main(["mapping", "national", "-o", str(copied)]) == 0
+    assert copied.read_bytes() == (Path(__file__).parents[1] / "hx_excel/roster/presets/national.toml").read_bytes()
+    assert main(["mapping", "national", "-o", str(copied)]) == 2
+    assert "已存在：为免覆盖，没有写入" in capsys.readouterr().err
+    source = export(tmp_path / "导出.xlsx")
+    by_preset = read_roster(source, settings, default_policy())
+    by_file = read_roster(source, settings, default_policy(), copied)
+    assert [h.household for h in by_file.households] == [h.household for h in by_preset.households]
+    assert by_file.mapping_title == "" and by_preset.mapping_title
