@@ -178,7 +178,7 @@ def _run_soffice(args: Sequence[str], timeout: float) -> subprocess.CompletedPro
         return subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
 
 
-_TARGETS = {"pdf": " PDF", "xlsx": "重新计算后的 xlsx 文件"}   # after 转成
+_TARGETS = {"pdf": " PDF", "xlsx": "重新计算后的 xlsx 文件", "xls": " .xls 文件"}   # after 转成
 
 
 def _convert(paths: Sequence[Path], outdir: Path, target: str, timeout: float) -> list[Path]:
@@ -236,6 +236,11 @@ def recalculate(paths: Sequence[Path], outdir: Path, *, timeout: float = DEFAULT
     every input that produced no output.
     """
     return _convert(paths, outdir, "xlsx", timeout)
+
+
+def to_xls(path: Path, outdir: Path, *, timeout: float = DEFAULT_TIMEOUT) -> Path:
+    """A workbook saved as legacy Excel 97–2003 (.xls), as the national system exports its lists: ``outdir/<stem>.xls``."""
+    return _convert([path], outdir, "xls", timeout)[0]
 
 
 def to_pdf(path: Path, outdir: Path, *, timeout: float = DEFAULT_TIMEOUT) -> Path:
