@@ -19,6 +19,7 @@ from hx_excel.cli.args import ArgumentParser, iso_date, row_count, seconds, shor
 from hx_excel.cli.assess import cmd_assess
 from hx_excel.cli.check import cmd_check
 from hx_excel.cli.extend import cmd_extend
+from hx_excel.cli.upgrade import cmd_upgrade
 from hx_excel.cli.fill import cmd_fill
 from hx_excel.cli.notice import cmd_notice
 from hx_excel.cli.review import cmd_review
@@ -91,6 +92,10 @@ def build_parser() -> ArgumentParser:
     extend.add_argument("--rows", type=row_count, metavar="行数", help="扩到共多少行（默认：现有行数再加 1000）")
     extend.add_argument("--wait", **ledger_wait)
     extend.set_defaults(run=cmd_extend)
+    upgrade = sub.add_parser("upgrade", help="把较早版式生成的台账按当前模板重建，填写的内容按表头原样搬过去，旧文件另存为备份")
+    upgrade.add_argument("path", type=Path, metavar="台账", help="台账文件（.xlsx）")
+    upgrade.add_argument("--wait", **ledger_wait)
+    upgrade.set_defaults(run=cmd_upgrade)
     addin_cli.add_parser(sub)
     mapping_cli.add_parser(sub)
     demo = sub.add_parser("demo", help="主流程：在 out/ 生成各乡镇台账和示例台账，再用示例户评估并列出下一步")

@@ -32,7 +32,7 @@ from hx_excel.files.inputs import InputFileError
 from hx_excel.files.sheet_cells import far_note, read_sheet
 from hx_excel.ledger.cells import filled
 from hx_excel.ledger.reader import LedgerFileError, LedgerRead, read_rows
-from hx_excel.ledger.schema import COLUMNS, HEADER_ROW, SHEET
+from hx_excel.ledger.schema import COLUMNS, HEADER_ROW, LAYOUT_VERSION, SHEET
 from hx_excel.ledger.template import PARAM_ROWS, PARAMS, VILLAGE_LIST_HEADER
 from hx_excel.policy import Policy
 
@@ -143,13 +143,14 @@ class LedgerSettings:
     year: int | None = None
     as_of: date | None = None          # a fixed 评估日期; None when it is =TODAY() or blank
     villages: tuple[str, ...] = ()
+    layout: int = 0                    # 台账版式 (schema.LAYOUT_VERSION when it was made); 0: before the marker
     # formulas typed where 参数 wants text (乡镇, the sign-off, the village list): (row, what it is, formula text)
     typed_formulas: tuple[tuple[int, str, str], ...] = ()
 
 
 # 参数's rows read back, by the label template.PARAM_ROWS writes in column A (folded, as headers are)
 _SETTING_NAMES = {"P_TOWNSHIP": "township", "P_COUNTY": "county", "P_REPORTER": "reporter", "P_PHONE": "phone",
-                  "P_REVIEWER": "reviewer", "P_YEAR": "year", "P_ASOF": "as_of"}
+                  "P_REVIEWER": "reviewer", "P_YEAR": "year", "P_ASOF": "as_of", "P_LAYOUT": "layout"}
 _SETTING_LABELS = {fold(label): _SETTING_NAMES[name] for name, label, _ in PARAM_ROWS if name in _SETTING_NAMES}
 
 
@@ -176,7 +177,9 @@ class LedgerBook:
 
     @property
     def notes(self) -> tuple[str, ...]:
-        return self.columns.notes
+        """What the reader tells about the workbook: columns added, hidden or moved, merged cells, an earlier layout."""
+        layout = layout_note(self)
+        return self.columns.notes + ((layout,) if layout else ())
 
     @property
     def has_formulas(self) -> bool:
@@ -480,9 +483,9 @@ def _settings_from(cells: list[list[Any]], formulas: dict[tuple[str, int], str],
                     raise LedgerFileError(f"{file_name}：“{PARAMS}”表第 {number} 行的评估日期 {day:%Y-%m-%d} 不在 "
                                           f"{FIRST_YEAR}—{LAST_YEAR} 年之间：请改为实际的评估日期后重试")
                 settings.as_of = day
-        elif key == "year":
+        elif key in ("year", "layout"):
             if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
-                settings.year = int(value)
+                setattr(settings, key, int(value))
         elif key:
             setattr(settings, key, _text(value))
         folded = [fold(v) for v in values]
@@ -503,7 +506,19 @@ def _settings_from(cells: list[list[Any]], formulas: dict[tuple[str, int], str],
         wanted.update({(letter, n): VILLAGE_LIST_HEADER for n in range(start + 1, start + 41)})
     settings.typed_formulas = tuple((row, wanted[(letter, row)], text)
                                     for (letter, row), text in formulas.items() if (letter, row) in wanted)
+    if settings.layout > LAYOUT_VERSION:     # its columns or formulas may mean what this version cannot know
+        raise LedgerFileError(f"{file_name} 是更新版本的 hx-excel 生成的台账（台账版式第 {settings.layout} 版），本工具只认识到第 "
+                              f"{LAYOUT_VERSION} 版，为免读错，没有读取：请先升级 hx-excel，再处理这本台账")
     return settings
+
+
+def layout_note(book: "LedgerBook") -> str | None:
+    """What to tell about a ledger made by an earlier layout: read by header, and how to bring it up to date."""
+    if book.settings.layout >= LAYOUT_VERSION:
+        return None
+    made = f"第 {book.settings.layout} 版" if book.settings.layout else "没有版式标记，是加标记之前的版式"
+    return (f"{book.path.name} 是较早版式生成的台账（{made}），已按表头读取；其中的公式是旧版的，"
+            f"运行 hx-excel upgrade {book.path.name} 可升级到当前版式（第 {LAYOUT_VERSION} 版），填写的内容原样搬过去")
 
 
 _TEXT_SETTINGS = ("township", "county", "reporter", "phone", "reviewer")

@@ -26,6 +26,10 @@ Level = Literal["row", "household", "member"]
 TITLE = "花溪区防贫分级监测预警及动态帮扶台账"
 MULTIPLE_SEPARATOR = "、"
 SHEET = "台账"
+# The ledger's layout: raised with every change to 台账's columns or formulas or to 参数's rows, and written on 参数
+# (台账版式). A workbook without it was made before the marker (version 0). `hx-excel upgrade` rebuilds an earlier
+# one on the current template by header; a later one (a newer hx-excel made it) is refused, never misread.
+LAYOUT_VERSION = 1
 TITLE_ROW, GROUP_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 3, 4
 
 OFFICIAL = "附件台账（官方 14 列）"

@@ -28,7 +28,8 @@ from hx_excel.ledger import printing
 from hx_excel.ledger.cells import put
 from hx_excel.ledger import schema
 from hx_excel.ledger.schema import column_letter as letter
-from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, GROUP_ROW, HEADER_ROW, SHEET, TITLE, TITLE_ROW
+from hx_excel.ledger.schema import (COLUMNS, FIRST_DATA_ROW, GROUP_ROW, HEADER_ROW, LAYOUT_VERSION, SHEET, TITLE,
+                                    TITLE_ROW)
 from hx_excel.policy import YES_NO, Policy
 
 GUIDE, PARAMS, STATS, LISTS, CALENDAR = "填表说明", "参数", "统计", "值列表", "日历"
@@ -181,8 +182,9 @@ PARAM_ROWS = (  # name, label, clause/help
     ("P_ENOTICE", "风险消除公示天数", "D5"),
     ("P_SOON", "即将到期提示天数", ""),
     ("P_WORKING", "按工作日计", "由“天数口径”自动得出"),
+    ("P_LAYOUT", "台账版式", "生成本台账的 hx-excel 版式编号；较早版式的台账用 hx-excel upgrade 升级"),
 )
-COMPUTED_PARAMS = ("P_LINE", "P_WORKING")
+COMPUTED_PARAMS = ("P_LINE", "P_WORKING", "P_LAYOUT")
 VILLAGE_LIST_HEADER = "村（居）名单"     # 参数 column E's heading: read back by ledger/book.py
 SIGN_OFF_PARAMS = ("P_REPORTER", "P_PHONE", "P_REVIEWER")
 
@@ -201,7 +203,7 @@ def _write_params(wb: Workbook, ws: Worksheet, policy: Policy, *, township: str,
         "P_ELDERLY": g.elderly_age, "P_MODE": "工作日" if d.day_mode == "working" else "自然日",
         "P_D1": d.household_check_days, "P_D2": d.public_notice_days, "P_D3": d.contact_and_measures_days,
         "P_MONTHS": d.visit_interval_months, "P_STABLE": d.stable_income_months, "P_ENOTICE": d.elimination_notice_days,
-        "P_SOON": d.due_soon_days, "P_WORKING": '=P_MODE="工作日"',
+        "P_SOON": d.due_soon_days, "P_WORKING": '=P_MODE="工作日"', "P_LAYOUT": LAYOUT_VERSION,
     }
     ws["A1"] = f"参数（{policy.document.number}）"
     ws["A1"].font = font(bold=True, size=13)

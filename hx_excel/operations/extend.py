@@ -28,7 +28,8 @@ from hx_excel.ledger.book import WHAT, find_columns
 from hx_excel.operations.editing import RESULT_SHEET, ledger_in_hand
 from hx_excel.operations.fill import TODO_SHEET
 from hx_excel.operations.review import RECORD_SHEET
-from hx_excel.ledger.schema import FILLED_COLUMNS, FIRST_DATA_ROW, HEADER_ROW, INPUT_INDEXES, SHEET, column_index
+from hx_excel.ledger.schema import (FILLED_COLUMNS, FIRST_DATA_ROW, HEADER_ROW, INPUT_INDEXES, LAYOUT_VERSION, SHEET,
+                                    column_index)
 from hx_excel.ledger.template import DEFAULT_ROWS, PARAMS, build_workbook
 from hx_excel.policy import Policy
 
@@ -58,6 +59,15 @@ def prepared_rows(ws: Worksheet) -> int:
     return last - FIRST_DATA_ROW + 1
 
 
+def layout_of(wb) -> int:
+    """台账版式 on 参数 (0: a ledger made before the marker)."""
+    try:
+        value = _param(wb, "P_LAYOUT")
+    except KeyError:
+        return 0
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+
+
 def _param(wb, name: str):
     sheet, ref = wb.defined_names[name].attr_text.split("!")
     return wb[PARAMS][ref.replace("$", "")].value
@@ -76,6 +86,12 @@ def extend_ledger(path: str | Path, policy: Policy, rows: int | None = None, *,
         old = open_workbook(hand.path, WHAT, read_only=False, data_only=False)
         if SHEET not in old.sheetnames or PARAMS not in old.sheetnames:
             raise ExtendError(f"{path.name} 不是本工具生成的台账（没有“{SHEET}”或“{PARAMS}”表）")
+        layout = layout_of(old)
+        if layout != LAYOUT_VERSION:       # 参数 and 台账 are carried by address: only the current layout's are known
+            raise ExtendError(f"{path.name} 是{'较早' if layout < LAYOUT_VERSION else '更新'}版式的台账（" + (f"台账版式第 {layout} 版" if layout else "没有版式标记") + "，"
+                              f"本工具为第 {LAYOUT_VERSION} 版），extend 只能按当前版式重建：" + (
+                                  f"请先运行 hx-excel upgrade {path.name}，再扩充行数" if layout < LAYOUT_VERSION
+                                  else "请先升级 hx-excel"))
         _refuse_far_cells(old, path.name)
         ledger = old[SHEET]
         top = [[c.value for c in row] for row in ledger.iter_rows(max_row=HEADER_ROW + 2, max_col=ledger.max_column)]
@@ -128,15 +144,15 @@ def _carry_over(old, new) -> None:
     source, target = old[SHEET], new[SHEET]
     for (row, col), cell in list(source._cells.items()):
         if row >= FIRST_DATA_ROW and (col in INPUT_INDEXES or col in FILLED_INDEXES) and cell.value is not None:
-            _copy(cell, target)
+            copy_cell(cell, target)
     for title in sorted(OWN_SHEETS & set(old.sheetnames), key=old.sheetnames.index):
-        _copy_sheet(old[title], new.create_sheet(title, old.sheetnames.index(title)))
+        copy_sheet(old[title], new.create_sheet(title, old.sheetnames.index(title)))
     for row, dimension in source.row_dimensions.items():
         if row >= FIRST_DATA_ROW and dimension.height:
             target.row_dimensions[row].height = dimension.height
     for cell in list(old[PARAMS]._cells.values()):
         if cell.protection.locked is False:
-            _copy(cell, new[PARAMS])
+            copy_cell(cell, new[PARAMS])
     # the clerk's passwords: each sheet's protection (its password hash and what it allows) and the workbook's
     for title in set(old.sheetnames) & set(new.sheetnames):
         if old[title].protection.sheet or old[title].protection.password:
@@ -145,11 +161,11 @@ def _carry_over(old, new) -> None:
         new.security = copy(old.security)
 
 
-def _copy_sheet(source: Worksheet, target: Worksheet) -> None:
+def copy_sheet(source: Worksheet, target: Worksheet) -> None:
     """A sheet of the tool's own (待办, 月度研判记录) as it stands: cells, fonts, widths, frozen rows, filter, print setup."""
     for cell in list(source._cells.values()):
         if cell.value is not None:
-            _copy(cell, target).font = copy(cell.font)
+            copy_cell(cell, target).font = copy(cell.font)
     for letter, dimension in source.column_dimensions.items():
         target.column_dimensions[letter].width = dimension.width
     for row, dimension in source.row_dimensions.items():
@@ -164,13 +180,17 @@ def _copy_sheet(source: Worksheet, target: Worksheet) -> None:
     target.print_options.gridLines = source.print_options.gridLines
 
 
-def _copy(cell, target: Worksheet):
-    """One cell as the clerk left it: a formula the clerk typed stays a formula, text stays text (`put`)."""
+def copy_cell(cell, target: Worksheet, row: int | None = None, column: int | None = None):
+    """One cell as the clerk left it (at its own place, or at `row`, `column`): a formula the clerk typed stays a
+    formula, text stays text (`put`); its number format, protection, alignment and comment come along."""
+    row, column = row or cell.row, column or cell.column
     if cell.data_type in ("f", "e") or not isinstance(cell.value, str):   # a formula, an error value (#N/A) as typed
-        copied = target.cell(cell.row, cell.column, cell.value)
+        copied = target.cell(row, column, cell.value)
     else:
-        copied = put(target, cell.row, cell.column, cell.value)
+        copied = put(target, row, column, cell.value)
     copied.number_format = cell.number_format
     copied.protection = copy(cell.protection)
     copied.alignment = copy(cell.alignment)
+    if cell.comment is not None:
+        copied.comment = copy(cell.comment)
     return copied

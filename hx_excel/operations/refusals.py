@@ -14,8 +14,9 @@ from hx_excel.operations.editing import EditRefused
 from hx_excel.operations.extend import ExtendError
 from hx_excel.operations.generate import GenerateError
 from hx_excel.operations.notice import NoticeError
+from hx_excel.operations.upgrade import UpgradeError
 from hx_excel.policy import PolicyError
 from hx_excel.roster import RosterError
 
 REFUSALS = (InputFileError, PolicyError, SettingsError, CalendarNotAvailable, HouseholdDataError, RosterError,
-            GenerateError, SaveError, LockError, ExtendError, EditRefused, NoticeError)
+            GenerateError, SaveError, LockError, ExtendError, EditRefused, NoticeError, UpgradeError)
