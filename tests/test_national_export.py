@@ -18,7 +18,7 @@ from hx_excel.ledger.schema import FIRST_DATA_ROW, SHEET, column_index
 from hx_excel.operations.generate import generate
 from hx_excel.policy import default_policy
 from hx_excel.roster import read_roster
-from hx_excel.roster.mapping import load_mapping, preset
+from hx_excel.roster.mapping import RosterError, load_mapping, preset
 
 HEADERS = ("序号", "数据日期", "县(市、区、旗)", "乡(镇)", "行政村", "自然村", "户编号", "人编号", "姓名", "证件号码", "人数",
            "与户主关系", "民族", "文化程度", "在校生状况", "健康状况", "劳动技能", "务工时间（月）", "是否参加大病保险",
@@ -165,3 +165,86 @@ def test_the_preset_copied_out_and_given_back_imports_the_same(tmp_path, setting
     by_file = read_roster(source, settings, default_policy(), copied)
     assert [h.household for h in by_file.households] == [h.household for h in by_preset.households]
     assert by_file.mapping_title == "" and by_preset.mapping_title
+
+
+def test_facts_the_export_does_not_hold_stay_blank_for_the_clerk(tmp_path, settings):
+    """享受低保, rigid spending, 吃穿 … are not in the export: blank (the sheet says 待补充 where a clause needs them),
+    never the model's 否 or 0 as if someone had found it so."""
+    run = generate(settings, default_policy(), tmp_path / "out", roster=export(tmp_path / "导出.xlsx"))
+    [made] = [w for w in run.workbooks if not w.refused]
+    ws = openpyxl.load_workbook(made.path)[SHEET]
+    for key in ("has_dibao", "rigid_spending_school", "rigid_spending_medical", "poor_hygiene", "food_clothing_secured",
+                "files_incomplete", "low_policy_awareness", "can_self_resolve"):
+        assert ws.cell(FIRST_DATA_ROW, column_index(key)).value is None, key
+    assert ws.cell(FIRST_DATA_ROW, column_index("water_secured")).value == "是"
+
+
+@pytest.mark.parametrize("stored", [5.20111000000000e19, 52011100000000000101, "5.20111E+19"])
+def test_household_numbers_stored_as_numbers_are_refused_whole(tmp_path, settings, stored):
+    """Cut to 15 digits, 户编号 would merge households (and move people between townships): nothing imported."""
+    rows = [r[:] for r in ROWS]
+    column = HEADERS.index("户编号")
+    for values in rows:
+        values[column] = stored
+    source = export(tmp_path / "导出.xlsx", rows)
+    before = source.read_bytes()
+    with pytest.raises(RosterError, match=r"“户编号”存成了数字（共 5 行，如第 4 行.*无法分户，未写入任何台账"):
+        read_roster(source, settings, default_policy())
+    assert source.read_bytes() == before
+
+
+def test_an_export_missing_a_column_is_still_recognised_and_the_column_named(tmp_path, settings):
+    drop = HEADERS.index("人均纯收入")
+    path = tmp_path / "导出.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append([h for i, h in enumerate(HEADERS) if i != drop])
+    for values in ROWS:
+        wb.active.append([v for i, v in enumerate(values) if i != drop])
+    wb.save(path)
+    roster = read_roster(path, settings, default_policy())
+    assert roster.mapping_title
+    assert [p.message for p in roster.problems if p.column == "家庭年纯收入（元）"] == [
+        "对照表要由 “人均纯收入” 列得出“家庭年纯收入（元）”，但名单中没有，该项未导入"]
+
+
+def test_a_size_of_zero_gives_no_income(tmp_path, settings):
+    rows = [r[:] for r in ROWS]
+    for values in rows[:2]:
+        values[HEADERS.index("人数")] = 0
+    roster = read_roster(export(tmp_path / "导出.xlsx", rows), settings, default_policy())
+    assert roster.households[0].household.annual_net_income is None
+    said = [p for p in roster.problems if p.column == "人均纯收入、人数"]
+    assert [p.message for p in said] == ["“人数”为“0”，不能据此折算，“家庭年纯收入（元）”未导入。同样的问题共 2 行（第 4、5 行）"]
+
+
+def test_the_same_problem_on_many_rows_is_said_once(tmp_path, settings):
+    rows = [r[:] for r in ROWS]
+    for values in rows:
+        values[HEADERS.index("务工时间（月）")] = "不详"
+    roster = read_roster(export(tmp_path / "导出.xlsx", rows), settings, default_policy())
+    said = [p.message for p in roster.problems if "不详" in p.message]
+    assert said == ["“务工时间（月）”为“不详”，不是数字，“务工就业”未导入。同样的问题共 5 行（第 4、5、6、7、8 行）"]
+
+
+def test_a_mapping_that_maps_to_a_value_off_the_list_is_refused_naming_its_line(tmp_path, settings):
+    mapping = tmp_path / "对照表.toml"
+    text = (Path(__file__).parents[1] / "hx_excel" / "roster" / "presets" / "national.toml").read_text(encoding="utf-8")
+    mapping.write_text(text.replace('"是" = "危房（待鉴定）"', '"是" = "危房"'), encoding="utf-8")
+    with pytest.raises(RosterError, match=r'对照表.toml 有误：\[values."住房安全等级"\] 中 "是" = "危房"：“危房”不在下拉列表中'):
+        read_roster(export(tmp_path / "导出.xlsx"), settings, default_policy(), mapping)
+
+
+def test_two_columns_of_one_name_read_by_a_working_are_refused(tmp_path, settings):
+    path = tmp_path / "导出.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(list(HEADERS) + ["人数"])
+    for values in ROWS:
+        wb.active.append(list(values) + [9])
+    wb.save(path)
+    with pytest.raises(RosterError, match="有两列都叫“人数”（第 11 列和第 33 列），不知道用哪一列"):
+        read_roster(path, settings, default_policy())
+
+
+def test_an_export_with_no_data_is_refused(tmp_path, settings):
+    with pytest.raises(RosterError, match="只有表头（第 3 行），没有一行数据"):
+        read_roster(export(tmp_path / "导出.xlsx", rows=[]), settings, default_policy())

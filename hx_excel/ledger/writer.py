@@ -66,15 +66,19 @@ class RowWriter:
         self._columns = [(schema.column_index(c.key), c) for c in INPUT_COLUMNS]
 
     def write(self, households: Iterable[Household], start_row: int = FIRST_DATA_ROW, *,
-              factors: Callable[[Household], str] | None = None) -> int:
+              factors: Callable[[Household], str] | None = None, only: set[str] | None = None) -> int:
         """Write households from `start_row`; return the next free row. `factors` gives the 监测预警因素 the ledger
-        will show for a household (the core's `factor_text`): its head row is made tall enough to print it."""
+        will show for a household (the core's `factor_text`): its head row is made tall enough to print it. `only`:
+        the columns a roster gave — a fact it did not hold stays blank for the clerk, never the model's default
+        (否, 0) as if someone had found it so."""
         row = start_row
         texts: list[tuple[int, str, str]] = []
         for household in households:
             if factors is not None:
                 texts.append((row, "factors", factors(household)))
             for values in household_rows(household):
+                if only is not None:
+                    values = {key: value for key, value in values.items() if key in only}
                 self.write_row(row, values)
                 texts += [(row, key, str(values[key])) for key in WRAPPED_INPUTS if values.get(key)]
                 row += 1

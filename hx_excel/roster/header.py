@@ -119,7 +119,10 @@ def _place(labels: list[list[str]], header_rows: tuple[int, ...], mapping: Roste
         label = candidates[0]
         read = next((norm(c) for c in candidates if norm(c) in mapping.source_headers), None)
         if read is not None:
-            header.sources.setdefault(read, index)
+            if read in header.sources:     # two columns of one name: which one the working reads is not known
+                raise RosterError(f"名单 {name} {header.describe()}有两列都叫“{label}”（第 {header.sources[read] + 1} 列和第 "
+                                  f"{index + 1} 列），不知道用哪一列：请删去或改名其中一列后重试。")
+            header.sources[read] = index
         found = None
         for candidate in candidates:
             if (column := mapping.declared_for(candidate)) is not None:

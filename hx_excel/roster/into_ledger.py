@@ -37,7 +37,8 @@ def write_households(ws: Worksheet, items: Iterable[Household | RosterHousehold]
     for item in items:
         household = item.household if isinstance(item, RosterHousehold) else item
         if household is not None:
-            start, row = row, writer.write([household], start_row=row, factors=factors)
+            given = set().union(*(typed.keys() for typed in item.typed)) if isinstance(item, RosterHousehold) else None
+            start, row = row, writer.write([household], start_row=row, factors=factors, only=given)
             for key, text in (item.notes.items() if isinstance(item, RosterHousehold) else ()):
                 cell = ws.cell(start, column_index(key))       # household facts stand on the head row, the first
                 if cell.value is not None:

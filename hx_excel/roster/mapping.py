@@ -223,7 +223,7 @@ def _derived(rules: Any, problems: list[str]) -> dict[str, Derived]:
         kinds = [k for k in DERIVED_KINDS if isinstance(rule, dict) and k in rule]
         if len(kinds) != 1 or set(rule) - {kinds[0], "note"}:
             problems.append(f"[derived] “{named}”应写成 {{ product = [\"列1\", \"列2\"] }}、{{ above_zero = \"列\" }} "
-                            "或 {{ first_of = [\"列1\", \"列2\"] }} 之一（可另加 note = \"批注\"）")
+                            f"或 {{ first_of = [\"列1\", \"列2\"] }} 之一（可另加 note = \"批注\"）")
             continue
         kind = kinds[0]
         sources = rule[kind] if isinstance(rule[kind], list) else [rule[kind]]

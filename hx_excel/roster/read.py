@@ -108,6 +108,9 @@ def read_roster(path: str | Path, settings: DistrictSettings, policy: Policy,
         raise RosterError(f"名单 {name} 中找不到“乡镇”列，不知道各户属于哪个乡镇的台账。请加一列“乡镇”，"
                           f"或在列名对照表中写明（如 \"所在乡镇\" = \"乡镇\"）。")
 
+    _check_value_maps(mapping, policy)
+    if all(number <= header.last_row for number, _ in source.rows):
+        raise RosterError(f"名单 {name} 只有表头（{header.describe()}），没有一行数据：请检查导出的是不是空名单。未写入任何台账。")
     label = header.label_of
 
     def relabel(problem: Problem) -> Problem:
@@ -123,6 +126,7 @@ def read_roster(path: str | Path, settings: DistrictSettings, policy: Policy,
     placed += [(len(placed) + n, BY_KEY[key]) for n, (key, _) in enumerate(derived)]
     size_at = header.sources.get(norm(mapping.household_size)) if mapping.household_size else None
     sizes: dict[int, Any] = {}                     # row → the roster's 人数, checked per household below
+    lost_numbers: list[tuple[int, Any]] = []       # rows whose 户编号 was stored as a number past 15 digits
     cell_notes: dict[int, dict[str, str]] = {}     # row → column key → comment (a derived value's working)
     for number, values in source.rows:
         if number <= header.last_row:
@@ -130,8 +134,10 @@ def read_roster(path: str | Path, settings: DistrictSettings, policy: Policy,
         roster.data_rows += 1
         converted = []
         for index, column in header.positions:
-            converted.append(_cell(column, values[index] if index < len(values) else None, mapping, name, number,
-                                   label[column.key], roster.problems))
+            raw = values[index] if index < len(values) else None
+            if column.key == "household_id" and _digits_lost(raw):
+                lost_numbers.append((number, raw))
+            converted.append(_cell(column, raw, mapping, name, number, label[column.key], roster.problems))
         for key, rule in derived:
             column = BY_KEY[key]
             try:
@@ -159,6 +165,13 @@ def read_roster(path: str | Path, settings: DistrictSettings, policy: Policy,
                                            "户编号未填：同一户每行都要填相同的户编号。本行已照原样导入，请在台账中补填"))
             loose.append((number, typed))
 
+    if lost_numbers:
+        # households are told apart by 户编号 alone: numbers cut to 15 digits would merge them, moving people between
+        # households (and townships). Refused whole rather than half imported.
+        shown = "、".join(f"第 {n} 行（{_shown_number_as_stored(v)}）" for n, v in lost_numbers[:3])
+        raise RosterError(f"名单 {name} 的“{label['household_id']}”存成了数字（共 {len(lost_numbers)} 行，如{shown}）："
+                          "Excel 只保留 15 位有效数字，更长的户编号末几位已丢失，不同的户会被当成同一户，无法分户，"
+                          "未写入任何台账。请从系统重新导出（或把该列设为文本格式后重新录入户编号），再导入。")
     unroutable: list[str] = []
     for household_id, members in groups.items():
         township = _route(household_id, members, settings, name, label, roster.problems, unroutable)
@@ -192,7 +205,7 @@ def read_roster(path: str | Path, settings: DistrictSettings, policy: Policy,
         raise RosterError(f"名单 {name} 中有的户不知道该放进哪个乡镇的台账：" + "；".join(unroutable[:MAX_LISTED]) + more
                           + f"。“乡镇”须填乡镇全称（可选：{known}），或在区设置文件中加入该乡镇。未写入任何台账。")
     _check_duplicate_ids(roster, label.get("id_number", "身份证号"))
-    roster.problems = _off_list_once(roster)
+    roster.problems = _said_once(roster)
     roster.problems.sort(key=lambda p: p.row)
     return roster
 
@@ -204,14 +217,35 @@ def _readable(rule: Derived, header: Header) -> bool:
 
 
 def _recognised(rows) -> RosterMapping | None:
-    """The built-in preset whose `recognise` headers all stand in one of the first rows, if any."""
+    """The built-in preset whose `recognise` headers stand in one of the first rows — all but two of them at most, so
+    that an export missing a column is still recognised and the missing column named, not a baffling 找不到“乡镇”列."""
     found = presets()
     for _, values in rows[:HEADER_SEARCH_ROWS]:
         labels = {norm(v) for v in values if v is not None}
         for preset in found:
-            if preset.recognise and all(norm(h) in labels for h in preset.recognise):
+            if preset.recognise and sum(norm(h) in labels for h in preset.recognise) >= max(1, len(preset.recognise) - 2):
                 return preset
     return None
+
+
+def _check_value_maps(mapping: RosterMapping, policy: Policy) -> None:
+    """Every value a mapping maps to must be on its column's list: said against the mapping file, naming the line,
+    not later against the roster's rows."""
+    wrong = []
+    for key, table in mapping.values.items():
+        column = BY_KEY[key]
+        if column.type == "bool":
+            allowed = ("是", "否")
+        elif column.type == "list" and column.values != "villages":
+            allowed = policy.lists.values(column.values)
+        else:
+            continue
+        for given, target in table.items():
+            if target and target not in allowed:
+                wrong.append(f"[values.\"{column.header}\"] 中 \"{given}\" = \"{target}\"：“{target}”不在下拉列表中"
+                             f"（可选：{'、'.join(allowed[:12])}{'…' if len(allowed) > 12 else ''}）")
+    if wrong:
+        raise RosterError(f"列名对照表 {mapping.source or '（内置）'} 有误：" + "；".join(wrong[:MAX_LISTED]) + "。请改正后重试。")
 
 
 def _cell(column, value: Any, mapping: RosterMapping, name: str, number: int, label: str,
@@ -225,6 +259,19 @@ def _cell(column, value: Any, mapping: RosterMapping, name: str, number: int, la
         value = None
     problems += [Problem(name, number, label, note) for note in notes]
     return value
+
+
+def _digits_lost(value: Any) -> bool:
+    """A 户编号 stored as a number of more than 15 digits (or written out as 5.20111E+17): its last digits are gone."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return abs(value) >= 1e15
+    return isinstance(value, str) and bool(re.fullmatch(r"\s*\d+(\.\d+)?[eE]\+?\d+\s*", value))
+
+
+def _shown_number_as_stored(value: Any) -> str:
+    return f"{value:.5E}".replace("E+", "E+") if isinstance(value, (int, float)) else str(value).strip()
 
 
 def _number(value: Any, header: str) -> float | None:
@@ -257,6 +304,8 @@ def _derive(rule: Derived, raw: list[Any]) -> tuple[Any, str]:
         if numbers[0] < 0:
             raise CellError(f"“{rule.sources[0]}”为“{raw[0]}”，是负数")
         return ("是" if numbers[0] > 0 else "否"), ""
+    if numbers[1] <= 0:          # the second is the count (人数): none means the working cannot be done
+        raise CellError(f"“{rule.sources[1]}”为“{raw[1]}”，不能据此折算")
     value = round(numbers[0] * numbers[1], 2)
     note = rule.note.replace("{1}", _shown_number(numbers[0])).replace("{2}", _shown_number(numbers[1]))
     return (int(value) if value.is_integer() else value), note
@@ -286,30 +335,31 @@ def _check_size(household_id: str, members, sizes: dict[int, Any], name: str, co
 _OFF_LIST = "”不在下拉列表中"
 
 
-def _off_list_once(roster: Roster) -> list[Problem]:
-    """A value off its list said once per distinct value (per township and column), with its count and first rows,
-    rather than once per cell: 500 rows of 七年级 are one thing to map, not 500."""
+def _said_once(roster: Roster) -> list[Problem]:
+    """The same problem in the same column (per township) said once, with its count and first rows, rather than once
+    per cell: 500 rows of 七年级, or of 人均纯收入 “不详”, are one thing to fix, not 500."""
     kept: list[Problem] = []
     same: dict[tuple[str, str, str], list[Problem]] = {}
+    at: dict[tuple[str, str, str], int] = {}
     for problem in roster.problems:
-        if _OFF_LIST in problem.message:
-            key = (roster.row_townships.get(problem.row, ""), problem.column, problem.message)
-            if key not in same:
-                kept.append(problem)
-            same.setdefault(key, []).append(problem)
-        else:
+        key = (roster.row_townships.get(problem.row, ""), problem.column, problem.message)
+        if key not in same:
+            at[key] = len(kept)
             kept.append(problem)
+        same.setdefault(key, []).append(problem)
     for key, problems in same.items():
-        if len(problems) > 1:
-            first = problems[0]
-            rows = [p.row for p in problems]
+        if len(problems) < 2:
+            continue
+        first = problems[0]
+        rows = [p.row for p in problems]
+        more = "等" if len(rows) > MAX_LISTED else ""
+        said = f"。同样的问题共 {len(rows)} 行（第 {'、'.join(str(r) for r in rows[:MAX_LISTED])}{more} 行）"
+        if _OFF_LIST in first.message:
             ledger_header = next((BY_KEY[k].header for k, shown in roster.header.label_of.items()
                                   if shown == first.column), first.column)
-            more = "等" if len(rows) > MAX_LISTED else ""
-            index = kept.index(first)
-            kept[index] = Problem(first.sheet, first.row, first.column, (
-                f"{first.message}。同样的值共 {len(rows)} 行（第 {'、'.join(str(r) for r in rows[:MAX_LISTED])}{more} 行），"
-                f"都未导入；如是系统自己的写法，可在列名对照表的 [values.\"{ledger_header}\"] 中写明对应台账的哪个值"))
+            said = (f"。同样的值共 {len(rows)} 行（第 {'、'.join(str(r) for r in rows[:MAX_LISTED])}{more} 行），都未导入；"
+                    f"如是系统自己的写法，可在列名对照表的 [values.\"{ledger_header}\"] 中写明对应台账的哪个值")
+        kept[at[key]] = Problem(first.sheet, first.row, first.column, first.message + said)
     return kept
 
 
