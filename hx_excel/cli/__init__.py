@@ -20,6 +20,7 @@ from hx_excel.cli.assess import cmd_assess
 from hx_excel.cli.check import cmd_check
 from hx_excel.cli.extend import cmd_extend
 from hx_excel.cli.upgrade import cmd_upgrade
+from hx_excel.cli.sync import cmd_import
 from hx_excel.cli.fill import cmd_fill
 from hx_excel.cli.notice import cmd_notice
 from hx_excel.cli.review import cmd_review
@@ -96,6 +97,14 @@ def build_parser() -> ArgumentParser:
     upgrade.add_argument("path", type=Path, metavar="台账", help="台账文件（.xlsx）")
     upgrade.add_argument("--wait", **ledger_wait)
     upgrade.set_defaults(run=cmd_upgrade)
+    import_ = sub.add_parser("import", help="把国家系统新导出的名单并入已填写的台账：新人新户补上，不同之处列出（--update 以名单为准），逐条记入“导入记录”表")
+    import_.add_argument("export", type=Path, metavar="名单", help="国家系统导出的名单（.xls、.xlsx 或 CSV）")
+    import_.add_argument("--into", type=Path, required=True, metavar="台账", help="要并入的乡镇台账（.xlsx）")
+    import_.add_argument("--update", action="store_true", help="台账与名单不同时以名单为准改写（原值记入“导入记录”表）")
+    import_.add_argument("--mapping", type=Path, metavar="对照表", help="列名对照表（默认自动认出国家系统导出）")
+    import_.add_argument("--settings", type=Path, metavar="区设置", help="区设置文件（默认内置的乡镇）")
+    import_.add_argument("--wait", **ledger_wait)
+    import_.set_defaults(run=cmd_import)
     addin_cli.add_parser(sub)
     mapping_cli.add_parser(sub)
     demo = sub.add_parser("demo", help="主流程：在 out/ 生成各乡镇台账和示例台账，再用示例户评估并列出下一步")

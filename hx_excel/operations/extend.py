@@ -74,7 +74,8 @@ def _param(wb, name: str):
 
 
 FILLED_INDEXES = frozenset(column_index(c.key) for c in FILLED_COLUMNS)
-OWN_SHEETS = frozenset((TODO_SHEET, RECORD_SHEET, RESULT_SHEET))     # written by fill, review and the add-in's buttons
+# written by fill, review, import and the add-in's buttons
+OWN_SHEETS = frozenset((TODO_SHEET, RECORD_SHEET, RESULT_SHEET, "导入记录"))
 
 
 def extend_ledger(path: str | Path, policy: Policy, rows: int | None = None, *,

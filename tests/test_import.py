@@ -1,0 +1,134 @@
+"""`hx-excel import EXPORT --into LEDGER` (issue 20, point 4): next month's export merged into a filled ledger.
+
+The ledger is made from this month's export (tests/test_national_export.py's two households), the clerk types into
+it, and next month's export adds a member to household A, a new household C, changes B's per-head income and no
+longer lists B's daughter. Every expected row and value below is worked by hand from those rows."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from hx_excel.cli import main
+from hx_excel.core.id_number import make_valid
+from hx_excel.districts import DistrictSettings, default_townships
+from hx_excel.ledger.reader import read_ledger
+from hx_excel.ledger.schema import FIRST_DATA_ROW, SHEET, column_index
+from hx_excel.operations.generate import generate
+from hx_excel.operations.sync import IMPORT_SHEET, import_into
+from hx_excel.policy import default_policy
+from test_national_export import A_HID, B_HID, HEADERS, ROWS, export, row
+
+C_HID = "52011100000000000103"
+GRANDSON_A = make_valid("520111", date(2021, 1, 1), 21)
+HEAD_C = make_valid("520111", date(1950, 8, 8), 23)
+NAME, HID, INCOME, FOOD, NOTE = (column_index(k) for k in ("name", "household_id", "annual_net_income",
+                                                            "food_clothing_secured", "note"))
+
+
+@pytest.fixture
+def settings():
+    return DistrictSettings(townships=[t for t in default_townships() if t.name == "青岩镇"], rows=20)
+
+
+@pytest.fixture
+def ledger(tmp_path, settings) -> Path:
+    """This month's ledger, made from this month's export, then typed into by the clerk."""
+    run = generate(settings, default_policy(), tmp_path / "out", roster=export(tmp_path / "七月.xlsx"))
+    path = next(w.path for w in run.workbooks if not w.refused)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[SHEET]
+    assert [ws.cell(r, NAME).value for r in range(FIRST_DATA_ROW, FIRST_DATA_ROW + 6)] == \
+        ["张大", "张小", "李老", "王妻", "李女", None]
+    ws.cell(FIRST_DATA_ROW, FOOD).value = "是"                       # A's head: 吃穿有保障, typed by the clerk
+    ws.cell(FIRST_DATA_ROW + 2, NOTE).value = "7月已走访"              # B's head: a note
+    wb.save(path)
+    return path
+
+
+def next_month(tmp_path: Path) -> Path:
+    rows = [r[:] for r in ROWS[:4]]                                    # B's daughter no longer listed
+    for values in rows[2:4]:
+        values[HEADERS.index("人均纯收入")] = 18000                     # B: 20,000 → 18,000 a head (× 4 = 72,000)
+    rows.insert(2, row(9, A_HID, "张孙", GRANDSON_A, 3, "之孙子", "学龄前儿童", 0, 5000, "一般户", "边缘易致贫户",
+                       house="是", risk_date="2022/5/3"))
+    rows.append(row(10, C_HID, "赵独", HEAD_C, 1, "户主", "非在校生", 0, 3000, "脱贫户", None))
+    return export(tmp_path / "八月.xlsx", rows)
+
+
+def cells(path: Path, column: int, count: int = 7) -> list:
+    ws = openpyxl.load_workbook(path)[SHEET]
+    return [ws.cell(r, column).value for r in range(FIRST_DATA_ROW, FIRST_DATA_ROW + count)]
+
+
+def test_next_months_export_is_merged_in(tmp_path, ledger, settings):
+    result = import_into(next_month(tmp_path), ledger, default_policy(), settings=settings)
+    assert result.edited.saved and result.edited.backup is not None
+    # A's grandson under A (row 6); B moved down one row, with the clerk's note; C at the end
+    assert cells(ledger, NAME) == ["张大", "张小", "张孙", "李老", "王妻", "李女", "赵独"]
+    assert cells(ledger, HID) == [A_HID, A_HID, A_HID, B_HID, B_HID, B_HID, C_HID]
+    assert cells(ledger, NOTE) == [None, None, None, "7月已走访", None, None, None]
+    assert cells(ledger, FOOD)[0] == "是", "the clerk's typed value stays"
+    # B's income differs (ledger 80,000, export 72,000): kept, and said with both values
+    assert cells(ledger, INCOME) == [10000, None, None, 80000, None, None, 3000]
+    assert result.differences == ["台账第 7 行“家庭年纯收入（元）”为“80000”，名单第 7 行为“72000”：保留台账的值（以名单为准请加 --update）"]
+    daughter = ROWS[4][HEADERS.index("证件号码")]
+    assert result.absent == [f"台账第 9 行 李女（身份证号 {daughter[:6]}********{daughter[-4:]}，户编号“{B_HID}”）"]
+    record = list(openpyxl.load_workbook(ledger)[IMPORT_SHEET].iter_rows(values_only=True))
+    assert record[0] == ("导入时间", "名单文件", "名单行", "台账行", "列", "原来的值", "导入的值", "说明")
+    assert [(r[1], r[2], r[3], r[4], r[7]) for r in record[1:]] == [
+        ("八月.xlsx", 6, 6, "（整行）", "新增成员"), ("八月.xlsx", 9, 10, "（整行）", "新增户")]
+    # C's income written on its head with the working as its comment; the new ledger reads as three households
+    ws = openpyxl.load_workbook(ledger)[SHEET]
+    assert ws.cell(FIRST_DATA_ROW + 6, INCOME).comment.text == "由国家系统导出的人均纯收入 3,000 元 × 人数 1 折算"
+    read = read_ledger(ledger, default_policy())
+    sizes = {e.household.household_id: len(e.household.members) for e in read.households}
+    assert sizes == {A_HID: 3, B_HID: 3, C_HID: 1}
+
+    # the same export again changes nothing
+    before = ledger.read_bytes()
+    again = import_into(next_month(tmp_path), ledger, default_policy(), settings=settings)
+    assert not again.edited.saved and ledger.read_bytes() == before
+
+
+def test_update_takes_the_exports_value_and_records_the_old(tmp_path, ledger, settings):
+    result = import_into(next_month(tmp_path), ledger, default_policy(), settings=settings, update=True)
+    assert not result.differences
+    assert cells(ledger, INCOME)[3] == 72000
+    record = list(openpyxl.load_workbook(ledger)[IMPORT_SHEET].iter_rows(values_only=True))
+    assert ("八月.xlsx", 7, 7, "家庭年纯收入（元）", "80000", "72000", "以名单为准改写（--update）") in \
+        [r[1:] for r in record]
+
+
+def test_the_command_line(tmp_path, ledger, capsys):
+    source = next_month(tmp_path)
+    before = source.read_bytes()
+    assert main(["import", str(source), "--into", str(ledger)]) == 1      # differences and an absent person to see
+    out = capsys.readouterr().out
+    assert f"已把 八月.xlsx 中青岩镇的名单导入 {ledger}" in out and "逐条记在“导入记录”表" in out
+    assert "名单与台账不同、保留了台账的值（1 处）" in out and "台账中有、名单中没有的人（未删除，请核实）（1 处）" in out
+    assert source.read_bytes() == before
+    lock = ledger.with_name(f"~${ledger.name}")
+    lock.write_bytes(b"\x00" * 165)
+    assert main(["import", str(source), "--into", str(ledger)]) == 2
+    assert "没有改动该文件" in capsys.readouterr().err
+
+
+def test_a_ledger_without_rows_enough_is_extended_first(tmp_path, settings):
+    """Five persons in a ledger of six prepared rows; next month lists seven: the ledger is extended, then merged."""
+    from hx_excel.ledger.template import build_workbook
+    from hx_excel.roster import read_roster
+    from hx_excel.roster.into_ledger import write_households
+    policy = default_policy()
+    roster = read_roster(export(tmp_path / "七月.xlsx"), settings, policy)
+    wb = build_workbook(policy, township="青岩镇", year=2022, rows=6)
+    write_households(wb[SHEET], roster.households, policy, None, 2022)
+    path = tmp_path / "青岩镇.xlsx"
+    wb.save(path)
+    result = import_into(next_month(tmp_path), path, policy, settings=settings)
+    assert result.extended_to and result.extended_to >= 7
+    assert cells(path, NAME) == ["张大", "张小", "张孙", "李老", "王妻", "李女", "赵独"]
+    assert len(list(tmp_path.glob("青岩镇.bak-*.xlsx"))) == 2, "a backup before the extension and one before the import"
