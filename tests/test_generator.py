@@ -453,9 +453,14 @@ def test_demo_writes_every_township_and_the_sample_workbook_then_assesses(demo, 
     assert result.returncode == 0, result.stderr
     out = cwd / "out"
     month = {"月报-2022-07.xlsx", "公示-龙井村.xlsx"}           # the month's work on the sample (fill, review …)
-    assert {p.name for p in out.iterdir() if ".bak-" not in p.name} == EXPECTED_NAMES | {SAMPLE_NAME} | month
+    national = out / "从国家系统导出生成"                       # real data: ledgers from the national export
+    assert {p.name for p in out.iterdir() if ".bak-" not in p.name} == EXPECTED_NAMES | {SAMPLE_NAME} | month | {national.name}
     assert {p.name.split(".bak-")[0] for p in out.iterdir() if ".bak-" in p.name} == {SAMPLE_NAME[:-5]}
-    assert sum(line.startswith("已生成 out/") for line in result.stdout.splitlines()) == 23
+    lines = result.stdout.splitlines()
+    assert sum(line.startswith("已生成 out/") and national.name not in line for line in lines) == 23
+    assert {p.name for p in national.iterdir()} == EXPECTED_NAMES
+    assert "青岩镇，导入 26 户 84 人" in result.stdout and "石板镇，导入 14 户 40 人" in result.stdout
+    assert "—— import" in result.stdout and "名单一致，没有要导入的，文件未改动" in result.stdout
     assert "QY-001" in result.stdout and "脱贫不稳定户" in result.stdout      # the assessment table, as before
     for step in ("—— fill", "—— check", "—— review", "—— summary", "—— notice"):
         assert step in result.stdout
@@ -490,7 +495,8 @@ def test_demo_again_regenerates_ours_and_skips_a_filled_workbook(tmp_path):
     assert "QY-001" in again.stdout and "已是最新" in again.stdout and "2022-07 研判" in again.stdout
     assert (tmp_path / "out" / SHIBAN).read_bytes() == filled
     names = sorted(p.name for p in (tmp_path / "out").iterdir() if ".bak-" not in p.name)
-    assert names == sorted([QINGYAN, SHIBAN, SAMPLE_NAME, "月报-2022-07.xlsx", "公示-龙井村.xlsx"])
+    assert names == sorted([QINGYAN, SHIBAN, SAMPLE_NAME, "月报-2022-07.xlsx", "公示-龙井村.xlsx", "从国家系统导出生成"])
+    assert "名单一致，没有要导入的，文件未改动" in again.stdout
 
 
 def test_generate_command_imports_refuses_then_forces(tmp_path):

@@ -13,15 +13,18 @@ from hx_excel.cli.fill import cmd_fill
 from hx_excel.cli.notice import cmd_notice
 from hx_excel.cli.review import cmd_review
 from hx_excel.cli.summary import cmd_summary
+from hx_excel.cli.sync import cmd_import
 from hx_excel.cli.refusals import REFUSALS
 from hx_excel.cli.output import DONE, PROBLEMS, REFUSED, cleaned, end_status, error, list_problems, notice, status
 from hx_excel.districts import load_settings
+from hx_excel.ledger.template import policy_year
 from hx_excel.operations.generate import SAMPLE_SUFFIX, GenerateError, GeneratedWorkbook, generate
 from hx_excel.operations.check import ledger_files
 from hx_excel.policy import load_policy
 from hx_excel.roster import read_roster
 
 
+NATIONAL_SAMPLE = Path(__file__).parents[1] / "samples" / "国家系统导出-样例.xls"    # hx_excel/samples
 SAMPLE_MONTH, SAMPLE_VILLAGE = "2022-07", "龙井村"   # the sample's 评估日期 is 2022-07-15; most of its households are in 龙井村
 
 
@@ -87,8 +90,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """The main job: a township's month, on the built-in sample. Every township's workbook plus the sample-filled
     青岩镇 one into --out (a workbook someone has filled in is skipped, never overwritten: demo has no --force), the
     sample assessment, then on the sample ledger: fill, check, the month's review, the district's summary over the
-    folder and the village notice — the commands a clerk runs in a month, in order — and the Excel add-in that gives
-    her the same as buttons."""
+    folder and the village notice — the commands a clerk runs in a month, in order — the Excel add-in that gives
+    her the same as buttons, and real data: ledgers generated from the (fictional) national export, which import
+    then merges in again, changing nothing, as each month's sync does."""
     code = _generate(args, samples=True, skip_filled=True)
     print()
     code = max(code, cmd_assess(args))
@@ -96,6 +100,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if sample is None:
         return code
     month = SAMPLE_MONTH
+    # the sample export lists 青岩镇 and 石板镇 of Huaxi District: read with the built-in district settings, whatever
+    # --settings the demo was given
+    national_out = Path(args.out) / "从国家系统导出生成"
+    built_in = load_settings(None)
+    qingyan = next(t for t in built_in.townships if t.name == "青岩镇")
+    national_ledger = national_out / built_in.file_name(qingyan, built_in.year or policy_year(load_policy(args.policy)))
     # the district's month: every township's ledger, the sample standing for 青岩镇 (its blank twin left out, or the
     # summary would rightly report the same township twice)
     blank_twin = sample.with_name(sample.name.replace(SAMPLE_SUFFIX, ""))
@@ -112,6 +122,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
               pdf=False, as_of=None)),
         ("addin build：Excel 加载项（Windows 上用 hx-excel addin install 装进 Excel；WPS 不能运行加载项，用台账公式和命令行）",
          cmd_addin, dict(action="build", output=Path("dist") / "hx_excel.xlam")),
+        # real data: the national system's export (a fictional one), read as it is, then kept in sync
+        (f"generate --roster {NATIONAL_SAMPLE.name}：从国家系统导出的名单生成台账（写入 {national_out}）",
+         lambda step: _generate(step, samples=False, skip_filled=True),
+         dict(roster=NATIONAL_SAMPLE, mapping=None, out=national_out, settings=None)),
+        (f"import {NATIONAL_SAMPLE.name} --into 青岩镇的台账：每月与国家系统同步（同一份名单再导一次，不改动）", cmd_import,
+         dict(export=NATIONAL_SAMPLE, into=national_ledger, update=False, mapping=None, settings=None)),
     ]
     for title, command, options in steps:
         print(f"\n—— {title} ——", flush=True)
