@@ -335,13 +335,22 @@ def _check_size(household_id: str, members, sizes: dict[int, Any], name: str, co
 _OFF_LIST = "”不在下拉列表中"
 
 
+def _grouped(message: str) -> bool:
+    """A problem with a value the export writes the same way on many rows: off its list (a value map fixes it once),
+    or a derived column's source not usable (人均纯收入 “不详”)."""
+    return _OFF_LIST in message or message.endswith("”未导入")
+
+
 def _said_once(roster: Roster) -> list[Problem]:
-    """The same problem in the same column (per township) said once, with its count and first rows, rather than once
-    per cell: 500 rows of 七年级, or of 人均纯收入 “不详”, are one thing to fix, not 500."""
+    """The same value problem in the same column (per township) said once, with its count and first rows, rather
+    than once per cell: 500 rows of 七年级, or of 人均纯收入 “不详”, are one thing to fix, not 500."""
     kept: list[Problem] = []
     same: dict[tuple[str, str, str], list[Problem]] = {}
     at: dict[tuple[str, str, str], int] = {}
     for problem in roster.problems:
+        if not _grouped(problem.message):        # a fault of the row's own (an ID's check digit): each row listed
+            kept.append(problem)
+            continue
         key = (roster.row_townships.get(problem.row, ""), problem.column, problem.message)
         if key not in same:
             at[key] = len(kept)
