@@ -132,3 +132,62 @@ def test_a_ledger_without_rows_enough_is_extended_first(tmp_path, settings):
     assert result.extended_to and result.extended_to >= 7
     assert cells(path, NAME) == ["张大", "张小", "张孙", "李老", "王妻", "李女", "赵独"]
     assert len(list(tmp_path.glob("青岩镇.bak-*.xlsx"))) == 2, "a backup before the extension and one before the import"
+
+
+def test_a_row_moves_whole_with_the_clerks_own_column_formats_and_comments(tmp_path, ledger, settings):
+    """From a hostile probe: moving B down for A's new member must carry everything on B's rows — a column of the
+    clerk's own, a value typed over a computed cell, a fill, a hidden row, a comment on an empty cell — and leave a
+    footer typed below the prepared rows where it is, with no extension."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+    wb = openpyxl.load_workbook(ledger)
+    ws = wb[SHEET]
+    own = ws.max_column + 2
+    ws.cell(FIRST_DATA_ROW + 2, own).value = "李老的电话"                 # B's head, row 6
+    ws.cell(FIRST_DATA_ROW + 3, column_index("grade")).value = "红"      # typed over 王妻's computed grade
+    ws.cell(FIRST_DATA_ROW + 2, NAME).fill = PatternFill("solid", fgColor="FFFF00")
+    ws.row_dimensions[FIRST_DATA_ROW + 4].hidden = True                  # 李女's row
+    ws.cell(FIRST_DATA_ROW + 3, NOTE).comment = Comment("记得回访", "李梅")
+    footer = next(r for r in range(ws.max_row, 0, -1) if ws.cell(r, column_index("seq")).data_type == "f") + 3
+    ws.cell(footer, NOTE).value = "制表：李梅"
+    wb.save(ledger)
+    result = import_into(next_month(tmp_path), ledger, default_policy(), settings=settings)
+    assert result.extended_to is None
+    ws = openpyxl.load_workbook(ledger)[SHEET]
+    b = FIRST_DATA_ROW + 3                                                 # B's head, one row down
+    assert ws.cell(b, NAME).value == "李老" and ws.cell(b, own).value == "李老的电话"
+    assert ws.cell(b, NAME).fill.fgColor.rgb == "00FFFF00" and ws.cell(FIRST_DATA_ROW + 2, NAME).fill.fill_type is None
+    assert ws.cell(b + 1, column_index("grade")).value == "红" and ws.cell(b + 1, NOTE).comment.text == "记得回访"
+    assert ws.row_dimensions[b + 2].hidden and not ws.row_dimensions[b + 1].hidden
+    assert ws.cell(footer, NOTE).value == "制表：李梅"
+    assert ws.cell(FIRST_DATA_ROW + 2, own).value is None and ws.cell(FIRST_DATA_ROW + 2, NAME).value == "张孙"
+
+
+def test_ids_written_another_way_and_household_numbers_are_never_rewritten(tmp_path, ledger, settings):
+    """A lower-case x or spaces are the same number (no difference, nothing written, even with --update); a person
+    whose 户编号 changed is reported, never moved or rewritten; a person without a usable ID is found by 户编号 and name,
+    so a second run writes nothing."""
+    rows = [r[:] for r in ROWS]
+    column = HEADERS.index("证件号码")
+    rows[0][column] = " " + rows[0][column][:9] + " " + rows[0][column][9:]
+    rows[1][column] = None                                               # 张小 without an ID this month
+    rows[3][HEADERS.index("户编号")] = C_HID                              # 王妻 listed under another household
+    source = export(tmp_path / "八月.xlsx", rows)
+    result = import_into(source, ledger, default_policy(), settings=settings, update=True)
+    assert cells(ledger, NAME, 6) == ["张大", "张小", "李老", "王妻", "李女", None], "nobody inserted twice"
+    assert cells(ledger, HID, 5) == [A_HID, A_HID, B_HID, B_HID, B_HID]
+    assert any("王妻 的户编号为" in line and "本工具不改户编号" in line for line in result.differences)
+    before = ledger.read_bytes()
+    assert not import_into(source, ledger, default_policy(), settings=settings, update=True).edited.saved
+    assert ledger.read_bytes() == before
+
+
+def test_an_export_without_the_ledgers_township_is_said_as_such(tmp_path, ledger, settings, capsys):
+    rows = [r[:] for r in ROWS]
+    for values in rows:
+        values[HEADERS.index("乡(镇)")] = "石板镇"
+    both = DistrictSettings(townships=[t for t in default_townships() if t.name in ("青岩镇", "石板镇")], rows=20)
+    before = ledger.read_bytes()
+    with pytest.raises(Exception, match="八月.xlsx 中没有青岩镇的户（名单中的户属于：石板镇），没有改动该文件"):
+        import_into(export(tmp_path / "八月.xlsx", rows), ledger, default_policy(), settings=both)
+    assert ledger.read_bytes() == before

@@ -65,6 +65,10 @@ class RowWriter:
         ws._cells.pop((prototype.row, prototype.column), None)
         self._columns = [(schema.column_index(c.key), c) for c in INPUT_COLUMNS]
 
+    def style_of(self, key: str):
+        """A copy of the style an empty prepared cell of input column `key` has (its number format, unlocked)."""
+        return copy(self._styles[key])
+
     def write(self, households: Iterable[Household], start_row: int = FIRST_DATA_ROW, *,
               factors: Callable[[Household], str] | None = None, only: set[str] | None = None) -> int:
         """Write households from `start_row`; return the next free row. `factors` gives the 监测预警因素 the ledger

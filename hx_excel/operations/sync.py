@@ -14,22 +14,25 @@ save, backup), and a second run with the same export changes nothing.
 
 from __future__ import annotations
 
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from openpyxl.comments import Comment
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.workbook import Workbook
 
 from hx_excel.core import id_number
 from hx_excel.districts import DistrictSettings, load_settings
 from hx_excel.ledger.book import LedgerBook
 from hx_excel.ledger.cells import CellError, from_cell, put, to_cell
-from hx_excel.ledger.schema import BY_KEY, COLUMNS, FIRST_DATA_ROW, LAYOUT_VERSION, SHEET, column_index
+from hx_excel.ledger.schema import BY_KEY, FIRST_DATA_ROW, INPUT_COLUMNS, LAYOUT_VERSION, SHEET, column_index
+from hx_excel.ledger.writer import RowWriter
 from hx_excel.ledger.template import DEFAULT_ROWS
 from hx_excel.operations.editing import EditRefused, Edited, Edits, edit_ledger
-from hx_excel.operations.extend import copy_cell, extend_ledger
+from hx_excel.operations.extend import extend_ledger
 from hx_excel.policy import Policy
 from hx_excel.roster import RosterHousehold, read_roster
 from hx_excel.roster.mapping import RosterMapping
@@ -37,7 +40,6 @@ from hx_excel.roster.mapping import RosterMapping
 IMPORT_SHEET = "导入记录"
 IMPORT_HEADERS = (("导入时间", 17), ("名单文件", 22), ("名单行", 7), ("台账行", 7), ("列", 16), ("原来的值", 24),
                   ("导入的值", 24), ("说明", 30))
-MOVED = tuple(c for c in COLUMNS if c.kind in ("input", "filled"))      # what moves with a person's row
 _HID, _ID, _NAME, _REL = (column_index(k) for k in ("household_id", "id_number", "name", "relation"))
 
 
@@ -48,7 +50,8 @@ class Imported:
     extended_to: int | None = None              # the ledger was extended first to this many rows
     differences: list[str] = field(default_factory=list)    # typed values that differ, kept (without --update)
     absent: list[str] = field(default_factory=list)         # ledger persons not in the export
-    notes: list[str] = field(default_factory=list)          # the export's own problems and notes
+    notes: list[str] = field(default_factory=list)          # the export's own problems and notes (this township's)
+    listed: int = 0                                          # persons of the ledger's township in the export
 
 
 def person_key(value: Any) -> str:
@@ -70,7 +73,6 @@ def import_into(export: str | Path, ledger: str | Path, policy: Policy, *, updat
     roster = read_roster(export, settings or load_settings(None), policy, mapping)
     stamp = (now or datetime.now()).strftime("%Y-%m-%d %H:%M")
     result = Imported(Edited(ledger, Edits()), "")
-    result.notes = [str(p) for p in roster.notes] + [str(p) for p in roster.problems]
 
     def change(wb: Workbook, book: LedgerBook) -> Edits:
         edits = Edits()
@@ -82,6 +84,19 @@ def import_into(export: str | Path, ledger: str | Path, policy: Policy, *, updat
                               f"hx-excel upgrade {ledger.name}（或把列恢复原样）后再导入")
         result.township = township
         items = [h for h in roster.households if h.township == township]
+        result.listed = sum(len(h.typed) for h in items)
+        if not items:         # the wrong export, or 参数's 乡镇 written otherwise: nothing to compare, said as such
+            others = sorted({h.township for h in roster.households})
+            raise EditRefused(f"{export.name} 中没有{township}的户（名单中的户属于：{'、'.join(others) or '无'}），没有改动该文件："
+                              f"请核对是否选错了名单，或台账“参数”表的乡镇是否写全称")
+        result.notes = [str(p) for p in roster.notes] + [str(p) for p in roster.problems_for(township)]
+        # a row inserted by hand has no formulas at all: a person moved onto it would lose every check. (A value
+        # typed over one computed cell moves with its row, and check goes on saying so.)
+        gone = sorted(r for r, columns in book.formulas_gone().items() if len(columns) == len(book.formulas.expected))
+        if gone:
+            raise EditRefused(f"{ledger.name} 的台账第 {'、'.join(map(str, gone[:5]))}{'等' if len(gone) > 5 else ''} 行没有公式"
+                              "（手工插入的行），导入要移动的行会失去计算，没有改动该文件：请先运行 hx-excel fill "
+                              f"{ledger.name} --restore-formulas 补上公式，再导入")
         plan = _Plan(wb[SHEET], book, items)
         if plan.rows_needed > book.last_formula_row:
             raise _NeedsRows(plan.rows_needed)
@@ -123,7 +138,8 @@ class _Plan:
     def __init__(self, ws, book: LedgerBook, items: list[RosterHousehold]):
         self.ws, self.book = ws, book
         self.records: list[tuple] = []
-        rows = [number for number, _ in book.rows]
+        # persons stand within the formula rows: what is typed below them (a footer) is left where it is
+        rows = [number for number, _ in book.rows if number <= book.last_formula_row]
         self.old_rows = rows
         values = dict(book.rows)
         self.hid_of = {n: _text(values[n][_HID - 1]) for n in rows}
@@ -140,15 +156,29 @@ class _Plan:
         self.matched: list[tuple[int, RosterHousehold, int, dict[str, Any]]] = []   # (ledger row, item, export row, typed)
         self.seen: set[int] = set()
         appended: list[_Person] = []
+        by_name = {}
+        for n in rows:
+            by_name.setdefault((self.hid_of[n], _text(values[n][_NAME - 1])), n)
+        self.twice: list[str] = []
         for item in items:
-            found = [self.by_person.get(person_key(t.get("id_number"))) for t in item.typed]
+            found = []
+            for export_row, t in zip(item.rows, item.typed):
+                key = person_key(t.get("id_number"))
+                at = self.by_person.get(key) if key else by_name.get((item.household_id, _text(t.get("name"))))
+                if at in self.seen:        # listed twice in the export: the first row counts
+                    self.twice.append(f"名单第 {export_row} 行 {_text(t.get('name'))} 与前面的行是同一人，只按前一行导入")
+                    at, t["_skip"] = None, True
+                found.append(at)
+                if at:
+                    self.seen.add(at)
             household_rows = self.by_household.get(item.household_id) or next(
                 (self.by_household.get(self.hid_of[n], [n]) for n in found if n), [])
             new = []
             for export_row, typed, at in zip(item.rows, item.typed, found):
+                if typed.get("_skip"):
+                    continue
                 if at:
                     self.matched.append((at, item, export_row, typed))
-                    self.seen.add(at)
                 else:
                     new.append(_Person(typed=dict(typed, household_id=typed.get("household_id") or item.household_id),
                                        export_row=export_row, notes=item.notes if not household_rows else {}))
@@ -201,23 +231,30 @@ class _Plan:
                                  "新增成员" if person.typed.get("relation") != "户主" else "新增户"))
         heads = {}
         for n in self.old_rows:
-            if self.values[n][_REL - 1] == "户主":
+            if self.values[n][_REL - 1] == "户主" and self.hid_of[n]:
                 heads.setdefault(self.hid_of[n], n)
         for at, item, export_row, typed in self.matched:
             row = moved_to[at]
-            head = heads.get(self.hid_of[at], at)
+            head = heads.get(self.hid_of[at]) if self.hid_of[at] else None
             for key, value in typed.items():
                 column = BY_KEY.get(key)
                 if column is None or column.kind not in ("input", "filled") or value in (None, "", []):
                     continue
                 if column.level == "household" and at != head:
-                    continue           # household facts stand on the head row only
+                    continue           # household facts stand on the head row only (a row without 户编号 has none)
                 cell = ws.cell(row, column_index(key))
                 try:
                     current = from_cell(column, cell.value)
                 except CellError:
                     current = cell.value
+                if key == "id_number" and person_key(current) and person_key(current) == person_key(value):
+                    continue           # the same number written another way (x, spaces, 15 digits)
                 if _same(current, value):
+                    continue
+                if key == "household_id" and current is not None:
+                    # a person in another household now: moving rows between households is the clerk's call
+                    result.differences.append(f"台账第 {row} 行 {_text(typed.get('name'))} 的户编号为“{current}”，名单第 "
+                                              f"{export_row} 行为“{value}”（可能已迁户）：请核实后在台账中调整，本工具不改户编号")
                     continue
                 shown_old, shown_new = _shown(current, column), _shown(value, column)
                 if current is None:
@@ -231,53 +268,51 @@ class _Plan:
                 put(ws, row, column_index(key), to_cell(column, value))
                 edits.cells += 1
                 self.records.append((stamp, export_name, export_row, row, column.header, shown_old, shown_new, note))
+        result.differences += self.twice
         result.absent = [f"台账第 {moved_to[n]} 行 {_text(self.values[n][_NAME - 1])}（身份证号 "
                          f"{id_number.mask(self.values[n][_ID - 1] or '') or '未填'}，户编号“{self.hid_of[n]}”）"
                          for n in self.absent]
 
     def _move(self, first: int, edits: Edits) -> None:
-        """Rows from `first` down rewritten in their new order: each old row's typed cells (values, formats,
-        comments) and height moved to its new place; the computed cells stay, being the same on every row."""
+        """Rows from `first` down rewritten in their new order. A row moves whole — every cell that is not one of
+        the template's formulas (typed values in any column, a column of the clerk's own, a value typed over a
+        computed cell, comments, fills and fonts) and its height and hidden state; the formula cells stay, every
+        formula row being the same. A row left for a new person gets the prepared rows' plain style."""
         ws = self.ws
-        columns = [column_index(c.key) for c in MOVED]
         start = first - FIRST_DATA_ROW
-        kept = {}
-        for person in self.order[start:]:
-            if person.old_row is not None:
-                kept[person.old_row] = ([ws.cell(person.old_row, c) for c in columns],
-                                        ws.row_dimensions[person.old_row].height)
-        snapshot = {n: ([_Snapshot(cell) for cell in cells], height) for n, (cells, height) in kept.items()}
-        last = max([n for n in kept] + [FIRST_DATA_ROW + len(self.order) - 1])
-        for row in range(first, last + 1):
-            for c in columns:
-                cell = ws.cell(row, c)
-                cell.value, cell.comment = None, None
-            ws.row_dimensions[row].height = None
+        last = max([p.old_row or 0 for p in self.order[start:]] + [FIRST_DATA_ROW + len(self.order) - 1])
+        writer = RowWriter(ws)
+        plain = {column_index(c.key): writer.style_of(c.key) for c in INPUT_COLUMNS}
+        snapshot: dict[int, list[tuple]] = {}
+        dimensions: dict[int, tuple] = {}
+        for (r, c), cell in list(ws._cells.items()):
+            if first <= r <= last and cell.data_type != "f":
+                snapshot.setdefault(r, []).append((c, cell.value, cell.data_type, copy(cell._style), cell.comment,
+                                                   cell.hyperlink))
+        for r in range(first, last + 1):
+            dimension = ws.row_dimensions[r]
+            dimensions[r] = (dimension.height, dimension.hidden)
+        for r, cells in snapshot.items():
+            for c, *_ in cells:
+                cell = ws.cell(r, c)
+                cell.value, cell.comment, cell.hyperlink = None, None, None
+                cell._style = copy(plain[c]) if c in plain else StyleArray()
+        for r in range(first, last + 1):
+            ws.row_dimensions[r].height, ws.row_dimensions[r].hidden = None, False
         for i, person in enumerate(self.order[start:], start=first):
             if person.old_row is None:
                 continue
-            cells, height = snapshot[person.old_row]
-            for shot in cells:
-                shot.put(ws, i)
-            if height:
-                ws.row_dimensions[i].height = height
-            if person.old_row != i:
-                edits.cells += sum(1 for shot in cells if shot.value is not None)
-
-
-class _Snapshot:
-    """One typed cell as it stood, to be written back on another row."""
-
-    def __init__(self, cell):
-        self.cell_like = type("C", (), {})()
-        for name in ("value", "data_type", "number_format", "protection", "alignment", "comment", "column"):
-            setattr(self.cell_like, name, getattr(cell, name))
-        self.cell_like.row = cell.row
-        self.value = cell.value
-
-    def put(self, ws, row: int) -> None:
-        if self.value is not None:
-            copy_cell(self.cell_like, ws, row, self.cell_like.column)
+            for c, value, data_type, style, comment, link in snapshot.get(person.old_row, []):
+                cell = ws.cell(i, c)
+                cell._value, cell.data_type, cell._style = value, data_type, style
+                if comment is not None:
+                    cell.comment = copy(comment)
+                if link is not None:
+                    cell.hyperlink = copy(link)
+                if person.old_row != i and value is not None:
+                    edits.cells += 1
+            height, hidden = dimensions.get(person.old_row, (None, False))
+            ws.row_dimensions[i].height, ws.row_dimensions[i].hidden = height, hidden
 
 
 def _record(wb: Workbook, records: list[tuple], edits: Edits) -> None:
