@@ -73,6 +73,22 @@ Sub OnGenerate(control As IRibbonControl)
     RunPython PY & "generate('" & HexOf(folder) & "')"
 End Sub
 
+Sub OnImport(control As IRibbonControl)
+    Dim export As String, update As Long
+    ' "Choose the list exported from the national system (.xls, .xlsx or CSV)"
+    export = PickFile(Zh("900962E956FD5BB67CFB7EDF5BFC51FA7684540D5355FF08002E0078006C00733001002E0078006C00730078002062160020004300530056FF09"))
+    If export = "" Then Exit Sub
+    ' "Where the list and the ledger differ, take the list's value? (No keeps the ledger's value and only lists them)"
+    update = MsgBox(Zh("540D53554E0E53F08D264E0D540C4E4B5904FF0C89814EE5540D53554E3A51C6653951995417FF1FFF0870B9201C5426201D52194FDD755953F08D267684503CFF0C53EA521751FA4E0D540C4E4B5904FF09"), _
+                    vbYesNoCancel + vbQuestion, Zh(TITLE_HEX))
+    If update = vbCancel Then Exit Sub
+    If update = vbYes Then
+        RunPython PY & "import_export('" & HexOf(export) & "', '1')"
+    Else
+        RunPython PY & "import_export('" & HexOf(export) & "', '0')"
+    End If
+End Sub
+
 Sub OnAbout(control As IRibbonControl)
     RunPython PY & "about()"
 End Sub

@@ -122,7 +122,7 @@ def test_the_ribbon_is_the_committed_one_and_well_formed(addin):
     tab = ui.find(f".//{ns}tab")
     assert tab.get("label") == "防返贫监测"
     labels = [b.get("label") for b in ui.iter(f"{ns}button")]
-    assert labels == ["检查本表", "计算并填写", "扩充行数", "月度研判", "生成月报", "公示名单", "生成乡镇台账", "设置与关于"]
+    assert labels == ["检查本表", "计算并填写", "扩充行数", "月度研判", "生成月报", "同步国家名单", "公示名单", "生成乡镇台账", "设置与关于"]
     for button in ui.iter(f"{ns}button"):
         assert button.get("onAction", "").startswith("RibbonHx.") and button.get("supertip")
 
@@ -149,7 +149,9 @@ def test_every_on_action_has_its_ribbon_sub(addin):
 RECORDER = ('Attribute VB_Name = "StubXlwings"\r\nPublic Function RunPython(PythonCommand As String)\r\n'
             '    Debug.Print "RunPython:" & PythonCommand\r\nEnd Function\r\n')
 PICKER = ('Attribute VB_Name = "HxFolder"\r\nPublic Function PickFolder(ByVal title As String) As String\r\n'
-          '    Debug.Print "PickFolder:" & title\r\n    PickFolder = InputBox(title)\r\nEnd Function\r\n')
+          '    Debug.Print "PickFolder:" & title\r\n    PickFolder = InputBox(title)\r\nEnd Function\r\n'
+          'Public Function PickFile(ByVal title As String) As String\r\n'
+          '    Debug.Print "PickFile:" & title\r\n    PickFile = InputBox(title)\r\nEnd Function\r\n')
 
 
 def run_callback(addin: Path, action: str, control_id: str, answers: tuple = ()) -> tuple[list[str], list]:
@@ -184,6 +186,7 @@ CALLS = {
     "hxReview": (("2022-07", "王五"), f"review('{_hex('2022-07')}', '{_hex('王五')}')"),
     "hxSummary": ((6, "2022-07"), f"summary('{_hex('2022-07')}', '')"),
     "hxNotice": (("龙井村", "2"), f"notice('{_hex('龙井村')}', '{_hex('2')}')"),
+    "hxImport": ((r"D:\名单\八月.xls", 7), f"import_export('{_hex(chr(68) + ':' + chr(92) + '名单' + chr(92) + '八月.xls')}', '0')"),
     "hxGenerate": ((r"D:\台账\2022年",), f"generate('{_hex(chr(68) + ':' + chr(92) + '台账' + chr(92) + '2022年')}')"),
 }
 
@@ -213,9 +216,10 @@ def test_the_summary_of_a_folder_asks_for_the_folder_and_passes_it(addin):
 # the last answer cancels: an empty InputBox (or the folder picker's stand-in), or MsgBox's Cancel (2)
 @pytest.mark.parametrize("control_id, answers", [
     ("hxReview", ("",)), ("hxNotice", ("",)), ("hxNotice", ("龙井村", "")), ("hxSummary", (2,)),
-    ("hxSummary", (6, "")), ("hxSummary", (7, "2022-07", "")), ("hxGenerate", ("",))],
+    ("hxSummary", (6, "")), ("hxSummary", (7, "2022-07", "")), ("hxGenerate", ("",)), ("hxImport", ("",)),
+    ("hxImport", ("D:\\八月.xls", 2))],
     ids=["review-month", "notice-village", "notice-kind", "summary-scope", "summary-month", "summary-folder",
-         "generate-folder"])
+         "generate-folder", "import-file", "import-update"])
 def test_cancelling_a_question_runs_nothing(addin, control_id, answers):
     action = next(e.get("onAction") for e in _ribbon(addin).iter() if e.get("id") == control_id)
     console, dialogs = run_callback(addin, action, control_id, answers)
@@ -304,3 +308,10 @@ def test_install_elsewhere_says_it_is_for_windows_and_what_to_copy(capsys):
     assert main(["addin", "install"]) == 2
     err = capsys.readouterr().err
     assert "只用于 Windows" in err and "XLSTART" in err and "INTERPRETER_WIN" in err and "Traceback" not in err
+
+
+def test_the_import_asks_for_the_file_then_whether_the_list_wins(addin):
+    console, dialogs = run_callback(addin, "RibbonHx.OnImport", "hxImport", (r"D:\八月.xls", 6))
+    assert "PickFile:选择国家系统导出的名单（.xls、.xlsx 或 CSV）" in console
+    assert console[-1] == f"RunPython:import hx_excel.addin.ribbon as hx; hx.import_export('{_hex(chr(68) + ':' + chr(92) + '八月.xls')}', '1')"
+    assert dialogs[-1][1] == "名单与台账不同之处，要以名单为准改写吗？（点“否”则保留台账的值，只列出不同之处）"

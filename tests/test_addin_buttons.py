@@ -792,3 +792,32 @@ def test_generate_leaves_a_filled_ledger_alone_and_counts_only_what_it_wrote(tmp
     assert filled.read_bytes() == before
     book.save()
     assert f"已有填写内容，未改动：{filled.name}" in _every_text(live, RESULT)
+
+
+def test_import_saves_closes_merges_and_reopens_only_when_the_clerk_agrees(twin):
+    """同步国家名单 does what `hx-excel import` does, on the workbook as the clerk left it (saved first, with her
+    agreement), and reopens it."""
+    from hx_excel.operations.sync import IMPORT_SHEET
+    cli, live = twin
+    export = Path(__file__).parents[1] / "hx_excel" / "samples" / "国家系统导出-样例.xls"
+    app = FakeApp()
+    book = FakeBook(live, app)
+    book.sheets[SHEET].range((FIRST_DATA_ROW + 40, NAME)).value = "'新户主"     # typed, not yet saved
+    app.answers = ["no"]
+    assert ribbon.import_export(hexed(str(export)), "0", book) == "没有同步国家名单：工作簿未改动。"
+    assert not book.closed and app.calls["save"] == 0
+    app.answers = ["yes"]
+    message = ribbon.import_export(hexed(str(export)), "0", book)
+    assert message.startswith(f"{export.name} 中青岩镇的名单已并入：写入 ") and "工作簿已保存并重新打开" in message
+    assert book.closed and app.books.active.path == live
+    assert any(p.name.startswith("青岩镇.bak-") for p in live.parent.iterdir())
+    # the command line on the same workbook (the unsaved name typed there too) gives the same 台账 and 导入记录
+    wb = openpyxl.load_workbook(cli)
+    wb[SHEET].cell(FIRST_DATA_ROW + 40, NAME).value = "新户主"
+    wb.save(cli)
+    assert main(["import", str(export), "--into", str(cli)]) in (0, 1)
+    assert typed(live) == typed(cli)
+    records = [[r[1:] for r in openpyxl.load_workbook(p)[IMPORT_SHEET].iter_rows(values_only=True)] for p in (live, cli)]
+    assert records[0] == records[1] and len(records[0]) > 1
+    assert ribbon.import_export(hexed(str(live.parent / "无此文件.xls")), "0", app.books.active) \
+        .startswith("同步国家名单没有完成：找不到名单文件")

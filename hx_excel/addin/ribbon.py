@@ -44,6 +44,7 @@ from hx_excel.operations.generate import generate as generate_ledgers
 from hx_excel.operations.notice import KINDS, notice_rows, notice_workbook
 from hx_excel.operations.review import RECORD_SHEET, append_review, month_text, parse_month
 from hx_excel.operations.summary import assessment_day, read_ledgers, summarize, summary_workbook
+from hx_excel.operations.sync import IMPORT_SHEET, import_into
 
 RESULT_TITLE = "hx-excel 运行结果"          # A1 of the result sheet begins so: a sheet of that name without it is the clerk's
 UNSAVED = "工作簿尚未保存：请检查后自行保存（Excel 的“撤消”不能撤回本工具的改动，被改写的原值列在“hx-excel结果”表）。"
@@ -337,6 +338,40 @@ def extend(rows_hex: str = "", book: Any = None) -> str:
     return _button("扩充行数", work, book)
 
 
+def import_export(file_hex: str = "", update: str = "0", book: Any = None) -> str:
+    """同步国家名单: `hx-excel import EXPORT --into` this workbook — saved and closed first (the clerk agrees), the file
+    merged with a backup kept, then opened again; what differs and who is absent listed on the result sheet."""
+    def work(live: LiveBook) -> str:
+        export = Path(_text(file_hex))
+        if not export.name or not export.is_file():
+            raise LiveBookError(f"找不到名单文件 {export}：请重新选择")
+        path = live.path
+        if not path.is_file():
+            raise LiveBookError("本工作簿还没有保存成文件：请先保存，再同步国家名单")
+        if not live.ask_yes(f"同步国家名单要先保存并关闭 {path.name}，导入后自动重新打开（原文件留有备份）。现在保存并继续吗？"):
+            return "没有同步国家名单：工作簿未改动。"
+        app = live.book.app
+        live.book.save()
+        live.book.close()
+        try:
+            result = import_into(export, path, policy_in_use(), update=update == "1", command="hx-excel 加载项 同步国家名单")
+        finally:
+            live.reopen(app.books.open(str(path)))
+        edited = result.edited
+        head = (f"{export.name} 中{result.township}的名单已并入：写入 {edited.edits.cells} 格，逐条记在“{IMPORT_SHEET}”表"
+                if edited.saved else f"{path.name} 与 {export.name} 中{result.township}的名单一致，没有要导入的")
+        lines = [head + (f"；原文件备份为 {edited.backup}" if edited.backup else "") + "。"]
+        if result.extended_to:
+            lines.append(f"台账的行不够，已先扩到 {result.extended_to} 行。")
+        lines += [f"不同（保留台账的值）：{line}" for line in result.differences]
+        lines += [f"名单中没有（未删除，请核实）：{line}" for line in result.absent]
+        lines += [f"名单本身的问题：{line}" for line in result.notes]
+        _result(live, "同步国家名单", lines)
+        extra = len(result.differences) + len(result.absent)
+        return head + "，工作簿已保存并重新打开。" + (f"\n另有 {extra} 处请核实，见“{RESULT_SHEET}”表。" if extra else "")
+    return _button("同步国家名单", work, book)
+
+
 def generate(folder_hex: str = "", book: Any = None) -> str:
     """生成乡镇台账: `hx-excel generate` — one blank ledger per township of the district settings, into a folder."""
     def work(live: LiveBook) -> str:
@@ -383,4 +418,4 @@ def _version(name: str) -> str:
 
 # what RibbonHx.bas calls, by name: the build's test checks each is here
 BUTTONS = {"check": check, "fill": fill, "review": review, "summary": summary, "notice": notice, "extend": extend,
-           "generate": generate, "about": about}
+           "import_export": import_export, "generate": generate, "about": about}
