@@ -61,6 +61,8 @@ def clean(text: str, *, single_line: bool = False) -> Cleaned:
     """`text` without control and invisible format characters (tabs and line breaks too when `single_line`).
     Windows line ends become plain line breaks without a report."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.isprintable():      # the common case, at C speed: no Cc, Cf, Cs, Co or noncharacter in it
+        return Cleaned(text)
     removed = Counter(c for c in text if _unwanted(c, single_line))
     if not removed:
         return Cleaned(text)
