@@ -248,3 +248,29 @@ def test_two_columns_of_one_name_read_by_a_working_are_refused(tmp_path, setting
 def test_an_export_with_no_data_is_refused(tmp_path, settings):
     with pytest.raises(RosterError, match="只有表头（第 3 行），没有一行数据"):
         read_roster(export(tmp_path / "导出.xlsx", rows=[]), settings, default_policy())
+
+
+def test_a_csv_export_in_gbk_reads_as_the_workbook(tmp_path, settings):
+    """Some offices save the export as CSV from Excel (GBK on a Chinese Windows): the same households."""
+    import csv
+    path = tmp_path / "导出.csv"
+    with path.open("w", encoding="gbk", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADERS)
+        for values in ROWS:
+            writer.writerow(["" if v is None else v for v in values])
+    from_csv = read_roster(path, settings, default_policy())
+    from_xlsx = read_roster(export(tmp_path / "导出.xlsx"), settings, default_policy())
+    assert from_csv.mapping_title and [h.household for h in from_csv.households] == \
+        [h.household for h in from_xlsx.households]
+
+
+def test_an_export_of_another_county_is_refused_naming_its_townships(tmp_path, settings):
+    rows = [r[:] for r in ROWS]
+    for values in rows:
+        values[HEADERS.index("县(市、区、旗)")], values[HEADERS.index("乡(镇)")] = "南明区", "中曹司街道"
+    source = export(tmp_path / "导出.xlsx", rows)
+    before = source.read_bytes()
+    with pytest.raises(RosterError, match="“乡镇”为“中曹司街道”，不是要生成台账的乡镇.*未写入任何台账"):
+        read_roster(source, settings, default_policy())
+    assert source.read_bytes() == before
