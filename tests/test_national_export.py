@@ -274,3 +274,19 @@ def test_an_export_of_another_county_is_refused_naming_its_townships(tmp_path, s
     with pytest.raises(RosterError, match="“乡镇”为“中曹司街道”，不是要生成台账的乡镇.*未写入任何台账"):
         read_roster(source, settings, default_policy())
     assert source.read_bytes() == before
+
+
+def test_a_lower_case_x_is_made_capital_and_said(tmp_path, settings):
+    rows = [r[:] for r in ROWS]
+    with_x = next(make_valid("520111", date(1975, 3, d), 15) for d in range(1, 29)
+                  if make_valid("520111", date(1975, 3, d), 15).endswith("X"))
+    rows[0][HEADERS.index("证件号码")] = with_x[:-1] + "x"
+    roster = read_roster(export(tmp_path / "导出.xlsx", rows), settings, default_policy())
+    assert roster.households[0].household.members[0].id_number == with_x
+    assert [p.message for p in roster.problems if p.row == 4 and p.column == "证件号码"] == ["身份证号末位的小写 x 已改为大写 X"]
+
+
+def test_the_preset_is_not_copied_onto_a_folder(tmp_path, capsys):
+    from hx_excel.cli import main
+    assert main(["mapping", "national", "-o", str(tmp_path)]) == 2
+    assert f"{tmp_path} 是一个文件夹：请写出要保存的文件名" in capsys.readouterr().err

@@ -14,6 +14,8 @@ from hx_excel.roster.mapping import PRESETS
 def cmd_mapping(args: argparse.Namespace) -> int:
     source = PRESETS / f"{args.preset}.toml"
     out: Path = args.output
+    if out.is_dir():
+        raise InputFileError(f"{out} 是一个文件夹：请写出要保存的文件名，如 {out / '对照表.toml'}")
     if out.exists():
         raise InputFileError(f"{out} 已存在：为免覆盖，没有写入。请换一个文件名，或先把它移走")
     if not out.parent.is_dir():

@@ -42,6 +42,9 @@ def convert(column: Column, value: Any, notes: list[str]) -> Any:
         text = _SPACES.sub("", spaced)
         if text != spaced:
             notes.append("身份证号中间有空格，已删除")
+        if text.endswith("x"):       # GB 11643 writes the check character as a capital X
+            text = text[:-1] + "X"
+            notes.append("身份证号末位的小写 x 已改为大写 X")
         if _SCIENTIFIC.match(text):
             return float(text)  # Excel wrote the ID as a number (5.20111E+17): digits are already lost
     if column.type in ("text", "id", "list", "bool"):
