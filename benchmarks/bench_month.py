@@ -48,7 +48,7 @@ SHEET_NAME = "台账"
 GOALS = {"check": 2.0, "fill": 1.5, "summary": 2.0}
 RESULT = "RESULT "
 
-from results_io import append_result  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+from results_io import append_result, peak_rss_mb  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 
 # ---- the worker: one measured operation in a process of its own -------------------------------------------------
@@ -62,21 +62,6 @@ def _rss_now_mb() -> float | None:
     except OSError:
         pass
     return None
-
-
-def _peak_rss_mb() -> float:
-    """The process's high-water RSS: VmHWM (ru_maxrss on Linux keeps the parent's peak across fork + exec)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    import resource
-
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024   # bytes on macOS, KiB on Linux
 
 
 def worker(spec: dict) -> dict:
@@ -150,7 +135,7 @@ def worker(spec: dict) -> dict:
         info = run()
         seconds = time.perf_counter() - t0
     return {"op": op, "seconds": seconds, "import_s": import_s, "rss_before_mb": rss_before,
-            "peak_rss_mb": _peak_rss_mb(), "info": info}
+            "peak_rss_mb": peak_rss_mb(), "info": info}
 
 
 def measure(spec: dict) -> dict:

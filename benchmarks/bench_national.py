@@ -37,21 +37,10 @@ for _path in (ROOT, BENCH):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from results_io import append_result  # noqa: E402
+from results_io import append_result, peak_rss_mb  # noqa: E402
 
 GOALS = {"read": 3.0, "import": 2.0, "sync": 2.0}
 RESULT = "RESULT "
-
-
-def _peak_rss_mb() -> float:
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
 
 
 # ---- the worker ----------------------------------------------------------------------------------------------
@@ -179,7 +168,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.worker:
         result = worker(json.loads(args.worker))
-        result["peak_rss_mb"] = _peak_rss_mb()
+        result["peak_rss_mb"] = peak_rss_mb()
         print(RESULT + json.dumps(result))
         return
     with tempfile.TemporaryDirectory() as temp:

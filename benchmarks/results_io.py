@@ -1,9 +1,26 @@
-"""Where benchmark results go: one JSON line per run, appended to a file under benchmarks/results/ (git-ignored)."""
+"""Where benchmark results go (one JSON line per run, appended to a file under benchmarks/results/, git-ignored), and
+the peak memory each run reports."""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
+
+
+def peak_rss_mb() -> float:
+    """The process's high-water RSS in MB: VmHWM (ru_maxrss on Linux keeps the parent's peak across fork + exec)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024   # bytes on macOS, KiB on Linux
 
 
 def append_result(output: Path, row: dict) -> None:

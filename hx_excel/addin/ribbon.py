@@ -310,6 +310,19 @@ def notice(village_hex: str = "", kind_hex: str = "", book: Any = None) -> str:
     return _button("公示名单", work, book)
 
 
+def _on_the_file(live: LiveBook, operation: Callable[[], Any]) -> Any:
+    """An operation that replaces the workbook's file (extend, import): the workbook saved and closed first (the
+    clerk has agreed), the operation run on the file, and the workbook opened again whatever happened — the status bar
+    and the message then go to the book reopened."""
+    app, path = live.book.app, live.path
+    live.book.save()
+    live.book.close()
+    try:
+        return operation()
+    finally:
+        live.reopen(app.books.open(str(path)))
+
+
 def extend(rows_hex: str = "", book: Any = None) -> str:
     """扩充行数: `hx-excel extend` — the workbook is saved (the clerk agrees first), closed, rebuilt with more
     prepared rows, every typed cell carried over, and opened again."""
@@ -325,13 +338,8 @@ def extend(rows_hex: str = "", book: Any = None) -> str:
             raise LiveBookError(f"本台账已准备了 {prepared} 行，要扩到的行数须大于 {prepared}")
         if not live.ask_yes(f"扩充行数要先保存并关闭 {path.name}，重建后自动重新打开（原文件留有备份）。现在保存并继续吗？"):
             return "没有扩充行数：工作簿未改动。"
-        app = live.book.app
-        live.book.save()
-        live.book.close()
-        try:
-            result = extend_ledger(path, policy_in_use(), int(text) if text else None, command="hx-excel 加载项 扩充行数")
-        finally:
-            live.reopen(app.books.open(str(path)))     # the status bar and the message go to the book reopened
+        result = _on_the_file(live, lambda: extend_ledger(path, policy_in_use(), int(text) if text else None,
+                                                          command="hx-excel 加载项 扩充行数"))
         _result(live, "扩充行数", [f"{path.name}：准备好的行数由 {result.rows_before} 行扩充到 {result.rows_after} 行，"
                                    f"填写的内容原样保留" + (f"；原文件备份为 {result.backup}" if result.backup else "") + "。"])
         return f"已扩充到 {result.rows_after} 行，工作簿已保存并重新打开。"
@@ -350,13 +358,8 @@ def import_export(file_hex: str = "", update: str = "0", book: Any = None) -> st
             raise LiveBookError("本工作簿还没有保存成文件：请先保存，再同步国家名单")
         if not live.ask_yes(f"同步国家名单要先保存并关闭 {path.name}，导入后自动重新打开（原文件留有备份）。现在保存并继续吗？"):
             return "没有同步国家名单：工作簿未改动。"
-        app = live.book.app
-        live.book.save()
-        live.book.close()
-        try:
-            result = import_into(export, path, policy_in_use(), update=update == "1", command="hx-excel 加载项 同步国家名单")
-        finally:
-            live.reopen(app.books.open(str(path)))
+        result = _on_the_file(live, lambda: import_into(export, path, policy_in_use(), update=update == "1",
+                                                        command="hx-excel 加载项 同步国家名单"))
         edited = result.edited
         head = (f"{export.name} 中{result.township}的名单已并入：写入 {edited.edits.cells} 格，逐条记在“{IMPORT_SHEET}”表"
                 if edited.saved else f"{path.name} 与 {export.name} 中{result.township}的名单一致，没有要导入的")
