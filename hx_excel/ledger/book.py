@@ -30,7 +30,7 @@ from hx_excel.core.days import FIRST_YEAR, LAST_YEAR, in_range
 from hx_excel.files import inputs
 from hx_excel.files.inputs import InputFileError
 from hx_excel.files.sheet_cells import far_note, read_sheet
-from hx_excel.ledger.cells import filled
+from hx_excel.ledger.cells import filled, text_of
 from hx_excel.ledger.reader import LedgerFileError, LedgerRead, read_rows
 from hx_excel.ledger.schema import COLUMNS, HEADER_ROW, LAYOUT_VERSION, SHEET
 from hx_excel.ledger.template import PARAM_ROWS, PARAMS, VILLAGE_LIST_HEADER
@@ -487,13 +487,13 @@ def _settings_from(cells: list[list[Any]], formulas: dict[tuple[str, int], str],
             if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
                 setattr(settings, key, int(value))
         elif key:
-            setattr(settings, key, _text(value))
+            setattr(settings, key, text_of(value))
         folded = [fold(v) for v in values]
         if village_column is None and fold(VILLAGE_LIST_HEADER) in folded:
             village_column = folded.index(fold(VILLAGE_LIST_HEADER))
             start = number
     if village_column is not None:
-        settings.villages = tuple(t for t in (_text(r[village_column]) for r in cells[start:start + 40]
+        settings.villages = tuple(t for t in (text_of(r[village_column]) for r in cells[start:start + 40]
                                               if len(r) > village_column) if t)
     # the cells where 参数 wants text typed: a formula there is the clerk's (or a pasted file's), never the template's
     wanted: dict[tuple[str, int], str] = {}
@@ -524,9 +524,4 @@ def layout_note(book: "LedgerBook") -> str | None:
 _TEXT_SETTINGS = ("township", "county", "reporter", "phone", "reviewer")
 _ANY_FORMULA = re.compile(rb' r="([A-Z]{1,3})(\d+)"[^>]*><(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)<)')
 
-
-def _text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return "" if value is None else str(value).strip()
 

@@ -41,6 +41,13 @@ def trimmed(rows: list[list[Any]]) -> list[list[Any]]:
     return out
 
 
+def text_of(value: Any) -> str:
+    """A cell's value as text to compare or show: stripped, a whole float without its ".0", blank for None."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "" if value is None else str(value).strip()
+
+
 def to_cell(column: Column, value: Any) -> Any:
     """The value to write into the cell of `column` for a model value."""
     if value is None or value == "" or value == []:

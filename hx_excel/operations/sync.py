@@ -27,7 +27,7 @@ from openpyxl.workbook import Workbook
 from hx_excel.core import id_number
 from hx_excel.districts import DistrictSettings, load_settings
 from hx_excel.ledger.book import LedgerBook
-from hx_excel.ledger.cells import CellError, from_cell, put, to_cell
+from hx_excel.ledger.cells import CellError, from_cell, put, text_of, to_cell
 from hx_excel.ledger.schema import BY_KEY, FIRST_DATA_ROW, INPUT_COLUMNS, LAYOUT_VERSION, SHEET, column_index
 from hx_excel.ledger.writer import RowWriter
 from hx_excel.ledger.template import DEFAULT_ROWS
@@ -51,18 +51,17 @@ class Imported:
     differences: list[str] = field(default_factory=list)    # typed values that differ, kept (without --update)
     absent: list[str] = field(default_factory=list)         # ledger persons not in the export
     notes: list[str] = field(default_factory=list)          # the export's own problems and notes (this township's)
-    listed: int = 0                                          # persons of the ledger's township in the export
 
 
 def person_key(value: Any) -> str:
-    """An ID number as persons are matched: compacted, X upper-case, a 15-digit number upgraded to 18."""
+    """An ID number as persons are matched: compacted (spaces gone, X upper-case), a 15-digit number upgraded to 18."""
     text = id_number.compact(value) if isinstance(value, str) else ""
     if len(text) == 15 and text.isdigit():
         try:
             text = id_number.upgrade_legacy(text)
         except id_number.IdNumberError:
             pass
-    return text.upper()
+    return text
 
 
 def import_into(export: str | Path, ledger: str | Path, policy: Policy, *, update: bool = False,
@@ -84,7 +83,6 @@ def import_into(export: str | Path, ledger: str | Path, policy: Policy, *, updat
                               f"hx-excel upgrade {ledger.name}（或把列恢复原样）后再导入")
         result.township = township
         items = [h for h in roster.households if h.township == township]
-        result.listed = sum(len(h.typed) for h in items)
         if not items:         # the wrong export, or 参数's 乡镇 written otherwise: nothing to compare, said as such
             others = sorted({h.township for h in roster.households})
             raise EditRefused(f"{export.name} 中没有{township}的户（名单中的户属于：{'、'.join(others) or '无'}），没有改动该文件："
@@ -142,7 +140,7 @@ class _Plan:
         rows = [number for number, _ in book.rows if number <= book.last_formula_row]
         self.old_rows = rows
         values = dict(book.rows)
-        self.hid_of = {n: _text(values[n][_HID - 1]) for n in rows}
+        self.hid_of = {n: text_of(values[n][_HID - 1]) for n in rows}
         self.by_person = {}
         for n in rows:
             key = person_key(values[n][_ID - 1])
@@ -158,15 +156,15 @@ class _Plan:
         appended: list[_Person] = []
         by_name = {}
         for n in rows:
-            by_name.setdefault((self.hid_of[n], _text(values[n][_NAME - 1])), n)
+            by_name.setdefault((self.hid_of[n], text_of(values[n][_NAME - 1])), n)
         self.twice: list[str] = []
         for item in items:
             found = []
             for export_row, t in zip(item.rows, item.typed):
                 key = person_key(t.get("id_number"))
-                at = self.by_person.get(key) if key else by_name.get((item.household_id, _text(t.get("name"))))
+                at = self.by_person.get(key) if key else by_name.get((item.household_id, text_of(t.get("name"))))
                 if at in self.seen:        # listed twice in the export: the first row counts
-                    self.twice.append(f"名单第 {export_row} 行 {_text(t.get('name'))} 与前面的行是同一人，只按前一行导入")
+                    self.twice.append(f"名单第 {export_row} 行 {text_of(t.get('name'))} 与前面的行是同一人，只按前一行导入")
                     at, t["_skip"] = None, True
                 found.append(at)
                 if at:
@@ -200,7 +198,7 @@ class _Plan:
             trailing -= 1
         self.order = order[:trailing] + appended
         self.rows_needed = FIRST_DATA_ROW + len(self.order) - 1
-        self.absent = [n for n in rows if n not in self.seen and _text(values[n][_NAME - 1])]
+        self.absent = [n for n in rows if n not in self.seen and text_of(values[n][_NAME - 1])]
         self.values = values
 
     def write(self, export_name: str, stamp: str, update: bool, edits: Edits, result: Imported) -> None:
@@ -253,7 +251,7 @@ class _Plan:
                     continue
                 if key == "household_id" and current is not None:
                     # a person in another household now: moving rows between households is the clerk's call
-                    result.differences.append(f"台账第 {row} 行 {_text(typed.get('name'))} 的户编号为“{current}”，名单第 "
+                    result.differences.append(f"台账第 {row} 行 {text_of(typed.get('name'))} 的户编号为“{current}”，名单第 "
                                               f"{export_row} 行为“{value}”（可能已迁户）：请核实后在台账中调整，本工具不改户编号")
                     continue
                 shown_old, shown_new = _shown(current, column), _shown(value, column)
@@ -269,7 +267,7 @@ class _Plan:
                 edits.cells += 1
                 self.records.append((stamp, export_name, export_row, row, column.header, shown_old, shown_new, note))
         result.differences += self.twice
-        result.absent = [f"台账第 {moved_to[n]} 行 {_text(self.values[n][_NAME - 1])}（身份证号 "
+        result.absent = [f"台账第 {moved_to[n]} 行 {text_of(self.values[n][_NAME - 1])}（身份证号 "
                          f"{id_number.mask(self.values[n][_ID - 1] or '') or '未填'}，户编号“{self.hid_of[n]}”）"
                          for n in self.absent]
 
@@ -334,11 +332,6 @@ def _record(wb: Workbook, records: list[tuple], edits: Edits) -> None:
         row += 1
     edits.sheets.append(IMPORT_SHEET)
 
-
-def _text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return "" if value is None else str(value).strip()
 
 
 def _same(current: Any, value: Any) -> bool:

@@ -271,7 +271,7 @@ def _digits_lost(value: Any) -> bool:
 
 
 def _shown_number_as_stored(value: Any) -> str:
-    return f"{value:.5E}".replace("E+", "E+") if isinstance(value, (int, float)) else str(value).strip()
+    return f"{value:.5E}" if isinstance(value, (int, float)) else str(value).strip()
 
 
 def _number(value: Any, header: str) -> float | None:
