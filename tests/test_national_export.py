@@ -290,3 +290,30 @@ def test_the_preset_is_not_copied_onto_a_folder(tmp_path, capsys):
     from hx_excel.cli import main
     assert main(["mapping", "national", "-o", str(tmp_path)]) == 2
     assert f"{tmp_path} 是一个文件夹：请写出要保存的文件名" in capsys.readouterr().err
+
+
+def test_an_error_value_in_the_export_is_said_not_read_as_blank(tmp_path, settings):
+    """The .xlsx export is read through python-calamine, which gives an error cell as blank: a per-head income showing
+    #N/A must be said (a household with a blank income would look as if nobody had entered it), as openpyxl did."""
+    path = export(tmp_path / "导出.xlsx")
+    wb = openpyxl.load_workbook(path)
+    cell = wb.active.cell(4, HEADERS.index("人均纯收入") + 1)          # 张大's row (title rows 1–2, header 3)
+    cell.value, cell.data_type = "#N/A", "e"
+    wb.save(path)
+    roster = read_roster(path, settings, default_policy())
+    said = [p.message for p in roster.problems if "#N/A" in p.message]
+    assert said == ["“人均纯收入”为“#N/A”，不是数字，“家庭年纯收入（元）”未导入"]
+
+
+def test_a_stray_cell_far_down_the_export_costs_nothing(tmp_path, settings):
+    """A value typed by accident at row 1,000,000 does not make the reader lay out a million rows (calamine's dense
+    grid would take gigabytes); the rows are read as before."""
+    path = export(tmp_path / "导出.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb.active["A1000000"] = "误填"
+    wb.save(path)
+    import resource
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    roster = read_roster(path, settings, default_policy())
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000      # KiB: far less than a dense grid
+    assert [len(h.household.members) for h in roster.households] == [2, 3]

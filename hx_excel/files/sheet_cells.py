@@ -11,11 +11,14 @@ the clerk sees. A sheet that is not far out is read as before, with no extra pas
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
+from xml.etree import ElementTree
 
 from openpyxl.utils import column_index_from_string
 
@@ -130,6 +133,47 @@ def _replace_part(data: bytes, old: bytes, new: bytes) -> bytes:
             content = source.read(info)
             target.writestr(info.filename, new if content == old else content)
     return buffer.getvalue()
+
+
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def sheet_parts(data: bytes, wanted: tuple[str, ...]) -> dict[str, bytes]:
+    """The XML of the sheets named in `wanted`, by sheet name (workbook.xml and its relationships say which part is
+    which)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): r.get("Target", "") for r in rels}
+        parts = {}
+        for sheet in book.iter():
+            if not sheet.tag.endswith("}sheet") or sheet.get("name") not in wanted:
+                continue
+            target = targets.get(sheet.get(_NS_REL), "")
+            part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+            if part in archive.namelist():
+                parts[sheet.get("name")] = archive.read(part)
+        return parts
+
+
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?\bt="e"[^>]*)>(.*?)</(?:\w+:)?c>', re.S)
+_ERROR_TEXT = re.compile(rb'<(?:\w+:)?v>([^<]*)</')
+
+
+def put_error_values(cells: SheetCells, xml: bytes) -> None:
+    """Write the error values (#N/A, #DIV/0! …) of the sheet into `cells`, where calamine leaves them blank: a cell
+    showing #N/A must be reported, not read as empty."""
+    if b't="e"' not in xml:
+        return
+    row_index = {number: i for i, number in enumerate(cells.numbers)}
+    for attrs, content in _ERROR_CELL.findall(xml):
+        ref, text = _CELL_R.search(attrs), _ERROR_TEXT.search(content)
+        if ref is None or text is None:
+            continue
+        i = row_index.get(int(ref.group(2)))
+        column = column_index_from_string(ref.group(1).decode()) - 1
+        if i is not None and column < len(cells.rows[i]):
+            cells.rows[i][column] = html.unescape(text.group(1).decode("utf-8", "replace"))
 
 
 def far_note(cells: SheetCells, sheet: str, file_name: str) -> str | None:

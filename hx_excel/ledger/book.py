@@ -19,9 +19,8 @@ from collections import Counter
 from operator import itemgetter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Callable, Iterable
-from xml.etree import ElementTree
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 from python_calamine import CalamineWorkbook
@@ -29,7 +28,7 @@ from python_calamine import CalamineWorkbook
 from hx_excel.core.days import FIRST_YEAR, LAST_YEAR, in_range
 from hx_excel.files import inputs
 from hx_excel.files.inputs import InputFileError
-from hx_excel.files.sheet_cells import far_note, read_sheet
+from hx_excel.files.sheet_cells import far_note, read_sheet, sheet_parts
 from hx_excel.ledger.cells import filled, text_of
 from hx_excel.ledger.reader import LedgerFileError, LedgerRead, read_rows
 from hx_excel.ledger.schema import COLUMNS, HEADER_ROW, LAYOUT_VERSION, SHEET
@@ -232,7 +231,7 @@ class LedgerBook:
         if self._workbook is None:
             return None
         try:
-            xml = _sheet_parts(self._data, (name,)).get(name) if self._data is not None else None
+            xml = sheet_parts(self._data, (name,)).get(name) if self._data is not None else None
             return read_sheet(self._workbook, name, xml, self._data).rows
         except Exception as exc:  # noqa: BLE001 — a damaged sheet in a file we did not write
             raise LedgerFileError(str(inputs.damaged(self.path, WHAT, exc))) from None
@@ -256,7 +255,7 @@ def read_book(path: str | Path, *, data: bytes | None = None) -> LedgerBook:
             raise LedgerFileError(f"{path.name} 中没有“{SHEET}”工作表，不是防贫监测台账（现有：{'、'.join(names) or '无'}）。"
                                   "请用 hx-excel generate 生成的台账。")
         try:
-            parts = _sheet_parts(data)
+            parts = sheet_parts(data, (SHEET, PARAMS))
             sheet = read_sheet(workbook, SHEET, parts.get(SHEET), data)
         except Exception as exc:  # noqa: BLE001
             raise inputs.damaged(path, WHAT, exc) from None
@@ -332,31 +331,12 @@ def book_from_grids(path: Path, sheet_names: list[str], ledger: Grid, params: Gr
 
 # ---- the parts calamine does not tell: formulas and hidden columns ---------------------------------------------
 
-_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 # a cell holding a formula: its reference, then <f> right after the opening tag (Excel writes <f> before <v>). Only
 # cells have an r="A1"-style attribute (a row's r holds digits only). findall over the whole sheet: one C loop, about
 # 0.2 s for a 10,000-person ledger, where matching every cell and testing each for <f> in Python took 1 s.
 _FORMULA_CELL = re.compile(rb' r="([A-Z]{1,3})(\d+)"[^>]*><(?:\w+:)?f\b')
 _COL = re.compile(rb'<(?:\w+:)?col\b([^>]*)/?>')
 _ATTR = re.compile(rb'(\w+)="([^"]*)"')
-
-
-def _sheet_parts(data: bytes, wanted: tuple[str, ...] = (SHEET, PARAMS)) -> dict[str, bytes]:
-    """The XML of the sheets `wanted` (台账 and 参数), by sheet name (workbook.xml and its relationships say which
-    part is which)."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-        targets = {r.get("Id"): r.get("Target", "") for r in rels}
-        parts = {}
-        for sheet in book.iter():
-            if not sheet.tag.endswith("}sheet") or sheet.get("name") not in wanted:
-                continue
-            target = targets.get(sheet.get(_NS_REL), "")
-            part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
-            if part in archive.namelist():
-                parts[sheet.get("name")] = archive.read(part)
-        return parts
 
 
 def _hidden_columns(xml: bytes) -> set[int]:
