@@ -81,6 +81,9 @@ def test_next_months_export_is_merged_in(tmp_path, ledger, settings):
     assert record[0] == ("导入时间", "名单文件", "名单行", "台账行", "列", "原来的值", "导入的值", "说明")
     assert [(r[1], r[2], r[3], r[4], r[7]) for r in record[1:]] == [
         ("八月.xlsx", 6, 6, "（整行）", "新增成员"), ("八月.xlsx", 9, 10, "（整行）", "新增户")]
+    sheet = openpyxl.load_workbook(ledger)[IMPORT_SHEET]          # filed on paper: A4, one page wide, header repeated
+    assert (sheet.page_setup.paperSize, sheet.page_setup.orientation, sheet.page_setup.fitToWidth) == (9, "landscape", 1)
+    assert sheet.print_title_rows == "$1:$1" and sheet["A1"].font.b and sheet["F2"].alignment.wrap_text
     # C's income written on its head with the working as its comment; the new ledger reads as three households
     ws = openpyxl.load_workbook(ledger)[SHEET]
     assert ws.cell(FIRST_DATA_ROW + 6, INCOME).comment.text == "由国家系统导出的人均纯收入 3,000 元 × 人数 1 折算"

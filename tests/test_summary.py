@@ -361,3 +361,19 @@ def test_a_second_district_counted_once_out_of_scope_apart_and_d7_by_the_day(tmp
     assert main(["summary", str(folder), "--month", "2022-08", "-o", str(august)]) == 1
     d7 = [(r[0][:3], r[3]) for r in load_workbook(august)["D7问责清单"].iter_rows(min_row=3, values_only=True) if r[0]]
     assert d7 == [("(c)", "Q3")]                                                        # Q1's late check was July's
+
+
+def test_ledgers_read_on_two_cores_give_the_same_report(district):
+    """summary reads a district's ledgers in two processes (read_ledgers' workers): each ledger travels back without
+    its calamine workbook, its 月度研判记录 read where it was. The report — counts, the records of 07 (H2 新纳入,
+    H3 首次记录, H4 升级), D7, the unreadable file — must be cell for cell the one read in one process."""
+    from hx_excel.operations.summary import read_ledgers, summarize, summary_workbook
+    policy, day = default_policy(), date(2022, 7, 31)
+    made = {}
+    for workers in (1, 2):
+        ledgers, unread = read_ledgers([district], policy, day, workers=workers)
+        assert sorted(x.name for x in ledgers) == ["石板镇.xlsx", "青岩镇.xlsx"]
+        assert [name for name, _ in unread] == ["备忘.xlsx"]
+        made[workers] = cells(summary_workbook(summarize(ledgers, "2022-07", unread)))
+    assert made[2] == made[1]
+    assert any("新纳入" in c for c in made[2]) and any("升级" in c for c in made[2])

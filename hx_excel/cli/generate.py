@@ -87,18 +87,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """The main job: a township's month, on the built-in sample. Every township's workbook plus the sample-filled
-    青岩镇 one into --out (a workbook someone has filled in is skipped, never overwritten: demo has no --force), the
-    sample assessment, then on the sample ledger: fill, check, the month's review, the district's summary over the
-    folder and the village notice — the commands a clerk runs in a month, in order — the Excel add-in that gives
-    her the same as buttons, and real data: ledgers generated from the (fictional) national export, which import
-    then merges in again, changing nothing, as each month's sync does."""
-    code = _generate(args, samples=True, skip_filled=True)
-    print()
-    code = max(code, cmd_assess(args))
-    sample = next(iter(sorted(Path(args.out).glob(f"*{SAMPLE_SUFFIX}.xlsx"))), None)
-    if sample is None:
-        return code
+    """The main job, in two parts. First real data: the township ledgers started from the (fictional) national export
+    as townships download it, next month's sync (import: the same export again changes nothing), and fill and check
+    on the 青岩镇 ledger so made — what the export leaves for the clerk (house grades, facts it does not hold).
+    Then a township's month on the built-in sample: every township's workbook plus the sample-filled 青岩镇 one into
+    --out (a workbook someone has filled in is skipped, never overwritten: demo has no --force), the sample
+    assessment, then fill, check, the month's review, the district's summary over the folder and the village notice —
+    the commands a clerk runs in a month, in order — and the Excel add-in that gives her the same as buttons."""
     month = SAMPLE_MONTH
     # the sample export lists 青岩镇 and 石板镇 of Huaxi District: read with the built-in district settings, whatever
     # --settings the demo was given
@@ -106,11 +101,29 @@ def cmd_demo(args: argparse.Namespace) -> int:
     built_in = load_settings(None)
     qingyan = next(t for t in built_in.townships if t.name == "青岩镇")
     national_ledger = national_out / built_in.file_name(qingyan, built_in.year or policy_year(load_policy(args.policy)))
+    code = _run_steps(args, [
+        (f"generate --roster {NATIONAL_SAMPLE.name}：从国家系统导出的名单生成台账（写入 {national_out}）",
+         lambda step: _generate(step, samples=False, skip_filled=True),
+         dict(roster=NATIONAL_SAMPLE, mapping=None, out=national_out, settings=None)),
+        (f"import {NATIONAL_SAMPLE.name} --into 青岩镇的台账：每月与国家系统同步（同一份名单再导一次，不改动）", cmd_import,
+         dict(export=NATIONAL_SAMPLE, into=national_ledger, update=False, mapping=None, settings=None)),
+        ("fill：从导出生成的青岩镇台账补建议帮扶措施、“待办”表", cmd_fill,
+         dict(path=national_ledger, restore_formulas=False, as_of=None)),
+        ("check：检查从导出生成的台账（导出没有的情况，如危房等级，由村里补填）", cmd_check,
+         dict(paths=[national_ledger], output=None, as_of=None)),
+    ])
+    print("\n—— 示例台账上的一个月：生成全区台账、示例评估 ——", flush=True)
+    code = max(code, _generate(args, samples=True, skip_filled=True))
+    print()
+    code = max(code, cmd_assess(args))
+    sample = next(iter(sorted(Path(args.out).glob(f"*{SAMPLE_SUFFIX}.xlsx"))), None)
+    if sample is None:
+        return code
     # the district's month: every township's ledger, the sample standing for 青岩镇 (its blank twin left out, or the
     # summary would rightly report the same township twice)
     blank_twin = sample.with_name(sample.name.replace(SAMPLE_SUFFIX, ""))
     district = [p for p in ledger_files([args.out]) if p != blank_twin]
-    steps = [
+    return max(code, _run_steps(args, [
         ("fill：补户编号、建议帮扶措施、“待办”表", cmd_fill, dict(path=sample, restore_formulas=False, as_of=None)),
         ("check：检查台账", cmd_check, dict(paths=[sample], output=None, as_of=None)),
         (f"review：{month} 月度研判（演示时重做该月）", cmd_review,
@@ -122,13 +135,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
               pdf=False, as_of=None)),
         ("addin build：Excel 加载项（Windows 上用 hx-excel addin install 装进 Excel；WPS 不能运行加载项，用台账公式和命令行）",
          cmd_addin, dict(action="build", output=Path("dist") / "hx_excel.xlam")),
-        # real data: the national system's export (a fictional one), read as it is, then kept in sync
-        (f"generate --roster {NATIONAL_SAMPLE.name}：从国家系统导出的名单生成台账（写入 {national_out}）",
-         lambda step: _generate(step, samples=False, skip_filled=True),
-         dict(roster=NATIONAL_SAMPLE, mapping=None, out=national_out, settings=None)),
-        (f"import {NATIONAL_SAMPLE.name} --into 青岩镇的台账：每月与国家系统同步（同一份名单再导一次，不改动）", cmd_import,
-         dict(export=NATIONAL_SAMPLE, into=national_ledger, update=False, mapping=None, settings=None)),
-    ]
+    ]))
+
+
+def _run_steps(args: argparse.Namespace, steps) -> int:
+    """Each (title, command, options) in order, the options laid over the demo's own arguments; a refused step is
+    said and the next one runs."""
+    code = DONE
     for title, command, options in steps:
         print(f"\n—— {title} ——", flush=True)
         step = argparse.Namespace(**{**vars(args), **options})

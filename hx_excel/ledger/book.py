@@ -169,6 +169,17 @@ class LedgerBook:
     _by_row: dict[int, tuple[Any, ...]] | None = field(default=None, repr=False)
     # a live workbook's other sheets as read (addin.book), in place of the file's calamine reader
     _other_sheets: Callable[[str], list[list[Any]] | None] | None = field(default=None, repr=False)
+    _kept_sheets: dict[str, list[list[Any]] | None] = field(default_factory=dict, repr=False)   # keep_sheet's
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A book read in another process (summary reads ledgers on both cores) travels without its calamine
+        workbook, which cannot be pickled; the sheets it will be asked for are read first (`keep_sheet`), and any
+        other is read again from the file's bytes."""
+        return {**self.__dict__, "_workbook": None, "_other_sheets": None}
+
+    def keep_sheet(self, name: str) -> None:
+        """Read sheet `name` now and keep it, for a book about to be sent to another process."""
+        self._kept_sheets[name] = self.sheet_rows(name)
 
     @property
     def name(self) -> str:
@@ -228,9 +239,13 @@ class LedgerBook:
             return None
         if self._other_sheets is not None:
             return self._other_sheets(name)
-        if self._workbook is None:
+        if name in self._kept_sheets:
+            return self._kept_sheets[name]
+        if self._workbook is None and self._data is None:
             return None
         try:
+            if self._workbook is None:          # sent from another process: opened again from the bytes
+                self._workbook = CalamineWorkbook.from_filelike(io.BytesIO(self._data))
             xml = sheet_parts(self._data, (name,)).get(name) if self._data is not None else None
             return read_sheet(self._workbook, name, xml, self._data).rows
         except Exception as exc:  # noqa: BLE001 — a damaged sheet in a file we did not write

@@ -62,8 +62,9 @@ def read_rows(numbered_rows, policy: Policy) -> LedgerRead:
     result = LedgerRead()
     positions = [(i, c) for i, c in enumerate(COLUMNS) if c.kind == "input"]
     by_household: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    seen: dict = {}
     for number, values in numbered_rows:
-        typed = read_row(number, values, positions, policy, result.problems)
+        typed = read_row(number, values, positions, policy, result.problems, seen)
         if not typed:
             continue
         household_id = typed.get("household_id")
@@ -90,9 +91,12 @@ def off_list(column, value: str, policy: Policy) -> str:
     return f"“{value}”不在下拉列表中{hint}；请从下拉列表选择"
 
 
-def read_row(number: int, values, positions, policy: Policy, problems: list[Problem]) -> dict[str, Any]:
+def read_row(number: int, values, positions, policy: Policy, problems: list[Problem],
+             seen: dict | None = None) -> dict[str, Any]:
     """One row's typed input cells (schema key → model value); each faulty cell becomes a Problem and is left out,
-    its key listed under UNREADABLE (a household fact that could not be read is not a blank one: grading says so)."""
+    its key listed under UNREADABLE (a household fact that could not be read is not a blank one: grading says so).
+    `seen`, a dict kept for one sheet, remembers each distinct (column, value) read: a 50,000-person export repeats
+    是, 否, 户主 and its villages on every row, and each is worked out once."""
     typed: dict[str, Any] = {}
 
     def fault(column, message: str) -> None:
@@ -103,22 +107,33 @@ def read_row(number: int, values, positions, policy: Policy, problems: list[Prob
         raw = values[index] if index < len(values) else None
         if raw is None:        # most cells of a row are blank: nothing to read
             continue
-        try:
-            value = from_cell(column, raw)
-        except CellError as exc:
-            shown = {True: "TRUE", False: "FALSE"}.get(raw, raw) if isinstance(raw, bool) else raw   # as Excel shows it
-            fault(column, off_list(column, str(shown).strip(), policy) if column.type == "bool" else str(exc))
-            continue
-        if value is None:
-            continue
-        if column.type == "list" and column.values != "villages":
-            allowed = policy.lists.values(column.values)
-            wrong = next((item for item in (value if isinstance(value, list) else [value]) if item not in allowed), None)
-            if wrong is not None:
-                fault(column, off_list(column, wrong, policy))
-                continue
-        typed[column.key] = value
+        key = (column.key, type(raw), raw)      # the type too: 1, 1.0 and True are equal keys in a dict
+        outcome = seen.get(key) if seen is not None else None
+        if outcome is None:
+            outcome = cell_outcome(column, raw, policy)
+            if seen is not None:
+                seen[key] = outcome
+        good, value = outcome
+        if not good:
+            fault(column, value)
+        elif value is not None:
+            typed[column.key] = list(value) if isinstance(value, list) else value   # each row its own list
     return typed
+
+
+def cell_outcome(column, raw: Any, policy: Policy) -> tuple[bool, Any]:
+    """(True, the model value) of a cell, or (False, what is wrong with it)."""
+    try:
+        value = from_cell(column, raw)
+    except CellError as exc:
+        shown = {True: "TRUE", False: "FALSE"}.get(raw, raw) if isinstance(raw, bool) else raw   # as Excel shows it
+        return False, off_list(column, str(shown).strip(), policy) if column.type == "bool" else str(exc)
+    if value is not None and column.type == "list" and column.values != "villages":
+        allowed = policy.lists.values(column.values)
+        wrong = next((item for item in (value if isinstance(value, list) else [value]) if item not in allowed), None)
+        if wrong is not None:
+            return False, off_list(column, wrong, policy)
+    return True, value
 
 
 # (schema key, model field) of the input columns, by the model they read into: "household", "member", "measure"

@@ -30,6 +30,7 @@ from typing import Any, Callable, Container, Iterable, Literal
 from hx_excel.core import follow_up, id_number
 from hx_excel.core.clauses import INCOMPLETE
 from hx_excel.core.workflow import STEP_DATES, unreadable_date
+from hx_excel.files.bulk import collector_paused
 from hx_excel.files.inputs import InputFileError
 from hx_excel.files.report import is_report
 from hx_excel.ledger import formulas
@@ -280,17 +281,18 @@ def check_files(paths: Iterable[str | Path], policy: Policy, as_of: date | None 
     result = CheckResult()
     read: list[tuple[str, list[tuple[int, tuple[Any, ...]]]]] = []
     files = ledger_files(paths)
-    for number, path in enumerate(files, start=1):
-        if progress:
-            progress(number, len(files), path.name)
-        result.files.append(path.name)
-        try:
-            book = read_book(path)
-        except InputFileError as exc:
-            result.findings.append(Finding(path.name, "", 0, "", "错误", "", str(exc)))
-            continue
-        _check_one(book, policy, as_of, result, read)
-    result.findings += duplicate_ids(read)
+    with collector_paused():       # millions of small objects and no cycles: a third of the time went to the collector
+        for number, path in enumerate(files, start=1):
+            if progress:
+                progress(number, len(files), path.name)
+            result.files.append(path.name)
+            try:
+                book = read_book(path)
+            except InputFileError as exc:
+                result.findings.append(Finding(path.name, "", 0, "", "错误", "", str(exc)))
+                continue
+            _check_one(book, policy, as_of, result, read)
+        result.findings += duplicate_ids(read)
     order = {name: i for i, name in enumerate(result.files)}
     result.findings.sort(key=lambda f: (order.get(f.file, -1), f.row, f.severity != "错误"))
     return result

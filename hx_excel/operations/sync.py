@@ -21,11 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl.comments import Comment
+from openpyxl.styles import Alignment
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.workbook import Workbook
 
 from hx_excel.core import id_number
 from hx_excel.districts import DistrictSettings, load_settings
+from hx_excel.files.fonts import font
+from hx_excel.files.pages import a4
 from hx_excel.ledger.book import LedgerBook
 from hx_excel.ledger.cells import CellError, from_cell, put, text_of, to_cell
 from hx_excel.ledger.schema import BY_KEY, FIRST_DATA_ROW, INPUT_COLUMNS, LAYOUT_VERSION, SHEET, column_index
@@ -40,6 +43,7 @@ from hx_excel.roster.mapping import RosterMapping
 IMPORT_SHEET = "导入记录"
 IMPORT_HEADERS = (("导入时间", 17), ("名单文件", 22), ("名单行", 7), ("台账行", 7), ("列", 16), ("原来的值", 24),
                   ("导入的值", 24), ("说明", 30))
+_WRAPPED = Alignment(wrap_text=True, vertical="top")
 _HID, _ID, _NAME, _REL = (column_index(k) for k in ("household_id", "id_number", "name", "relation"))
 
 
@@ -322,13 +326,14 @@ def _record(wb: Workbook, records: list[tuple], edits: Edits) -> None:
     else:
         ws = wb.create_sheet(IMPORT_SHEET)
         for column, (header, width) in enumerate(IMPORT_HEADERS, start=1):
-            ws.cell(1, column, header)
+            put(ws, 1, column, header).font = font(bold=True)
             ws.column_dimensions[chr(64 + column)].width = width
         ws.freeze_panes = "A2"
+        a4(ws, title_rows="1:1")         # filed with the month's papers: A4, one page wide, the header on every page
     row = ws.max_row + 1 if ws.max_row > 1 or ws["A1"].value else 1
     for values in records:
         for column, value in enumerate(values, start=1):
-            put(ws, row, column, value)
+            put(ws, row, column, value).alignment = _WRAPPED     # long old and new values wrap inside the page
         row += 1
     edits.sheets.append(IMPORT_SHEET)
 

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,14 @@ class RosterError(ValueError):
 def norm(header: Any) -> str:
     """Headers compare without spaces or invisible characters and with full-width forms folded:
     家庭年纯收入(元) = 家庭年纯收入（元）, and a zero-width space pasted into a header changes nothing."""
+    try:
+        return _norm(header)
+    except TypeError:           # not hashable (never from a sheet's cells): worked out each time
+        return _norm.__wrapped__(header)
+
+
+@lru_cache(maxsize=65_536)       # asked for each value a value map looks up: 是, 否 … on every row
+def _norm(header: Any) -> str:
     if header is None:
         return ""
     text = unicodedata.normalize("NFKC", str(header))

@@ -1,7 +1,7 @@
 """Reading a roster (名单) of one row per person into households, each bound for one township's workbook.
 
 Every cell goes through `values.convert` (cleaning, text read as Excel reads what is typed) and then the ledger's
-own `cells.from_cell` and value-list check (`reader.read_row`); rows are grouped into households by 户编号 and each
+own `cells.from_cell` and value-list check (`reader.cell_outcome`); rows are grouped into households by 户编号 and each
 household is validated by the model, exactly as the ledger's rows are. So the import finds what the ledger will
 find: bad and duplicate ID numbers (within the roster, and across the townships it fills), values off their lists,
 text in number and date cells, impossible dates, numbers too large to store. Each fault becomes a `Problem` naming
@@ -22,7 +22,8 @@ from hx_excel.core.grading import yuan
 from hx_excel.core.models import Household
 from hx_excel.districts import DistrictSettings, Township
 from hx_excel.ledger.cells import CellError
-from hx_excel.ledger.reader import Problem, build_household, read_row
+from hx_excel.files.bulk import collector_paused
+from hx_excel.ledger.reader import UNREADABLE, Problem, build_household, cell_outcome
 from hx_excel.ledger.schema import BY_KEY, INPUT_COLUMNS
 from hx_excel.policy import Policy
 from hx_excel.roster.header import HEADER_SEARCH_ROWS, Header, locate
@@ -90,6 +91,11 @@ def read_roster(path: str | Path, settings: DistrictSettings, policy: Policy,
     path = Path(path)
     if mapping is not None and not isinstance(mapping, RosterMapping):
         mapping = load_mapping(mapping)
+    with collector_paused():
+        return _read_roster(path, settings, policy, mapping)
+
+
+def _read_roster(path: Path, settings: DistrictSettings, policy: Policy, mapping: RosterMapping | None) -> Roster:
     name = path.name
     source = read_source(path, mapping.sheet if mapping else None)
     if not source.rows:
@@ -122,38 +128,61 @@ def read_roster(path: str | Path, settings: DistrictSettings, policy: Policy,
     derived = [(key, rule) for key, rule in mapping.derived.items() if _readable(rule, header)]   # else said above
     for key, rule in derived:
         label.setdefault(key, "、".join(rule.sources))
-    placed = [(n, c) for n, (_, c) in enumerate(header.positions)]
-    placed += [(len(placed) + n, BY_KEY[key]) for n, (key, _) in enumerate(derived)]
     size_at = header.sources.get(norm(mapping.household_size)) if mapping.household_size else None
     sizes: dict[int, Any] = {}                     # row → the roster's 人数, checked per household below
     lost_numbers: list[tuple[int, Any]] = []       # rows whose 户编号 was stored as a number past 15 digits
     cell_notes: dict[int, dict[str, str]] = {}     # row → column key → comment (a derived value's working)
+    derived_at = [[header.sources.get(norm(h)) for h in rule.sources] for _, rule in derived]
+    seen: dict = {}                # (column, raw value) → _typed_cell's outcome: each distinct value worked out once
+    seen_derived: dict = {}        # (derived column, its source values) → value, note, fault
     for number, values in source.rows:
         if number <= header.last_row:
             continue
         roster.data_rows += 1
-        converted = []
+        typed: dict[str, Any] = {}
+        width = len(values)
+
+        def put(column, raw: Any, label: str) -> None:
+            """One cell into `typed`, worked out once per distinct (column, value) for the whole roster."""
+            key = (column.key, type(raw), raw)     # the type too: 1, 1.0 and True are equal keys in a dict
+            entry = seen.get(key)
+            if entry is None:
+                entry = seen[key] = _typed_cell(column, raw, mapping, policy)
+            notes, good, value = entry
+            if notes:
+                roster.problems.extend(Problem(name, number, label, note) for note in notes)
+            if not good:                           # as read_row does: a fact not read is not a blank one
+                roster.problems.append(Problem(name, number, label, value))
+                typed.setdefault(UNREADABLE, []).append(column.key)
+            elif value is not None:
+                typed[column.key] = list(value) if isinstance(value, list) else value   # each row its own list
+
         for index, column in header.positions:
-            raw = values[index] if index < len(values) else None
+            raw = values[index] if index < width else None
+            if raw is None:
+                continue
             if column.key == "household_id" and _digits_lost(raw):
                 lost_numbers.append((number, raw))
-            converted.append(_cell(column, raw, mapping, name, number, label[column.key], roster.problems))
-        for key, rule in derived:
+            put(column, raw, label[column.key])
+        for (key, rule), at in zip(derived, derived_at):
             column = BY_KEY[key]
-            try:
-                at = [header.sources.get(norm(h)) for h in rule.sources]
-                value, note = _derive(rule, [values[i] if i is not None and i < len(values) else None for i in at])
-            except CellError as exc:
-                roster.problems.append(Problem(name, number, label[key], f"{exc}，“{column.header}”未导入"))
-                value, note = None, ""
-            converted.append(_cell(column, value, mapping, name, number, label[key], roster.problems))
-            if note and converted[-1] is not None:
-                cell_notes.setdefault(number, {})[key] = note
+            sources = tuple(values[i] if i is not None and i < width else None for i in at)
+            outcome = seen_derived.get((key, sources))
+            if outcome is None:
+                try:
+                    outcome = (*_derive(rule, list(sources)), None)
+                except CellError as exc:
+                    outcome = (None, "", f"{exc}，“{column.header}”未导入")
+                seen_derived[(key, sources)] = outcome
+            value, note, fault = outcome
+            if fault:
+                roster.problems.append(Problem(name, number, label[key], fault))
+            if value is not None:
+                put(column, value, label[key])
+                if note and typed.get(key) is not None:
+                    cell_notes.setdefault(number, {})[key] = note
         if size_at is not None:
-            sizes[number] = values[size_at] if size_at < len(values) else None
-        cell_problems: list[Problem] = []
-        typed = read_row(number, tuple(converted), placed, policy, cell_problems)
-        roster.problems += [relabel(p) for p in cell_problems]
+            sizes[number] = values[size_at] if size_at < width else None
         if not typed:
             continue
         _check_row(typed, number, name, label, roster.problems)
@@ -248,17 +277,20 @@ def _check_value_maps(mapping: RosterMapping, policy: Policy) -> None:
         raise RosterError(f"列名对照表 {mapping.source or '（内置）'} 有误：" + "；".join(wrong[:MAX_LISTED]) + "。请改正后重试。")
 
 
-def _cell(column, value: Any, mapping: RosterMapping, name: str, number: int, label: str,
-          problems: list[Problem]) -> Any:
-    """One roster value as the ledger cell takes it: through the column's value map, then `values.convert`."""
+def _typed_cell(column, value: Any, mapping: RosterMapping, policy: Policy) -> tuple[tuple[str, ...], bool, Any]:
+    """One roster value as the ledger reads it: through the column's value map and `values.convert` (what the clerk
+    should know: `notes`), then typed as the ledger's own cell would be (`cell_outcome`). Returns (notes, True, the
+    model value) or (notes, False, what is wrong)."""
     notes: list[str] = []
     try:
-        value = convert(column, mapping.mapped_value(column.key, value), notes)
+        converted = convert(column, mapping.mapped_value(column.key, value), notes)
     except CellError as exc:
         notes.append(str(exc))
-        value = None
-    problems += [Problem(name, number, label, note) for note in notes]
-    return value
+        converted = None
+    if converted is None:
+        return tuple(notes), True, None
+    good, typed = cell_outcome(column, converted, policy)
+    return tuple(notes), good, typed
 
 
 def _digits_lost(value: Any) -> bool:

@@ -92,7 +92,7 @@ def _xlsx_rows(path: Path, data: bytes, sheet: str | None) -> tuple[str, list[tu
         raise
     except Exception as exc:  # noqa: BLE001 — any fault inside a file we did not write means "damaged"
         raise RosterError(f"{damaged(path, WHAT, exc)}也可把名单另存为 CSV 文件。") from None
-    return chosen, [(n, tuple(map(_as_read, r))) for n, r in cells.numbered()]
+    return chosen, [(n, _as_read(r)) for n, r in cells.numbered()]
 
 
 def _calamine_rows(path: Path, data: bytes, sheet: str | None) -> tuple[str, list[tuple[int, tuple[Any, ...]]]]:
@@ -105,16 +105,14 @@ def _calamine_rows(path: Path, data: bytes, sheet: str | None) -> tuple[str, lis
         raise
     except Exception as exc:  # noqa: BLE001 — calamine's errors for a file it cannot read: damaged, whatever the cause
         raise RosterError(f"{damaged(path, WHAT, exc)}也可把名单另存为 CSV 文件。") from None
-    return chosen, [(n, tuple(map(_as_read, r))) for n, r in enumerate(values, start=1)]
+    return chosen, [(n, _as_read(r)) for n, r in enumerate(values, start=1)]
 
 
-def _as_read(value: Any) -> Any:
-    """A calamine value as the cell shows it: blank as None, a whole number as an int (calamine gives 3.0 for 3)."""
-    if value == "":
-        return None
-    if type(value) is float and value.is_integer() and abs(value) < 1e15:
-        return int(value)
-    return value
+def _as_read(row: list[Any]) -> tuple[Any, ...]:
+    """A row of calamine values as the cells show them: blank as None, a whole number as an int (calamine gives 3.0
+    for 3, and “人数为 0.0” is not what the clerk typed)."""
+    return tuple(None if v == "" else int(v) if type(v) is float and v.is_integer() and -1e15 < v < 1e15 else v
+                 for v in row)
 
 
 def _decode(data: bytes, name: str) -> str:
