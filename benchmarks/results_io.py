@@ -23,6 +23,15 @@ def peak_rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024   # bytes on macOS, KiB on Linux
 
 
+def children_peak_rss_mb() -> float:
+    """The largest high-water RSS of the child processes this one has waited for (summary's readers), in MB; 0 when
+    there were none."""
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
 def append_result(output: Path, row: dict) -> None:
     output.parent.mkdir(parents=True, exist_ok=True)
     with output.open("a", encoding="utf-8") as handle:

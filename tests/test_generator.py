@@ -561,3 +561,27 @@ def test_household_values_typed_on_member_rows_are_said_or_taken_when_they_agree
     assert ("第 7 行“家庭年收入(元)”列：户编号“QY-102”：“家庭年纯收入（元）”是全户的情况，只读户主行；本行（成员）填了“9000”，"
             "户主行未填，本行的值没有导入：请把它填到户主行") in out
     assert "第 3 行“户类别”列" not in out
+
+
+def test_workbooks_built_on_two_cores_are_the_ones_built_on_one(tmp_path, policy):
+    """generate builds a district's workbooks on two processes (four or more): each file must hold exactly what the
+    same run builds in one process — the export's households under the right township, the sample — and no staged
+    temporary file may be left in the folder."""
+    from hx_excel.files.content import same_parts
+    export = Path(__file__).parents[1] / "hx_excel" / "samples" / "国家系统导出-样例.xlsx"
+    built_in = load_settings(None)
+    settings = DistrictSettings(townships=[t for t in built_in.townships
+                                           if t.name in ("青岩镇", "石板镇", "麦坪镇", "燕楼镇")], rows=60)
+    runs = {}
+    for workers in (1, 2):
+        runs[workers] = generate(settings, policy, tmp_path / str(workers), roster=export, samples=True,
+                                 workers=workers)
+        problems = runs[workers].problems_file
+        assert sorted(p.name for p in (tmp_path / str(workers)).iterdir()) == sorted(       # nothing staged left
+            [w.path.name for w in runs[workers].workbooks] + ([problems.name] if problems else []))
+    assert [(w.township, w.households, w.persons) for w in runs[2].workbooks] == [
+        ("青岩镇", 26, 84), ("石板镇", 14, 40), ("麦坪镇", 0, 0), ("燕楼镇", 0, 0), ("青岩镇", 10, 25)]
+    for one, two in zip(runs[1].workbooks, runs[2].workbooks):
+        assert same_parts(one.path, two.path), two.path.name
+        read = read_ledger(two.path, policy).households                 # what the file holds, not what was meant
+        assert (len(read), sum(len(h.household.members) for h in read)) == (two.households, two.persons)

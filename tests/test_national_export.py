@@ -5,6 +5,8 @@ its faults said once. Every expected value below is worked by hand from the rows
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -305,15 +307,63 @@ def test_an_error_value_in_the_export_is_said_not_read_as_blank(tmp_path, settin
     assert said == ["“人均纯收入”为“#N/A”，不是数字，“家庭年纯收入（元）”未导入"]
 
 
-def test_a_stray_cell_far_down_the_export_costs_nothing(tmp_path, settings):
-    """A value typed by accident at row 1,000,000 does not make the reader lay out a million rows (calamine's dense
-    grid would take gigabytes); the rows are read as before."""
+@pytest.mark.parametrize("where", ["A1000000", "ALK59999"])
+def test_a_stray_cell_far_down_the_export_costs_nothing(tmp_path, settings, where):
+    """A value typed by accident at row 1,000,000 — or at row 59,999 of column 1,000, each within its own limit but
+    60 million cells together — does not make the reader lay out the rectangle up to it (calamine's dense grid would
+    take gigabytes); the rows are read as before."""
     path = export(tmp_path / "导出.xlsx")
     wb = openpyxl.load_workbook(path)
-    wb.active["A1000000"] = "误填"
+    wb.active[where] = "误填"
     wb.save(path)
-    import resource
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # in a process of its own, so that its peak memory is this read's alone (a dense grid: 1–4 GB)
+    script = ("import sys; from hx_excel.districts import load_settings; from hx_excel.policy import default_policy; "
+              "from hx_excel.roster import read_roster; "
+              "r = read_roster(sys.argv[1], load_settings(None), default_policy()); "
+              "print(sorted(len(h.household.members) for h in r.households if h.household)); "
+              "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))")
+    done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    members, peak_kib = done.stdout.split("\n")[:2]
+    assert members == "[2, 3]" and int(peak_kib) < 400_000
+
+
+def test_an_error_value_is_never_taken_as_a_name_or_an_id(tmp_path, settings):
+    """#NAME? in 姓名 and #REF! in 证件号码 (a formula gone wrong in the export) are said and left out, never written
+    into the ledger as a person's name or ID (probe of issue 20)."""
+    path = export(tmp_path / "导出.xlsx")
+    wb = openpyxl.load_workbook(path)
+    for row, header, error in ((4, "姓名", "#NAME?"), (5, "证件号码", "#REF!")):
+        cell = wb.active.cell(row, HEADERS.index(header) + 1)
+        cell.value, cell.data_type = error, "e"
+    wb.save(path)
     roster = read_roster(path, settings, default_policy())
-    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000      # KiB: far less than a dense grid
-    assert [len(h.household.members) for h in roster.households] == [2, 3]
+    said = {(p.row, p.column): p.message for p in roster.problems if "错误值" in p.message}
+    assert said == {(4, "姓名"): "单元格显示错误值 #NAME?（源文件中的公式出错或数据缺失），未导入；请在名单中改正后重新导入",
+                    (5, "证件号码"): "单元格显示错误值 #REF!（源文件中的公式出错或数据缺失），未导入；请在名单中改正后重新导入"}
+    first = roster.households[0].typed
+    assert "name" not in first[0] and first[0]["id_number"] == HEAD_A
+    assert "id_number" not in first[1] and first[1]["name"] == "张小"
+
+
+def test_true_and_1_in_the_size_column_are_told_apart(tmp_path, settings):
+    """The derived column's memo keys each source by its type too: 人数 TRUE on 张大's row is said, and 1 on a later
+    row is a 1 (per-head 5,000 × 1 = 5,000 for the one-person household C), whichever comes first."""
+    c_hid, c_id = "52011100000000000103", make_valid("520111", date(1980, 5, 5), 21)
+    rows = [r[:] for r in ROWS] + [row(6, c_hid, "赵独", c_id, 1, "户主", "非在校生", 0, 5000, "一般户", "边缘易致贫户")]
+    rows[0][HEADERS.index("人数")] = True
+    roster = read_roster(export(tmp_path / "导出.xlsx", rows), settings, default_policy())
+    incomes = {h.household_id: h.typed[0].get("annual_net_income") for h in roster.households}
+    assert incomes[c_hid] == 5000 and incomes[A_HID] is None
+    assert [p.message for p in roster.problems if "TRUE" in p.message] == [
+        "“人数”为“TRUE”，不是数字，“家庭年纯收入（元）”未导入"]
+
+
+def test_a_self_closed_error_cell_takes_no_value_from_its_neighbour():
+    """<c r="B1" t="e"/> holds no value: the next cell's <v> is not its error text; single-quoted attributes read."""
+    from hx_excel.files.sheet_cells import ErrorValue, SheetCells, put_error_values
+    xml = (b'<sheetData><row r="1"><c r="A1" t="s"><v>3</v></c><c r="B1" t="e"/><c r="C1" t="s"><v>49</v></c>'
+           b"<c r='D1' t='e'><v>#N/A</v></c></row></sheetData>")
+    cells = SheetCells([["x", "", "y", ""]], [1])
+    put_error_values(cells, xml)
+    assert cells.rows == [["x", "", "y", "#N/A"]] and isinstance(cells.rows[0][3], ErrorValue)

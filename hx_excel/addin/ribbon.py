@@ -268,7 +268,8 @@ def summary(month_hex: str = "", folder_hex: str = "", book: Any = None) -> str:
         day = assessment_day(month, None)
         folder = _folder(folder_hex) if folder_hex else ""
         if folder:
-            ledgers, unread = read_ledgers([folder], policy, day,
+            # read here, one by one: Excel's Python is a COM server, not a place to start reader processes from
+            ledgers, unread = read_ledgers([folder], policy, day, workers=1,
                                            progress=lambda done, total, name: live.status(f"hx-excel：正在读取 {name}（{done}/{total}）"))
             if not ledgers:
                 raise LiveBookError(f"文件夹 {folder} 中没有可读取的台账（.xlsx）" + (f"：{unread[0][0]} {unread[0][1]}" if unread else ""))
@@ -383,8 +384,9 @@ def generate(folder_hex: str = "", book: Any = None) -> str:
             raise LiveBookError("没有选择文件夹")
         written: list[str] = []
         # a button has no --force: a ledger in the folder that holds a clerk's content is left as it is, and said
+        # built here, one by one: Excel's Python is a COM server, not a place to start builder processes from
         run = generate_ledgers(load_settings(None), policy_in_use(), folder, command="hx-excel 加载项 生成乡镇台账",
-                               skip_filled=True,
+                               skip_filled=True, workers=1,
                                progress=lambda r: written.append(str(r.path)) if not (r.refused or r.skipped) else None,
                                status=lambda line: live.status(f"hx-excel：{line}"))
         left = [f"{r.path.name}：{r.skipped}" for r in run.workbooks if r.skipped]

@@ -25,6 +25,8 @@ from openpyxl.utils import column_index_from_string
 DENSE_ROWS = 60_000        # a sheet ending within this many rows is read as it is: extend's largest ledger (50,000
                            # rows) with room to spare; 60,000 × 111 columns is ~0.6 GB at most
 DENSE_COLUMNS = 1_000      # nor one whose columns end within this many (台账 uses about 130)
+DENSE_CELLS = 9_000_000    # nor one whose rows × columns exceed this (extend's largest ledger, 50,000 × ~130, is
+                           # 6.5 million): a stray value at row 59,999, column 1,000 would make 60 million
 KEPT_TOP_ROWS = 200        # rows kept at their place whatever they hold: titles, headers, 参数's settings
 
 
@@ -64,7 +66,9 @@ def read_sheet(workbook, name: str, xml: bytes | None, data: bytes | None) -> Sh
 
 
 def _far_out(xml: bytes) -> bool:
-    """Whether the sheet ends beyond DENSE_ROWS or DENSE_COLUMNS, as its last row element and its dimension say."""
+    """Whether the sheet ends beyond DENSE_ROWS or DENSE_COLUMNS, or spans more than DENSE_CELLS, as its last row
+    element and its dimension say. (A writer that leaves <dimension> short of a far column is not caught: finding
+    the widest cell would cost a pass over every cell reference; Excel, WPS, LibreOffice and openpyxl write it true.)"""
     last = max(xml.rfind(b"<row "), xml.rfind(b":row "))
     if last >= 0:
         match = _ROW_R.match(xml, xml.rfind(b"<", 0, last + 1))
@@ -73,8 +77,8 @@ def _far_out(xml: bytes) -> bool:
     dimension = _DIMENSION.search(xml, 0, 4096)
     if dimension is None:          # some writers give none: compacting reads every cell, slower but safe
         return last >= 0
-    return (column_index_from_string(dimension.group(1).decode()) > DENSE_COLUMNS
-            or int(dimension.group(2)) > DENSE_ROWS)
+    columns, rows = column_index_from_string(dimension.group(1).decode()), int(dimension.group(2))
+    return columns > DENSE_COLUMNS or rows > DENSE_ROWS or columns * rows > DENSE_CELLS
 
 
 def _compact(xml: bytes) -> tuple[bytes, list[int], list[str]]:
@@ -156,24 +160,32 @@ def sheet_parts(data: bytes, wanted: tuple[str, ...]) -> dict[str, bytes]:
         return parts
 
 
-_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?\bt="e"[^>]*)>(.*?)</(?:\w+:)?c>', re.S)
+# an error cell with content (a self-closed <c …/> holds no value); attributes in either quote
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?\bt=["\']e["\'][^>]*?)(?<!/)>(.*?)</(?:\w+:)?c>', re.S)
 _ERROR_TEXT = re.compile(rb'<(?:\w+:)?v>([^<]*)</')
+_ANY_QUOTE_R = re.compile(rb'\br=["\']([A-Z]{1,3})(\d+)["\']')
+
+
+class ErrorValue(str):
+    """An error value a cell shows (#N/A, #REF! …), told apart from the same text typed in: readers refuse it."""
+
+    __slots__ = ()
 
 
 def put_error_values(cells: SheetCells, xml: bytes) -> None:
-    """Write the error values (#N/A, #DIV/0! …) of the sheet into `cells`, where calamine leaves them blank: a cell
-    showing #N/A must be reported, not read as empty."""
+    """Write the error values (#N/A, #DIV/0! …) of the sheet into `cells` as ErrorValue, where calamine leaves them
+    blank: a cell showing #N/A must be reported, never read as empty nor taken as a name or an ID."""
     if b't="e"' not in xml:
         return
     row_index = {number: i for i, number in enumerate(cells.numbers)}
     for attrs, content in _ERROR_CELL.findall(xml):
-        ref, text = _CELL_R.search(attrs), _ERROR_TEXT.search(content)
+        ref, text = _ANY_QUOTE_R.search(attrs), _ERROR_TEXT.search(content)
         if ref is None or text is None:
             continue
         i = row_index.get(int(ref.group(2)))
         column = column_index_from_string(ref.group(1).decode()) - 1
         if i is not None and column < len(cells.rows[i]):
-            cells.rows[i][column] = html.unescape(text.group(1).decode("utf-8", "replace"))
+            cells.rows[i][column] = ErrorValue(html.unescape(text.group(1).decode("utf-8", "replace")))
 
 
 def far_note(cells: SheetCells, sheet: str, file_name: str) -> str | None:

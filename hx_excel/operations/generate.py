@@ -19,8 +19,11 @@ the new one.
 
 from __future__ import annotations
 
+import os
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from itertools import repeat
 from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable
@@ -28,6 +31,7 @@ from typing import Callable, Iterable
 
 from hx_excel.core.models import Household
 from hx_excel.districts import DistrictSettings, Township, default_townships
+from hx_excel.files.bulk import process_pool
 from hx_excel.files.content import differences, read_content, same_parts, summary
 from hx_excel.files.inputs import InputFileError, reason
 from hx_excel.files.lock import FolderLock, open_in_office
@@ -111,12 +115,13 @@ def generate(settings: DistrictSettings, policy: Policy, out_dir: str | Path, *,
              wait_seconds: float = 0, command: str = "hx-excel generate",
              progress: Callable[[GeneratedWorkbook], None] | None = None,
              status: Callable[[str], None] | None = None,
-             waiting: Callable[[str], None] | None = None) -> GenerateRun:
+             waiting: Callable[[str], None] | None = None, workers: int | None = None) -> GenerateRun:
     """Write one ledger workbook per township of `settings` into `out_dir` (and, with `samples`, the sample-filled
     青岩镇 workbook), as the module docstring describes. `skip_filled` leaves workbooks that hold a clerk's content
     alone and reports them (`GeneratedWorkbook.skipped`) instead of refusing the run. `progress` is called with each
     result as its file is moved into place (or skipped); `status` with a progress line; `waiting` once, saying who
-    holds the folder, when the run has to wait for another (`wait_seconds`)."""
+    holds the folder, when the run has to wait for another (`wait_seconds`). `workers`: processes building the
+    workbooks (`_stage`; None: two on a two-core machine for four workbooks or more)."""
     out_dir = Path(out_dir)
     year = settings.year or policy_year(policy)
     policy.income_line(year)  # a year with no income line is an error, never a default
@@ -137,7 +142,7 @@ def generate(settings: DistrictSettings, policy: Policy, out_dir: str | Path, *,
     try:
         lock.acquire(wait_seconds, on_wait=waiting)
         cleaned = clean_leftovers(out_dir)
-        _stage(targets, policy, year, force=force, skip_filled=skip_filled, status=status)
+        _stage(targets, policy, year, force=force, skip_filled=skip_filled, status=status, workers=workers)
         run = _commit(targets, roster, out_dir, force=force, skip_filled=skip_filled, progress=progress)
         run.cleaned = cleaned
         return run
@@ -163,35 +168,79 @@ def _make_folder(out_dir: Path) -> bool:
     return True
 
 
+PARALLEL_FROM = 4       # workbooks: from this many on, built on two cores (below, starting a process costs more)
+
+
 def _stage(targets: list[_Target], policy: Policy, year: int, *, force: bool,
-           skip_filled: bool, status: Callable[[str], None] | None) -> None:
+           skip_filled: bool, status: Callable[[str], None] | None, workers: int | None = None) -> None:
     """Build every workbook into a temporary file and examine every existing target; refuse the run when one holds
-    what would be lost (unless force or skip_filled). Existing targets go first, so a refusal comes early."""
-    order = sorted(targets, key=lambda t: not (t.path.exists() or t.path.is_symlink()))
-    existing = sum(1 for t in order if t.path.exists() or t.path.is_symlink())
-    for number, target in enumerate(order, start=1):
-        if number == existing + 1:
-            _refuse_conflicts(targets, force=force, skip_filled=skip_filled)
-        if status:
-            status(f"正在生成 {number}/{len(order)}：{target.path.name}")
-        wb = build_workbook(policy, township=target.township.name, county=target.township.area,
-                            villages=target.villages, year=year, as_of=target.as_of, rows=target.rows)
-        write_households(wb[SHEET], target.items, policy, target.as_of, year)
-        try:
-            target.temp = write_temp(wb, target.path)
-        except SaveError as exc:
-            raise GenerateError(f"{exc}（本次没有替换任何文件）") from None
-        if target.path.exists() or target.path.is_symlink():
-            # fingerprint first: a save landing during the comparison then shows as a change at commit time
-            try:
-                target.found = None if target.path.is_dir() else fingerprint(target.path)
-            except OSError as exc:
-                target.conflict = f"无法读取（{reason(exc)}），无法确认其中没有需要保留的内容"
-                continue
-            busy = open_in_office(target.path)
-            target.in_use = busy is not None
-            target.conflict = busy or _conflict(target.path, target.temp)
+    what would be lost (unless force or skip_filled). Existing targets go first, so a refusal comes early.
+    The workbooks are built on `workers` processes — by default two where the machine has two cores and there are
+    PARALLEL_FROM or more: a district's 22 ledgers are built in about half the time."""
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1) if len(targets) >= PARALLEL_FROM else 1
+    exists = [t for t in targets if t.path.exists() or t.path.is_symlink()]
+    new = [t for t in targets if t not in exists]
+    done = 0
+    with (process_pool(workers) if workers > 1 else nullcontext()) as pool:
+        for batch in (exists, new):
+            if batch is new:
+                _refuse_conflicts(targets, force=force, skip_filled=skip_filled)
+            for target, temp in zip(batch, _built(batch, policy, year, pool)):
+                done += 1
+                if status:
+                    status(f"正在生成 {done}/{len(targets)}：{target.path.name}")
+                target.temp = temp
+                if batch is exists:
+                    _examine(target)
     _refuse_conflicts(targets, force=force, skip_filled=skip_filled)
+
+
+def _built(batch: list[_Target], policy: Policy, year: int, pool):
+    """The staged file of each target of `batch`, in order, built here or on `pool`'s processes. A failure to save
+    is a GenerateError; files staged before it are the caller's to remove (the targets' `temp`)."""
+    specs = [(t.township.name, t.township.area, t.villages, t.as_of, t.rows, t.items, t.path) for t in batch]
+    results = (map(_build_one, specs, repeat(policy), repeat(year)) if pool is None
+               else pool.map(_build_one, specs, repeat(policy), repeat(year)))
+    failed = None
+    for target, (temp, failure) in zip(batch, results):
+        if failed is not None:          # staged on another core after the failure: removed, never left behind
+            if temp is not None:
+                temp.unlink(missing_ok=True)
+            continue
+        if failure:
+            failed = failure
+            if pool is None:            # built here: nothing else was started
+                break
+            continue
+        yield temp
+    if failed is not None:
+        raise GenerateError(f"{failed}（本次没有替换任何文件）")
+
+
+def _build_one(spec: tuple, policy: Policy, year: int) -> tuple[Path | None, str | None]:
+    """(the staged file, None), or (None, why it could not be saved): one workbook built and saved beside its
+    target, wherever this runs."""
+    township, area, villages, as_of, rows, items, path = spec
+    wb = build_workbook(policy, township=township, county=area, villages=villages, year=year, as_of=as_of, rows=rows)
+    write_households(wb[SHEET], items, policy, as_of, year)
+    try:
+        return write_temp(wb, path), None
+    except SaveError as exc:
+        return None, str(exc)
+
+
+def _examine(target: _Target) -> None:
+    """What replacing the existing target by its staged file would lose (`conflict`), and whether it is open."""
+    # fingerprint first: a save landing during the comparison then shows as a change at commit time
+    try:
+        target.found = None if target.path.is_dir() else fingerprint(target.path)
+    except OSError as exc:
+        target.conflict = f"无法读取（{reason(exc)}），无法确认其中没有需要保留的内容"
+        return
+    busy = open_in_office(target.path)
+    target.in_use = busy is not None
+    target.conflict = busy or _conflict(target.path, target.temp)
 
 
 def _refuse_conflicts(targets: list[_Target], *, force: bool, skip_filled: bool) -> None:

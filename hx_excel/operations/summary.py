@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import gc
 import os
-from concurrent.futures import ProcessPoolExecutor
 from itertools import repeat
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,6 +33,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from hx_excel.core import id_number
 from hx_excel.core.clauses import CATEGORIES, INCOMPLETE
 from hx_excel.core.workflow import unreadable_date
+from hx_excel.files.bulk import process_pool
 from hx_excel.files.fonts import font
 from hx_excel.files.pages import a4
 from hx_excel.files.inputs import InputFileError
@@ -466,7 +466,7 @@ def _read_each(files: list[Path], policy: Policy, as_of: date, workers: int):
         for path in files:
             yield path, _read_one(path, policy, as_of)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with process_pool(workers) as pool:
         yield from zip(files, pool.map(_read_one, files, repeat(policy), repeat(as_of)))
 
 

@@ -30,6 +30,7 @@ from hx_excel.districts import DistrictSettings, load_settings
 from hx_excel.files.fonts import font
 from hx_excel.files.pages import a4
 from hx_excel.ledger.book import LedgerBook
+from hx_excel.ledger.reader import UNREADABLE
 from hx_excel.ledger.cells import CellError, from_cell, put, text_of, to_cell
 from hx_excel.ledger.schema import BY_KEY, FIRST_DATA_ROW, INPUT_COLUMNS, LAYOUT_VERSION, SHEET, column_index
 from hx_excel.ledger.writer import RowWriter
@@ -161,10 +162,16 @@ class _Plan:
         by_name = {}
         for n in rows:
             by_name.setdefault((self.hid_of[n], text_of(values[n][_NAME - 1])), n)
-        self.twice: list[str] = []
+        self.twice: list[str] = []       # rows of the export not taken, each with why (said with the differences)
         for item in items:
             found = []
             for export_row, t in zip(item.rows, item.typed):
+                if "id_number" in t.get(UNREADABLE, ()):   # an ID cell showing #N/A …: whom it means is unknown
+                    self.twice.append(f"名单第 {export_row} 行 {text_of(t.get('name'))} 的身份证号无法读取（见名单的问题），"
+                                      "本行未导入；请在名单中改正后重新导入")
+                    t["_skip"] = True
+                    found.append(None)
+                    continue
                 key = person_key(t.get("id_number"))
                 at = self.by_person.get(key) if key else by_name.get((item.household_id, text_of(t.get("name"))))
                 if at in self.seen:        # listed twice in the export: the first row counts

@@ -11,6 +11,7 @@ validate is written as typed so the ledger's row check shows what to fix.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from hx_excel.core.models import Household
 from hx_excel.districts import DistrictSettings, Township
 from hx_excel.ledger.cells import CellError
 from hx_excel.files.bulk import collector_paused
+from hx_excel.files.sheet_cells import ErrorValue
 from hx_excel.ledger.reader import UNREADABLE, Problem, build_household, cell_outcome
 from hx_excel.ledger.schema import BY_KEY, INPUT_COLUMNS
 from hx_excel.policy import Policy
@@ -102,7 +104,13 @@ def _read_roster(path: Path, settings: DistrictSettings, policy: Policy, mapping
         raise RosterError(f"名单 {name} 是空的：没有表头，也没有数据。")
     recognised = _recognised(source.rows) if mapping is None else None
     mapping = recognised or mapping or RosterMapping()
-    header = locate(source.rows, mapping, name)
+    try:
+        header = locate(source.rows, mapping, name)
+    except RosterError as exc:
+        if not source.other_sheets:
+            raise
+        raise RosterError(f"{exc}（读取的是“{source.sheet}”表；名单中还有：{'、'.join(source.other_sheets)}。"
+                          f"如名单在其他表中，请在列名对照表中写明，如 sheet = \"{source.other_sheets[0]}\"）") from None
     roster = Roster(name, header, source.sheet, mapping_title=recognised.title if recognised else "",
                     mapping_name=Path(recognised.source).stem if recognised else "")
     _note_columns(roster, mapping, source.rows)
@@ -159,7 +167,7 @@ def _read_roster(path: Path, settings: DistrictSettings, policy: Policy, mapping
 
         for index, column in header.positions:
             raw = values[index] if index < width else None
-            if raw is None:
+            if raw is None or raw == "":
                 continue
             if column.key == "household_id" and _digits_lost(raw):
                 lost_numbers.append((number, raw))
@@ -167,13 +175,14 @@ def _read_roster(path: Path, settings: DistrictSettings, policy: Policy, mapping
         for (key, rule), at in zip(derived, derived_at):
             column = BY_KEY[key]
             sources = tuple(values[i] if i is not None and i < width else None for i in at)
-            outcome = seen_derived.get((key, sources))
+            typed_sources = (key, tuple((type(v), v) for v in sources))   # True, 1 and 1.0 are equal keys
+            outcome = seen_derived.get(typed_sources)
             if outcome is None:
                 try:
                     outcome = (*_derive(rule, list(sources)), None)
                 except CellError as exc:
                     outcome = (None, "", f"{exc}，“{column.header}”未导入")
-                seen_derived[(key, sources)] = outcome
+                seen_derived[typed_sources] = outcome
             value, note, fault = outcome
             if fault:
                 roster.problems.append(Problem(name, number, label[key], fault))
@@ -282,6 +291,12 @@ def _typed_cell(column, value: Any, mapping: RosterMapping, policy: Policy) -> t
     should know: `notes`), then typed as the ledger's own cell would be (`cell_outcome`). Returns (notes, True, the
     model value) or (notes, False, what is wrong)."""
     notes: list[str] = []
+    if isinstance(value, ErrorValue):   # #N/A where a name, an ID or a number should be: never taken as one
+        return (), False, f"单元格显示错误值 {value}（源文件中的公式出错或数据缺失），未导入；请在名单中改正后重新导入"
+    if isinstance(value, bool):         # as Excel shows it
+        value = "TRUE" if value else "FALSE"
+    elif type(value) is float and value.is_integer() and abs(value) < 1e15:
+        value = int(value)          # calamine gives 3.0 for 3: text columns and messages take the 3 the cell shows
     try:
         converted = convert(column, mapping.mapped_value(column.key, value), notes)
     except CellError as exc:
@@ -311,14 +326,18 @@ def _number(value: Any, header: str) -> float | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
-        raise CellError(f"“{header}”为“{value}”，不是数字")
+        raise CellError(f"“{header}”为“{'TRUE' if value else 'FALSE'}”，不是数字")
     if isinstance(value, (int, float)):
-        return float(value)
-    text = unicodedata.normalize("NFKC", str(value)).strip().replace(",", "")
-    try:
-        return float(text)
-    except ValueError:
-        raise CellError(f"“{header}”为“{value}”，不是数字") from None
+        number = float(value)
+    else:
+        text = unicodedata.normalize("NFKC", str(value)).strip().replace(",", "")
+        try:
+            number = float(text)
+        except ValueError:
+            raise CellError(f"“{header}”为“{value}”，不是数字") from None
+    if not math.isfinite(number):        # "nan", "inf" read by float(): not an amount
+        raise CellError(f"“{header}”为“{value}”，不是数字")
+    return number
 
 
 def _shown_number(number: float) -> str:
@@ -334,10 +353,10 @@ def _derive(rule: Derived, raw: list[Any]) -> tuple[Any, str]:
         return None, ""
     if rule.kind == "above_zero":
         if numbers[0] < 0:
-            raise CellError(f"“{rule.sources[0]}”为“{raw[0]}”，是负数")
+            raise CellError(f"“{rule.sources[0]}”为“{_shown(raw[0])}”，是负数")
         return ("是" if numbers[0] > 0 else "否"), ""
     if numbers[1] <= 0:          # the second is the count (人数): none means the working cannot be done
-        raise CellError(f"“{rule.sources[1]}”为“{raw[1]}”，不能据此折算")
+        raise CellError(f"“{rule.sources[1]}”为“{_shown(raw[1])}”，不能据此折算")
     value = round(numbers[0] * numbers[1], 2)
     note = rule.note.replace("{1}", _shown_number(numbers[0])).replace("{2}", _shown_number(numbers[1]))
     return (int(value) if value.is_integer() else value), note
@@ -479,13 +498,20 @@ def _household_values_on_members(household_id: str, members: list[tuple[int, dic
             value = typed.get(key)
             if value in (None, "") or value == head.get(key):
                 continue
-            said = "未填" if head.get(key) in (None, "") else f"填的是“{_shown(head.get(key))}”"
+            if key in head.get(UNREADABLE, ()):
+                said = "的值无法读取（见该行的问题）"
+            else:
+                said = "未填" if head.get(key) in (None, "") else f"填的是“{_shown(head.get(key))}”"
             problems.append(Problem(name, number, label.get(key, BY_KEY[key].header),
                                     f"户编号“{household_id}”：“{BY_KEY[key].header}”是全户的情况，只读户主行；本行（成员）填了"
                                     f"“{_shown(value)}”，户主行{said}，本行的值没有导入：请把它填到户主行"))
 
 
 def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"          # a 是/否 column's model value
+    if isinstance(value, list):
+        return "、".join(map(str, value))       # a column of several values (致贫原因 …)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if hasattr(value, "strftime"):

@@ -8,7 +8,7 @@ import codecs
 import csv
 import io
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,10 @@ csv.field_size_limit(max(csv.field_size_limit(), 4 * MAX_CELL_CHARS))
 class RosterSource:
     name: str
     sheet: str | None                          # the sheet read, for a workbook
-    rows: list[tuple[int, tuple[Any, ...]]]    # (row number, cell values) of the non-blank rows
+    # (row number, cell values) of the non-blank rows, as the file holds them: a blank cell is None or "" (CSV and
+    # calamine give ""), a whole number may be a float (3.0: calamine's numbers are floats) — read.py takes both
+    rows: list[tuple[int, Any]]
+    other_sheets: list[str] = field(default_factory=list)   # the workbook's sheets not read
 
 
 def read_source(path: str | Path, sheet: str | None = None) -> RosterSource:
@@ -39,13 +42,41 @@ def read_source(path: str | Path, sheet: str | None = None) -> RosterSource:
     if kind is None:
         if sheet is not None:
             raise RosterError(f"对照表写了 sheet = “{sheet}”，但名单 {path.name} 是 CSV 文本文件，没有工作表。请删去 sheet 一行。")
-        chosen, numbered = None, _csv_rows(data, path.name)
-    elif kind == "xlsx":
-        chosen, numbered = _xlsx_rows(path, data, sheet)
-    else:
-        chosen, numbered = _calamine_rows(path, data, sheet)
-    kept = [(n, r) for n, r in numbered if any(v is not None and str(v).strip() for v in r)]
-    return RosterSource(path.name, chosen, kept)
+        return RosterSource(path.name, None, _kept(_csv_rows(data, path.name)))
+    reader = _xlsx_rows if kind == "xlsx" else _calamine_rows
+    wb, names, visible = _open(path, data, kind)
+    if sheet is not None or SHEET in names:
+        chosen = _choose_sheet(names, sheet, path)
+        return RosterSource(path.name, chosen, _kept(reader(path, data, wb, chosen)), [n for n in names if n != chosen])
+    # no sheet named: the first visible sheet with anything in it (a cover sheet of notes may come first, empty or
+    # hidden sheets are passed over); the header search then says which sheet it read
+    for chosen in visible or names[:1]:
+        kept = _kept(reader(path, data, wb, chosen))
+        if kept:
+            break
+    return RosterSource(path.name, chosen, kept, [n for n in names if n != chosen])
+
+
+def _kept(numbered) -> list[tuple[int, Any]]:
+    return [(n, r) for n, r in numbered if any(v is not None and str(v).strip() for v in r)]
+
+
+def _open(path: Path, data: bytes, kind: str):
+    """The calamine workbook, its sheet names, and those of its visible worksheets."""
+    if kind == "xlsx":
+        problem = workbook_problem(data, path, WHAT)
+        if problem:
+            raise RosterError(f"{problem}也可把名单另存为 CSV 文件。")
+    try:
+        wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = list(wb.sheet_names)
+        visible = [m.name for m in wb.sheets_metadata if m.visible == python_calamine.SheetVisibleEnum.Visible
+                   and m.typ == python_calamine.SheetTypeEnum.WorkSheet]
+    except Exception as exc:  # noqa: BLE001 — any fault inside a file we did not write means "damaged"
+        raise RosterError(f"{damaged(path, WHAT, exc)}也可把名单另存为 CSV 文件。") from None
+    if not names:
+        raise RosterError(f"名单 {path.name} 中没有工作表。")
+    return wb, names, visible
 
 
 def _workbook_kind(data: bytes, path: Path) -> str | None:
@@ -74,45 +105,27 @@ def _choose_sheet(names: list[str], sheet: str | None, path: Path) -> str:
     return SHEET if SHEET in names else names[0]   # a ledger handed in as a roster: its 台账 sheet
 
 
-def _xlsx_rows(path: Path, data: bytes, sheet: str | None) -> tuple[str, list[tuple[int, tuple[Any, ...]]]]:
-    """An .xlsx sheet through python-calamine (ten times openpyxl's speed on a 50,000-person export), read at the
-    cost of what is filled (`read_sheet`: a stray cell at row 1,000,000 does not make a million rows), with the error
-    values calamine leaves blank put back from the sheet's XML."""
-    problem = workbook_problem(data, path, WHAT)
-    if problem:
-        raise RosterError(f"{problem}也可把名单另存为 CSV 文件。")
+def _xlsx_rows(path: Path, data: bytes, wb, chosen: str) -> list[tuple[int, Any]]:
+    """Sheet `chosen` of an .xlsx through python-calamine (ten times openpyxl's speed on a 50,000-person export),
+    read at the cost of what is filled (`read_sheet`: a stray cell at row 1,000,000 does not make a million rows),
+    with the error values calamine leaves blank put back from the sheet's XML."""
     try:
-        wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        chosen = _choose_sheet(list(wb.sheet_names), sheet, path)
         xml = sheet_parts(data, (chosen,)).get(chosen)
         cells = read_sheet(wb, chosen, xml, data)
         if xml is not None:
             put_error_values(cells, xml)
-    except RosterError:
-        raise
     except Exception as exc:  # noqa: BLE001 — any fault inside a file we did not write means "damaged"
         raise RosterError(f"{damaged(path, WHAT, exc)}也可把名单另存为 CSV 文件。") from None
-    return chosen, [(n, _as_read(r)) for n, r in cells.numbered()]
+    return list(cells.numbered())
 
 
-def _calamine_rows(path: Path, data: bytes, sheet: str | None) -> tuple[str, list[tuple[int, tuple[Any, ...]]]]:
-    """An .xls, .ods or .xlsb sheet through python-calamine, from A1 (so row numbers are the sheet's own)."""
+def _calamine_rows(path: Path, data: bytes, wb, chosen: str) -> list[tuple[int, Any]]:
+    """Sheet `chosen` of an .xls, .ods or .xlsb through python-calamine, from A1 (so row numbers are the sheet's own)."""
     try:
-        wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        chosen = _choose_sheet(wb.sheet_names, sheet, path)
         values = wb.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
-    except RosterError:
-        raise
     except Exception as exc:  # noqa: BLE001 — calamine's errors for a file it cannot read: damaged, whatever the cause
         raise RosterError(f"{damaged(path, WHAT, exc)}也可把名单另存为 CSV 文件。") from None
-    return chosen, [(n, _as_read(r)) for n, r in enumerate(values, start=1)]
-
-
-def _as_read(row: list[Any]) -> tuple[Any, ...]:
-    """A row of calamine values as the cells show them: blank as None, a whole number as an int (calamine gives 3.0
-    for 3, and “人数为 0.0” is not what the clerk typed)."""
-    return tuple(None if v == "" else int(v) if type(v) is float and v.is_integer() and -1e15 < v < 1e15 else v
-                 for v in row)
+    return list(enumerate(values, start=1))
 
 
 def _decode(data: bytes, name: str) -> str:
