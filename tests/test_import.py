@@ -194,3 +194,19 @@ def test_an_export_without_the_ledgers_township_is_said_as_such(tmp_path, ledger
     with pytest.raises(Exception, match="八月.xlsx 中没有青岩镇的户（名单中的户属于：石板镇），没有改动该文件"):
         import_into(export(tmp_path / "八月.xlsx", rows), ledger, default_policy(), settings=both)
     assert ledger.read_bytes() == before
+
+
+def test_a_person_whose_id_shows_an_error_value_is_neither_matched_nor_added(tmp_path, ledger, settings):
+    """Next month's export with #REF! in 张小's 证件号码: whom the row means is unknown, so it is not matched by
+    name, not added as a second 张小 and not reported as missing; the row is said, and nothing else changes."""
+    path = export(tmp_path / "八月.xlsx")
+    wb = openpyxl.load_workbook(path)
+    cell = wb.active.cell(5, HEADERS.index("证件号码") + 1)           # 张小 (title rows 1–2, header 3)
+    cell.value, cell.data_type = "#REF!", "e"
+    wb.save(path)
+    before = ledger.read_bytes()
+    result = import_into(path, ledger, default_policy(), settings=settings)
+    assert cells(ledger, NAME, 6) == ["张大", "张小", "李老", "王妻", "李女", None]
+    assert not result.edited.saved and ledger.read_bytes() == before
+    assert "名单第 5 行 张小 的身份证号无法读取（见名单的问题），本行未导入；请在名单中改正后重新导入" in result.differences
+    assert not result.absent

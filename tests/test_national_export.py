@@ -367,3 +367,34 @@ def test_a_self_closed_error_cell_takes_no_value_from_its_neighbour():
     cells = SheetCells([["x", "", "y", ""]], [1])
     put_error_values(cells, xml)
     assert cells.rows == [["x", "", "y", "#N/A"]] and isinstance(cells.rows[0][3], ErrorValue)
+
+
+def test_a_cover_sheet_before_the_export_is_passed_over(tmp_path, settings):
+    """An export saved with a notes sheet first (empty, or hidden): the first visible sheet with content is read.
+    When that sheet has no header, the message names the sheet read and the others, and how to choose one."""
+    path = export(tmp_path / "导出.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb.create_sheet("空白", 0)
+    hidden = wb.create_sheet("隐藏", 0)
+    hidden["A1"], hidden.sheet_state = "旧数据", "hidden"
+    wb.save(path)
+    roster = read_roster(path, settings, default_policy())
+    assert roster.sheet == "监测对象" and [len(h.typed) for h in roster.households] == [2, 3]
+
+    wb = openpyxl.load_workbook(path)
+    wb["空白"]["A1"] = "填表说明：本文件由系统导出"
+    wb.save(path)
+    with pytest.raises(RosterError) as refused:
+        read_roster(path, settings, default_policy())
+    assert "（读取的是“空白”表；名单中还有：隐藏、监测对象。如名单在其他表中，请在列名对照表中写明，如 sheet = \"隐藏\"）" in str(refused.value)
+
+
+def test_a_note_with_a_placeholder_that_cannot_be_filled_is_refused(tmp_path):
+    """A derived column's note may use {1} and {2} (a product's two values); {3} or {人数} would reach the cell's
+    comment as typed, so the mapping is refused naming it."""
+    text = (Path(__file__).parents[1] / "hx_excel" / "roster" / "presets" / "national.toml").read_text(encoding="utf-8")
+    assert "× 人数 {2} 折算" in text
+    mapping = tmp_path / "对照表.toml"
+    mapping.write_text(text.replace("× 人数 {2} 折算", "× 人数 {3} 折算"), encoding="utf-8")
+    with pytest.raises(RosterError, match=r"note 中 \{3\} 无法代入（只能用 \{1\} 和 \{2\}"):
+        load_mapping(mapping)

@@ -126,3 +126,24 @@ def test_unrelated_files(tmp_path, policy):
 def test_dates_read_as_dates(sample_file, policy):
     read = read_ledger(sample_file, policy)
     assert read.households[0].household.entered_on == date(2022, 6, 22)
+
+
+@pytest.mark.parametrize("first", [True, 1])
+def test_true_and_1_typed_in_two_rows_are_each_read_as_typed(sample_file, policy, first):
+    """The reader works out each distinct value of a column once: TRUE (a boolean Excel keeps when one types TRUE)
+    and 1 are equal keys in a dict, so its memo keys by type too. TRUE in a 家庭年纯收入 cell is an error, 1 is an
+    income of 1 yuan — whichever row comes first."""
+    rows = {}
+    row = FIRST_DATA_ROW
+    for household in sample_households(policy)[1]:
+        rows[household.household_id] = row
+        row += len(household.members)
+    first_row, second_row = rows["QY-001"], rows["QY-002"]
+    second = 1 if first is True else True
+    edit(sample_file, {(first_row, "annual_net_income"): first, (second_row, "annual_net_income"): second})
+    read = read_ledger(sample_file, policy)
+    incomes = {e.household.household_id: e.household.annual_net_income for e in read.households}
+    true_row = first_row if first is True else second_row
+    one_id = "QY-002" if first is True else "QY-001"
+    assert incomes[one_id] == 1
+    assert [(p.row, p.column) for p in read.problems] == [(true_row, "家庭年纯收入（元）")]

@@ -28,13 +28,23 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def process_pool(workers: int) -> ProcessPoolExecutor:
-    """Processes for reading or building workbooks side by side (summary, generate). Started fresh ("spawn"), as
-    Windows always starts them, never forked: a forked child would hold the folder lock's open file, so a run killed
-    outright would leave its folder locked for as long as its children lived. And each ends the moment its parent
-    does (`_end_with_parent`), so that none goes on writing into a folder the next run has cleaned."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+@contextmanager
+def process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """Processes for reading or building workbooks side by side (summary, generate); they hand back what they made
+    and never write into the folder themselves. Started fresh ("spawn"), as Windows always starts them, never forked:
+    a forked child would hold the folder lock's open file, so a run killed outright would leave its folder locked for
+    as long as its children lived. Each ends the moment its parent does (`_end_with_parent`); and when the run stops
+    early (Ctrl-C, an error) they are stopped at once, not left to finish the district's remaining workbooks."""
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_end_with_parent)
+    try:
+        yield pool
+    except BaseException:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):   # CPython's own list of them
+            process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _end_with_parent() -> None:

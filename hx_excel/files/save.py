@@ -87,13 +87,23 @@ def through_link(path: Path) -> Path:
 def write_temp(wb: Workbook, path: str | Path) -> Path:
     """Save `wb` into a new temporary file beside `path`, flushed to disk and with the mode `path` has (or would
     have). The caller commits or removes it."""
-    path = Path(path)
+    return write_temp_bytes(workbook_bytes(wb), path)
+
+
+def workbook_bytes(wb: Workbook) -> bytes:
+    """The .xlsx file of `wb`, in memory: a failing disk write must not leave openpyxl's zip half-open, and a
+    workbook built in another process comes back as these bytes (files are written by the process that holds the
+    folder's lock)."""
     if SHEET in wb.sheetnames:
         fit_print_area(wb[SHEET])   # the print area follows the filled rows (ledger.printing)
     buffer = io.BytesIO()
-    wb.save(buffer)                 # in memory first: a failing disk write must not leave openpyxl's zip half-open
-    data = buffer.getvalue()
-    return _write_temp(path, lambda out: out.write(data))
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def write_temp_bytes(data: bytes, path: str | Path) -> Path:
+    """`data` into a new temporary file beside `path`, as write_temp."""
+    return _write_temp(Path(path), lambda out: out.write(data))
 
 
 def save_csv(path: str | Path, header: Iterable[Any], rows: Iterable[Iterable[Any]]) -> Path | None:

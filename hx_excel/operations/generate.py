@@ -36,7 +36,7 @@ from hx_excel.files.content import differences, read_content, same_parts, summar
 from hx_excel.files.inputs import InputFileError, reason
 from hx_excel.files.lock import FolderLock, open_in_office
 from hx_excel.files.save import (UNCHECKED, FileChanged, SaveError, clean_leftovers, commit, fingerprint,
-                                 write_temp)
+                                 workbook_bytes, write_temp, write_temp_bytes)
 from hx_excel.ledger.book import read_book
 from hx_excel.ledger.reader import Problem
 from hx_excel.ledger.schema import COLUMNS, FIRST_DATA_ROW, SHEET
@@ -186,48 +186,36 @@ def _stage(targets: list[_Target], policy: Policy, year: int, *, force: bool,
         for batch in (exists, new):
             if batch is new:
                 _refuse_conflicts(targets, force=force, skip_filled=skip_filled)
-            for target, temp in zip(batch, _built(batch, policy, year, pool)):
+            for target in _built(batch, policy, year, pool):
                 done += 1
                 if status:
                     status(f"正在生成 {done}/{len(targets)}：{target.path.name}")
-                target.temp = temp
                 if batch is exists:
                     _examine(target)
     _refuse_conflicts(targets, force=force, skip_filled=skip_filled)
 
 
 def _built(batch: list[_Target], policy: Policy, year: int, pool):
-    """The staged file of each target of `batch`, in order, built here or on `pool`'s processes. A failure to save
-    is a GenerateError; files staged before it are the caller's to remove (the targets' `temp`)."""
-    specs = [(t.township.name, t.township.area, t.villages, t.as_of, t.rows, t.items, t.path) for t in batch]
+    """Each target of `batch`, in order, once its `temp` (the staged file) is written. The workbooks are built here or on `pool`'s processes,
+    which hand back the file's bytes: only this process, which holds the folder's lock, writes into the folder, so
+    a Ctrl-C or a failure leaves nothing behind that the caller does not know of (the targets' `temp`)."""
+    specs = [(t.township.name, t.township.area, t.villages, t.as_of, t.rows, t.items) for t in batch]
     results = (map(_build_one, specs, repeat(policy), repeat(year)) if pool is None
                else pool.map(_build_one, specs, repeat(policy), repeat(year)))
-    failed = None
-    for target, (temp, failure) in zip(batch, results):
-        if failed is not None:          # staged on another core after the failure: removed, never left behind
-            if temp is not None:
-                temp.unlink(missing_ok=True)
-            continue
-        if failure:
-            failed = failure
-            if pool is None:            # built here: nothing else was started
-                break
-            continue
-        yield temp
-    if failed is not None:
-        raise GenerateError(f"{failed}（本次没有替换任何文件）")
+    for target, data in zip(batch, results):
+        try:
+            target.temp = write_temp_bytes(data, target.path)   # known at once: a Ctrl-C from here on removes it
+        except SaveError as exc:
+            raise GenerateError(f"{exc}（本次没有替换任何文件）") from None
+        yield target
 
 
-def _build_one(spec: tuple, policy: Policy, year: int) -> tuple[Path | None, str | None]:
-    """(the staged file, None), or (None, why it could not be saved): one workbook built and saved beside its
-    target, wherever this runs."""
-    township, area, villages, as_of, rows, items, path = spec
+def _build_one(spec: tuple, policy: Policy, year: int) -> bytes:
+    """One township's workbook, built and saved in memory, wherever this runs."""
+    township, area, villages, as_of, rows, items = spec
     wb = build_workbook(policy, township=township, county=area, villages=villages, year=year, as_of=as_of, rows=rows)
     write_households(wb[SHEET], items, policy, as_of, year)
-    try:
-        return write_temp(wb, path), None
-    except SaveError as exc:
-        return None, str(exc)
+    return workbook_bytes(wb)
 
 
 def _examine(target: _Target) -> None:

@@ -171,6 +171,9 @@ class _Plan:
                                       "本行未导入；请在名单中改正后重新导入")
                     t["_skip"] = True
                     found.append(None)
+                    same_name = by_name.get((item.household_id, text_of(t.get("name"))))
+                    if same_name:              # not changed, but not said to be missing from the export either
+                        self.seen.add(same_name)
                     continue
                 key = person_key(t.get("id_number"))
                 at = self.by_person.get(key) if key else by_name.get((item.household_id, text_of(t.get("name"))))

@@ -33,6 +33,7 @@ The national export's preset (presets/national.toml) is such a file: copy it, ed
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -242,6 +243,12 @@ def _derived(rules: Any, problems: list[str]) -> dict[str, Derived]:
         note = rule.get("note", "")
         if not isinstance(note, str):
             problems.append(f"[derived] “{named}”的 note 应为文字")
+            continue
+        # {1} {2} stand for the roster values a product works from: any other {…} would reach the cell as typed
+        unknown = sorted(set(re.findall(r"\{[^{}]*\}", note)) - ({"{1}", "{2}"} if kind == "product" else set()))
+        if unknown:
+            problems.append(f"[derived] “{named}”的 note 中 {'、'.join(unknown)} 无法代入"
+                            + ("（只能用 {1} 和 {2}，代表两个名单列的值）" if kind == "product" else "（只有 product 的 note 可用 {1} {2}）"))
             continue
         made[column.key] = Derived(kind, tuple(sources), note)
     return made
