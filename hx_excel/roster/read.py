@@ -169,9 +169,16 @@ def _read_roster(path: Path, settings: DistrictSettings, policy: Policy, mapping
             raw = values[index] if index < width else None
             if raw is None or raw == "":
                 continue
-            if column.key == "household_id" and _digits_lost(raw):
+            key = column.key
+            if key == "household_id" and _digits_lost(raw):
                 lost_numbers.append((number, raw))
-            put(column, raw, label[column.key])
+            entry = seen.get((key, type(raw), raw))
+            if entry is not None and entry[1] and not entry[0]:    # seen before, nothing to say: most cells
+                value = entry[2]
+                if value is not None:
+                    typed[key] = list(value) if isinstance(value, list) else value
+                continue
+            put(column, raw, label[key])
         for (key, rule), at in zip(derived, derived_at):
             column = BY_KEY[key]
             sources = tuple(values[i] if i is not None and i < width else None for i in at)
