@@ -668,3 +668,20 @@ def test_any_cell_text_imports_without_a_crash_and_never_as_a_formula(tmp_path_f
             if cell.column not in formula_columns:
                 assert cell.data_type != "f", (cell.coordinate, cell.value)
     assert all(c.data_type != "f" for (c,) in wb["参数"].iter_rows(min_row=3, max_row=42, min_col=5, max_col=5))   # the village slots
+
+
+def test_ctrl_c_stops_the_pools_processes_at_once():
+    """A Ctrl-C (or an error) while a pool's process is busy with a long task stops that process there and then:
+    the run ends in seconds, not once the task — here a 60-second wait — is done."""
+    import time
+
+    from hx_excel.files.bulk import process_pool
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        with process_pool(1) as pool:
+            future = pool.submit(time.sleep, 60)
+            while not future.running() and time.monotonic() - started < 30:
+                time.sleep(0.05)
+            time.sleep(1)                      # the process has taken the task up
+            raise KeyboardInterrupt
+    assert time.monotonic() - started < 40

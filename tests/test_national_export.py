@@ -398,3 +398,120 @@ def test_a_note_with_a_placeholder_that_cannot_be_filled_is_refused(tmp_path):
     mapping.write_text(text.replace("× 人数 {2} 折算", "× 人数 {3} 折算"), encoding="utf-8")
     with pytest.raises(RosterError, match=r"note 中 \{3\} 无法代入（只能用 \{1\} 和 \{2\}"):
         load_mapping(mapping)
+
+
+def test_true_whole_and_fractional_numbers_in_a_text_column_read_as_the_cells_show(tmp_path, settings):
+    """姓名 TRUE on 张大's row, 1 on 张小's, 2.5 on 李老's: each is read as the cell shows it — TRUE (as Excel shows
+    a boolean), 1 (calamine's 1.0 is a whole number), 2.5 (not cut to 2) — and the memo of values already read keys
+    them by type, so the 1 after TRUE (equal keys in a dict) is not taken for it."""
+    rows = [r[:] for r in ROWS]
+    for i, value in ((0, True), (1, 1), (2, 2.5)):
+        rows[i][HEADERS.index("姓名")] = value
+    roster = read_roster(export(tmp_path / "导出.xlsx", rows), settings, default_policy())
+    names = [t.get("name") for h in roster.households for t in h.typed]
+    assert names == ["TRUE", "1", "2.5", "王妻", "李女"]
+
+
+def test_a_cleaning_note_is_said_on_every_row_that_needs_it(tmp_path, settings):
+    """健康 with a zero-width space typed after it, on both of 户 A's rows: the value read is 健康 on each, and the
+    deletion is said for each row (sheet rows 4 and 5), not only the first time the value is met."""
+    rows = [r[:] for r in ROWS]
+    for i in (0, 1):
+        rows[i][HEADERS.index("健康状况")] = "健康\u200b"
+    roster = read_roster(export(tmp_path / "导出.xlsx", rows), settings, default_policy())
+    said = [p.row for p in roster.problems if p.column == "健康状况" and p.message.endswith("已删除")]
+    assert said == [4, 5]
+    assert [t.get("health") for t in roster.households[0].typed] == ["健康", "健康"]
+
+
+def test_each_row_has_its_own_list_of_risk_types(tmp_path, settings):
+    """风险类型 is a list: all five rows say 因灾 (worked out once), and each row holds a list of its own, so that a
+    change to one row's list (the clerk's edits, a merge) never reaches another's."""
+    roster = read_roster(export(tmp_path / "导出.xlsx"), settings, default_policy())
+    lists = [t["risk_types"] for h in roster.households for t in h.typed]
+    assert lists == [["因自然灾害"]] * 5                # 因灾 as the preset maps it
+    assert len({id(x) for x in lists}) == 5
+
+
+@pytest.mark.parametrize("text", ["nan", "inf"])
+def test_a_per_head_income_of_nan_or_inf_is_not_a_number(tmp_path, settings, text):
+    """人均纯收入 “nan” or “inf” on 户 A's rows (Python's float() reads both): said as not a number, and 户 A's income
+    left blank, never nan or infinity × 2."""
+    rows = [r[:] for r in ROWS]
+    for i in (0, 1):
+        rows[i][HEADERS.index("人均纯收入")] = text
+    roster = read_roster(export(tmp_path / "导出.xlsx", rows), settings, default_policy())
+    said = [p for p in roster.problems if p.message.startswith(f"“人均纯收入”为“{text}”，不是数字，“家庭年纯收入（元）”未导入")]
+    assert [p.row for p in said] == [4]      # 张小's row said with it: 同样的问题共 2 行
+    assert all("annual_net_income" not in t for t in roster.households[0].typed)
+
+
+def test_a_household_fact_on_a_members_row_is_said_as_the_clerk_wrote_it(tmp_path, settings):
+    """是否解决安全饮用水 is the household's: 张小 (户 A's son) says 否 where the head says 是, and 王妻 and 李女 (户 B)
+    say 否 and 是 where the head's cell (也许) could not be read. Each is said with 是/否 as written, never True/False, and an
+    unreadable head's cell is not called blank."""
+    rows = [r[:] for r in ROWS]
+    column = HEADERS.index("是否解决安全饮用水")
+    rows[1][column], rows[2][column], rows[3][column] = "否", "也许", "否"
+    roster = read_roster(export(tmp_path / "导出.xlsx", rows), settings, default_policy())
+    said = {p.row: p.message for p in roster.problems if "只读户主行" in p.message}
+    assert said == {
+        5: f"户编号“{A_HID}”：“饮水安全有保障”是全户的情况，只读户主行；本行（成员）填了“否”，户主行填的是“是”，本行的值没有导入：请把它填到户主行",
+        7: f"户编号“{B_HID}”：“饮水安全有保障”是全户的情况，只读户主行；本行（成员）填了“否”，户主行的值无法读取（见该行的问题），本行的值没有导入：请把它填到户主行",
+        8: f"户编号“{B_HID}”：“饮水安全有保障”是全户的情况，只读户主行；本行（成员）填了“是”，户主行的值无法读取（见该行的问题），本行的值没有导入：请把它填到户主行"}
+
+
+def test_a_placeholder_in_the_note_of_a_column_that_is_not_a_product_is_refused(tmp_path):
+    """{1} and {2} stand for a product's two values only: on 户类型's first_of, which has no numbers to put in, the
+    note's {1} would reach the cell's comment as typed, so the mapping is refused naming it."""
+    text = (Path(__file__).parents[1] / "hx_excel" / "roster" / "presets" / "national.toml").read_text(encoding="utf-8")
+    plain = '"户类型" = { first_of = ["易返贫致贫户(监测对象)类型", "户类型"] }'
+    assert plain in text
+    mapping = tmp_path / "对照表.toml"
+    mapping.write_text(text.replace(plain, plain[:-2] + ', note = "取自 {1}" }'), encoding="utf-8")
+    with pytest.raises(RosterError, match=r"note 中 \{1\} 无法代入（只有 product 的 note 可用 \{1\} \{2\}）"):
+        load_mapping(mapping)
+
+
+def test_a_zero_width_space_in_a_header_changes_nothing(tmp_path, settings):
+    """姓名 with a zero-width space pasted after it is still the 姓名 column: the five names are read."""
+    path = export(tmp_path / "导出.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb.active.cell(3, HEADERS.index("姓名") + 1).value = "姓名\u200b"
+    wb.save(path)
+    roster = read_roster(path, settings, default_policy())
+    assert [t.get("name") for h in roster.households for t in h.typed] == ["张大", "张小", "李老", "王妻", "李女"]
+
+
+def test_the_garbage_collector_is_on_again_after_a_read(tmp_path, settings):
+    """The roster is read with the cyclic collector paused (bulk.collector_paused); once read, it is on again."""
+    import gc
+    assert gc.isenabled()
+    read_roster(export(tmp_path / "导出.xlsx"), settings, default_policy())
+    assert gc.isenabled()
+
+
+def test_an_error_value_of_a_compacted_sheet_goes_to_the_row_it_was_typed_in():
+    """In a compacted sheet (a stray cell far down) the rows read are numbered by `numbers`: #N/A at A500, read as the
+    second row, lands there."""
+    from hx_excel.files.sheet_cells import ErrorValue, SheetCells, put_error_values
+    xml = b'<sheetData><row r="1"><c r="A1"><v>1</v></c></row><row r="500"><c r="A500" t="e"><v>#N/A</v></c></row></sheetData>'
+    cells = SheetCells([["x"], [""]], [1, 500])
+    put_error_values(cells, xml)
+    assert cells.rows == [["x"], ["#N/A"]] and isinstance(cells.rows[1][0], ErrorValue)
+
+
+def test_a_sheet_without_a_dimension_is_compacted_to_be_safe():
+    """A writer that gives no <dimension>: how wide the sheet is is not known without reading it, so it is compacted
+    (a far column would otherwise be laid out densely)."""
+    from hx_excel.files.sheet_cells import _far_out
+    assert _far_out(b'<worksheet><sheetData><row r="1"><c r="ZZZ1"><v>1</v></c></row></sheetData></worksheet>')
+    assert not _far_out(b'<worksheet><dimension ref="A1:C3"/><sheetData><row r="3"><c r="C3"><v>1</v></c></row>'
+                        b'</sheetData></worksheet>')
+
+
+def test_a_last_row_far_down_is_caught_even_when_the_dimension_says_less():
+    """A <dimension> left short (A1:C3) by a writer does not hide a value at row 1,000,000: the last row says so."""
+    from hx_excel.files.sheet_cells import _far_out
+    assert _far_out(b'<worksheet><dimension ref="A1:C3"/><sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
+                    b'<row r="1000000"><c r="A1000000"><v>2</v></c></row></sheetData></worksheet>')

@@ -147,3 +147,26 @@ def test_true_and_1_typed_in_two_rows_are_each_read_as_typed(sample_file, policy
     one_id = "QY-002" if first is True else "QY-001"
     assert incomes[one_id] == 1
     assert [(p.row, p.column) for p in read.problems] == [(true_row, "家庭年纯收入（元）")]
+
+
+def test_rows_with_the_same_list_each_get_a_list_of_their_own(policy):
+    """风险类型 因病、因自然灾害 on two rows of one sheet is worked out once (the memo `seen`), but each row is given a list of its
+    own: a change to one row's list never reaches the other's."""
+    from hx_excel.ledger.reader import read_row
+    from hx_excel.ledger.schema import COLUMNS
+    positions = [(i, c) for i, c in enumerate(COLUMNS) if c.kind == "input"]
+    values = [None] * len(COLUMNS)
+    values[column_index("risk_types") - 1] = "因病、因自然灾害"
+    seen, problems = {}, []
+    first, second = (read_row(n, values, positions, policy, problems, seen) for n in (FIRST_DATA_ROW, FIRST_DATA_ROW + 1))
+    assert first["risk_types"] == second["risk_types"] == ["因病", "因自然灾害"] and not problems
+    assert first["risk_types"] is not second["risk_types"]
+
+
+def test_true_in_a_yes_no_column_is_named_as_excel_shows_it(sample_file, policy):
+    """TRUE typed in 饮水安全有保障 (Excel keeps it as a boolean): said as “TRUE”, as the clerk sees it in the cell,
+    not as Python's True."""
+    edit(sample_file, {(FIRST_DATA_ROW, "water_secured"): True})
+    read = read_ledger(sample_file, policy)
+    said = [p.message for p in read.problems if p.row == FIRST_DATA_ROW and p.column == "饮水安全有保障"]
+    assert len(said) == 1 and said[0].startswith("“TRUE”不在下拉列表中")

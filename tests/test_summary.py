@@ -377,3 +377,29 @@ def test_ledgers_read_on_two_cores_give_the_same_report(district):
         made[workers] = cells(summary_workbook(summarize(ledgers, "2022-07", unread)))
     assert made[2] == made[1]
     assert any("新纳入" in c for c in made[2]) and any("升级" in c for c in made[2])
+
+
+def test_a_ledger_sent_to_another_process_takes_its_record_with_it_and_reopens_the_rest(district):
+    """A ledger read in a worker process travels without its calamine workbook: its 月度研判记录 (what summarize
+    reads) is read before it leaves, and any other sheet is read again from the file's bytes on the other side."""
+    import pickle
+
+    from hx_excel.operations.review import RECORD_SHEET
+    from hx_excel.operations.summary import _read_one
+    read = _read_one(district / "青岩镇.xlsx", default_policy(), date(2022, 7, 31))
+    sent = pickle.loads(pickle.dumps(read))
+    assert sent.book._workbook is None and RECORD_SHEET in sent.book._kept_sheets
+    record = sent.book.sheet_rows(RECORD_SHEET)
+    assert any("新纳入" in str(v) for r in record for v in r)      # H2's record of 07
+    assert sent.book.sheet_rows("参数") == read.book.sheet_rows("参数") != None
+
+
+def test_two_workers_read_in_processes_of_their_own(district):
+    """workers=2 reads the ledgers in other processes: each comes back without its calamine workbook (which does not
+    travel), as a ledger read here keeps it."""
+    from hx_excel.operations.summary import read_ledgers
+    policy, day = default_policy(), date(2022, 7, 31)
+    here, _ = read_ledgers([district], policy, day, workers=1)
+    there, _ = read_ledgers([district], policy, day, workers=2)
+    assert [x.book._workbook is None for x in here] == [False, False]
+    assert [x.book._workbook is None for x in there] == [True, True]
