@@ -515,3 +515,13 @@ def test_a_last_row_far_down_is_caught_even_when_the_dimension_says_less():
     from hx_excel.files.sheet_cells import _far_out
     assert _far_out(b'<worksheet><dimension ref="A1:C3"/><sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
                     b'<row r="1000000"><c r="A1000000"><v>2</v></c></row></sheetData></worksheet>')
+
+
+def test_error_cells_written_only_with_single_quotes_are_put_back():
+    """A writer that quotes every attribute with ' (valid XML): its error cells are found too, not only when some
+    other cell happens to use double quotes."""
+    from hx_excel.files.sheet_cells import ErrorValue, SheetCells, put_error_values
+    xml = b"<sheetData><row r='1'><c r='A1' t='e'><v>#N/A</v></c><c r='B1' t='s'><v>0</v></c></row></sheetData>"
+    cells = SheetCells([["", "x"]], [1])
+    put_error_values(cells, xml)
+    assert cells.rows == [["#N/A", "x"]] and isinstance(cells.rows[0][0], ErrorValue)

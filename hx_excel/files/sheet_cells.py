@@ -175,7 +175,7 @@ class ErrorValue(str):
 def put_error_values(cells: SheetCells, xml: bytes) -> None:
     """Write the error values (#N/A, #DIV/0! …) of the sheet into `cells` as ErrorValue, where calamine leaves them
     blank: a cell showing #N/A must be reported, never read as empty nor taken as a name or an ID."""
-    if b't="e"' not in xml:
+    if b't="e"' not in xml and b"t='e'" not in xml:
         return
     row_index = {number: i for i, number in enumerate(cells.numbers)}
     for attrs, content in _ERROR_CELL.findall(xml):
