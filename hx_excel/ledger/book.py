@@ -178,8 +178,12 @@ class LedgerBook:
         return {**self.__dict__, "_workbook": None, "_other_sheets": None}
 
     def keep_sheet(self, name: str) -> None:
-        """Read sheet `name` now and keep it, for a book about to be sent to another process."""
-        self._kept_sheets[name] = self.sheet_rows(name)
+        """Read sheet `name` now and keep it, for a book about to be sent to another process. A sheet that cannot be
+        read is not kept: it is read again, and its fault said, where it is asked for (as in one process)."""
+        try:
+            self._kept_sheets[name] = self.sheet_rows(name)
+        except LedgerFileError:
+            pass
 
     @property
     def name(self) -> str:
