@@ -117,8 +117,13 @@ def read_row(number: int, values, positions, policy: Policy, problems: list[Prob
         if not good:
             fault(column, value)
         elif value is not None:
-            typed[column.key] = list(value) if isinstance(value, list) else value   # each row its own list
+            typed[column.key] = own(value)
     return typed
+
+
+def own(value: Any) -> Any:
+    """A remembered model value for one row: a list (several values of one cell) copied, so each row has its own."""
+    return list(value) if isinstance(value, list) else value
 
 
 def cell_outcome(column, raw: Any, policy: Policy) -> tuple[bool, Any]:

@@ -25,7 +25,7 @@ from hx_excel.districts import DistrictSettings, Township
 from hx_excel.ledger.cells import CellError
 from hx_excel.files.bulk import collector_paused
 from hx_excel.files.sheet_cells import ErrorValue
-from hx_excel.ledger.reader import UNREADABLE, Problem, build_household, cell_outcome
+from hx_excel.ledger.reader import UNREADABLE, Problem, build_household, cell_outcome, own
 from hx_excel.ledger.schema import BY_KEY, INPUT_COLUMNS
 from hx_excel.policy import Policy
 from hx_excel.roster.header import HEADER_SEARCH_ROWS, Header, locate
@@ -163,7 +163,7 @@ def _read_roster(path: Path, settings: DistrictSettings, policy: Policy, mapping
                 roster.problems.append(Problem(name, number, label, value))
                 typed.setdefault(UNREADABLE, []).append(column.key)
             elif value is not None:
-                typed[column.key] = list(value) if isinstance(value, list) else value   # each row its own list
+                typed[column.key] = own(value)
 
         for index, column in header.positions:
             raw = values[index] if index < width else None
@@ -176,7 +176,7 @@ def _read_roster(path: Path, settings: DistrictSettings, policy: Policy, mapping
             if entry is not None and entry[1] and not entry[0]:    # seen before, nothing to say: most cells
                 value = entry[2]
                 if value is not None:
-                    typed[key] = list(value) if isinstance(value, list) else value
+                    typed[key] = own(value)
                 continue
             put(column, raw, label[key])
         for (key, rule), at in zip(derived, derived_at):
