@@ -86,3 +86,21 @@ def test_a_copy_saved_by_libreoffice_is_checked_the_same(ledger, tmp_path, capsy
     assert "会调用电脑上的其他程序（DDE）" in out
     assert "“就学刚性支出（元）”格是公式 =3000+4500" in out
     assert "“填报人”格是公式 =HYPERLINK(" in out
+
+
+def test_in_a_ledger_whose_columns_moved_the_formulas_are_found_by_header(ledger, policy):
+    """A column inserted before 序号: every column one to the right. The formulas typed in input cells and a computed
+    formula cleared are still named by their own columns (read_book looks where the template puts the columns while
+    calamine parses, and looks again when the header says otherwise)."""
+    from hx_excel.operations.check import check_files
+
+    wb = openpyxl.load_workbook(ledger)
+    ws = wb[SHEET]
+    ws.insert_cols(1)
+    ws.cell(FIRST_DATA_ROW, column_index("grade") + 1).value = None          # 预警分级's formula cleared on the head row
+    wb.save(ledger)
+    found = check_files([ledger], policy, AS_OF).findings
+    typed = sorted((f.row, f.column) for f in found if "格是公式" in f.message and f.sheet == SHEET)
+    assert typed == [(FIRST_DATA_ROW, "姓名"), (FIRST_DATA_ROW, "就学刚性支出（元）"), (FIRST_DATA_ROW + 1, "备注")]
+    gone = [f for f in found if "公式被删除" in f.message]
+    assert [(f.row, f.column) for f in gone] == [(FIRST_DATA_ROW, "预警分级")]

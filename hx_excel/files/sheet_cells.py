@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import html
 import io
+import multiprocessing
+import os
 import re
 import zipfile
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -28,6 +32,7 @@ DENSE_COLUMNS = 1_000      # nor one whose columns end within this many (台账 
 DENSE_CELLS = 9_000_000    # nor one whose rows × columns exceed this (extend's largest ledger, 50,000 × ~130, is
                            # 6.5 million): a stray value at row 59,999, column 1,000 would make 60 million
 KEPT_TOP_ROWS = 200        # rows kept at their place whatever they hold: titles, headers, 参数's settings
+SPLIT_FROM = 16_000_000    # bytes of a sheet's XML (~4,000 ledger persons) from which it is parsed in two halves
 
 
 @dataclass
@@ -53,16 +58,99 @@ _CELL_R = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _VALUE = re.compile(rb'<(?:\w+:)?(?:v|is)\b')
 
 
-def read_sheet(workbook, name: str, xml: bytes | None, data: bytes | None) -> SheetCells:
-    """Sheet `name` of the calamine `workbook` (opened from `data`, whose part for this sheet is `xml`)."""
+def read_sheet(workbook, name: str, xml: bytes | None, data: bytes | None, *, halves: bool = True) -> SheetCells:
+    """Sheet `name` of the calamine `workbook` (opened from `data`, whose part for this sheet is `xml`). A large
+    sheet is parsed in two halves on two threads unless `halves` is False (the caller has other work for the
+    second core)."""
     if xml is None or data is None or not _far_out(xml):
-        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        rows = _in_halves(type(workbook), data, name, xml) if halves and xml is not None and data is not None \
+            and _split(xml) else None
+        if rows is None:
+            rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
         return SheetCells(rows, list(range(1, len(rows) + 1)))
     compacted, numbers, far = _compact(xml)
     small = type(workbook).from_filelike(io.BytesIO(_replace_part(data, xml, compacted)))
     rows = small.get_sheet_by_name(name).to_python(skip_empty_area=False)
     numbers += range(len(numbers) + 1, len(rows) + 1)     # (never needed: calamine ends at the last value written)
     return SheetCells(rows, numbers[:len(rows)], far[:6], len(far))
+
+
+def _split(xml: bytes) -> bool:
+    """Whether to parse the sheet in two halves: a large sheet, two cores, and not in one of the processes a
+    district's ledgers are read in side by side (summary, generate: both cores are busy already)."""
+    return len(xml) >= SPLIT_FROM and (os.cpu_count() or 1) >= 2 and multiprocessing.parent_process() is None
+
+
+_ROW_START = re.compile(rb'<(?:\w+:)?row\b')
+_WORKSHEETS = "xl/worksheets/"
+
+
+def _in_halves(workbook_type, data: bytes, name: str, xml: bytes) -> list[list[Any]] | None:
+    """Sheet `name`'s rows from A1, as calamine's to_python(skip_empty_area=False) gives them, parsed as two
+    workbooks of half the rows each, the second half on another thread: calamine lets go of Python's lock while it
+    parses, so both cores work (a 10,000-person ledger: ~0.9 s → ~0.5 s). None when the sheet's XML cannot be cut
+    (no rows, no sheetData) or its part is not found: the caller reads it in one go."""
+    start = max(xml.find(b"<sheetData"), xml.find(b":sheetData"))
+    if start < 0:
+        return None
+    body = xml.index(b">", start) + 1
+    end = xml.rfind(b"sheetData>")
+    if xml[body - 2:body] == b"/>" or end < body:
+        return None
+    end = xml.rfind(b"<", 0, end)
+    middle = _ROW_START.search(xml, body + (end - body) // 2, end)
+    parts = _other_parts(data, xml)
+    if middle is None or parts is None:
+        return None
+    head, tail = _DIMENSION.sub(b"", xml[:body]), xml[end:]   # each half's extent is its own, not the sheet's
+    halves = [_workbook_of(parts, head + xml[body:middle.start()] + tail),
+              _workbook_of(parts, head + xml[middle.start():end] + tail)]
+
+    def parse(half: bytes, from_a1: bool):
+        sheet = workbook_type.from_filelike(io.BytesIO(half)).get_sheet_by_name(name)
+        return sheet.start, sheet.to_python(skip_empty_area=not from_a1)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        later = pool.submit(parse, halves[1], False)
+        _, rows = parse(halves[0], True)
+        second_start, second_rows = later.result()
+    if second_rows:
+        row, column = second_start
+        if row < len(rows):             # the halves overlap: not for a sheet cut between two rows, but not guessed
+            return None
+        rows += [[] for _ in range(row - len(rows))]
+        rows += [[""] * column + r for r in second_rows] if column else second_rows
+    width = max(map(len, rows), default=0)
+    for r in rows:                      # one rectangle, as calamine gives a sheet read in one go
+        if len(r) < width:
+            r += [""] * (width - len(r))
+    return rows
+
+
+def _other_parts(data: bytes, xml: bytes) -> tuple[str, list[tuple[str, bytes]]] | None:
+    """The name of the sheet part holding `xml` (found by its size and checksum) and every part that is not a
+    sheet's (calamine opens a workbook by its workbook.xml and reads a sheet's part only when asked for it)."""
+    crc, found, others = zlib.crc32(xml), None, []
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        for info in source.infolist():
+            if info.filename.startswith(_WORKSHEETS) and info.filename.endswith(".xml") \
+                    and "/_rels/" not in info.filename:
+                if found is None and info.file_size == len(xml) and info.CRC == crc:
+                    found = info.filename
+                continue
+            others.append((info.filename, source.read(info)))
+    return (found, others) if found is not None else None
+
+
+def _workbook_of(parts: tuple[str, list[tuple[str, bytes]]], sheet: bytes) -> bytes:
+    """A workbook of the parts and the one sheet; stored, not compressed: it is parsed at once and thrown away."""
+    name, others = parts
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as target:
+        for other, content in others:
+            target.writestr(other, content)
+        target.writestr(name, sheet)
+    return buffer.getvalue()
 
 
 def _far_out(xml: bytes) -> bool:

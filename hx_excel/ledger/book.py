@@ -16,11 +16,12 @@ import io
 import re
 import zipfile
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from operator import itemgetter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 from python_calamine import CalamineWorkbook
@@ -84,6 +85,9 @@ class ColumnMap:
     def standard(self) -> bool:
         """Every column in its template place (the workbook can be written to by schema position)."""
         return self.header_row == HEADER_ROW and all(p == i for i, p in enumerate(self.positions))
+
+
+TEMPLATE_COLUMNS = ColumnMap(HEADER_ROW, tuple(range(len(COLUMNS))))     # every column where the template puts it
 
 
 def find_columns(top_rows: list[list[Any]], file_name: str, hidden: set[int] = frozenset()) -> ColumnMap:
@@ -275,22 +279,28 @@ def read_book(path: str | Path, *, data: bytes | None = None) -> LedgerBook:
                                   "请用 hx-excel generate 生成的台账。")
         try:
             parts = sheet_parts(data, (SHEET, PARAMS))
-            sheet = read_sheet(workbook, SHEET, parts.get(SHEET), data)
+            ledger_xml = parts.get(SHEET, b"")
+            # calamine parses on another thread (it lets go of Python's lock) while the formulas are found here,
+            # where the template puts its columns: the usual case, checked once the header has been read. (Not in
+            # two halves as well: three at once on two cores made the read slower, benchmarks/README.md.)
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                reading = pool.submit(read_sheet, workbook, SHEET, parts.get(SHEET), data, halves=False)
+                as_made = _formula_scan(ledger_xml, TEMPLATE_COLUMNS)
+                sheet = reading.result()
         except Exception as exc:  # noqa: BLE001
             raise inputs.damaged(path, WHAT, exc) from None
     except LedgerFileError:
         raise
     except InputFileError as exc:
         raise LedgerFileError(str(exc)) from None
-    ledger_xml = parts.get(SHEET, b"")
     cells = sheet.rows
     columns = find_columns(cells[:HEADER_SCAN_ROWS], path.name, _hidden_columns(ledger_xml))
     for note in (_merged_note(ledger_xml, columns, path.name), far_note(sheet, SHEET, path.name)):
         if note:
             columns = replace(columns, notes=columns.notes + (note,))
     rows = _data_rows(sheet.numbered(columns.header_row), max((len(r) for r in cells), default=0), columns)
-    formulas = _formula_rows(ledger_xml, columns)
-    typed_formulas = _input_formulas(ledger_xml, columns)
+    same_place = (columns.header_row, columns.positions) == (TEMPLATE_COLUMNS.header_row, TEMPLATE_COLUMNS.positions)
+    formulas, typed_formulas = as_made if same_place else _formula_scan(ledger_xml, columns)
     settings = _settings(workbook, names, parts.get(PARAMS, b""), data, path.name)
     book = LedgerBook(path, columns, rows, formulas, settings, names, workbook, data, typed_formulas=typed_formulas)
     return book
@@ -412,13 +422,34 @@ class FormulaCells:
 _FORMULA_ROW = re.compile(rb' r="[A-Z]{1,3}(\d+)"[^>]*><(?:\w+:)?f\b')
 
 
+_ROW_START = re.compile(rb'<(?:\w+:)?row\b')
+_STRETCH = 1 << 20
+
+
+def _found(pattern: re.Pattern, xml: bytes) -> Iterator:
+    """pattern.findall over the sheet, a megabyte of rows at a time: one findall holds Python's lock until it ends,
+    and calamine, parsing on other threads meanwhile, needs it to start and to hand its rows over (read_book)."""
+    start = 0
+    while start < len(xml):
+        boundary = _ROW_START.search(xml, start + _STRETCH)
+        end = boundary.start() if boundary else len(xml)
+        yield from pattern.findall(xml, start, end)
+        start = end
+
+
+def _formula_scan(xml: bytes, columns: ColumnMap) -> tuple[FormulaCells, dict[tuple[int, int], str]]:
+    """Which computed cells hold a formula, and the formulas typed into input columns, for a sheet laid out as
+    `columns`."""
+    return _formula_rows(xml, columns), _input_formulas(xml, columns)
+
+
 def _formula_rows(xml: bytes, columns: ColumnMap) -> FormulaCells:
     computed = {get_column_letter(p + 1).encode(): i for i, (c, p) in enumerate(zip(COLUMNS, columns.positions))
                 if c.kind == "computed" and p is not None}
     first = columns.header_row + 1
-    counts = {int(row): n for row, n in Counter(_FORMULA_ROW.findall(xml)).items() if int(row) >= first}
+    counts = {int(row): n for row, n in Counter(_found(_FORMULA_ROW, xml)).items() if int(row) >= first}
     return _formula_cells(tuple(sorted(computed.values())), counts,
-                          lambda: ((computed.get(letter), int(row)) for letter, row in _FORMULA_CELL.findall(xml)))
+                          lambda: ((computed.get(letter), int(row)) for letter, row in _found(_FORMULA_CELL, xml)))
 
 
 def _formula_cells(expected: tuple[int, ...], counts: dict[int, int],
@@ -444,7 +475,7 @@ def _input_formulas(xml: bytes, columns: ColumnMap) -> dict[tuple[int, int], str
     pattern = re.compile(rb' r="(' + b"|".join(inputs_at) + rb')(\d+)"[^>]*><(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)<)')
     first = columns.header_row + 1
     found = {}
-    for letter, row, text in pattern.findall(xml):
+    for letter, row, text in _found(pattern, xml):
         if int(row) >= first:
             found[(int(row), inputs_at[letter])] = html.unescape(text.decode("utf-8", "replace"))
     return found

@@ -139,8 +139,10 @@ def generate(settings: DistrictSettings, policy: Policy, out_dir: str | Path, *,
 
     created = _make_folder(out_dir)
     lock = FolderLock(out_dir, command)
+    locked = False
     try:
         lock.acquire(wait_seconds, on_wait=waiting)
+        locked = True
         cleaned = clean_leftovers(out_dir)
         _stage(targets, policy, year, force=force, skip_filled=skip_filled, status=status, workers=workers)
         run = _commit(targets, roster, out_dir, force=force, skip_filled=skip_filled, progress=progress)
@@ -150,6 +152,8 @@ def generate(settings: DistrictSettings, policy: Policy, out_dir: str | Path, *,
         for target in targets:
             if target.temp is not None:
                 target.temp.unlink(missing_ok=True)
+        if locked:   # a Ctrl-C between a temporary file's creation and its name being returned: ours all the same
+            clean_leftovers(out_dir)
         lock.release()
         if created and not any(out_dir.iterdir()):
             out_dir.rmdir()   # refused or interrupted before writing: leave no empty folder behind
