@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 
 from hx_excel.cli import addin as addin_cli
+from hx_excel.cli import clues as clues_cli
 from hx_excel.cli import mapping as mapping_cli
 from hx_excel.cli.args import ArgumentParser, iso_date, row_count, seconds, short_text
 from hx_excel.cli.assess import cmd_assess
@@ -107,6 +108,7 @@ def build_parser() -> ArgumentParser:
     import_.set_defaults(run=cmd_import)
     addin_cli.add_parser(sub)
     mapping_cli.add_parser(sub)
+    clues_cli.add_parser(sub)
     demo = sub.add_parser("demo", help="主流程：在 out/ 生成各乡镇台账和示例台账，再用示例户评估并列出下一步")
     demo.add_argument("--out", type=Path, default=Path("out"), help="输出文件夹（默认：out）")
     demo.add_argument("--settings", type=Path, help="区设置 TOML 文件（默认：内置 22 个乡镇）")

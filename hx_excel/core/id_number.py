@@ -46,6 +46,7 @@ __all__ = [
     "validate",
     "is_valid",
     "upgrade_legacy",
+    "match_key",
     "birth_date",
     "sex",
     "age_on",
@@ -233,6 +234,23 @@ def upgrade_legacy(number15: str) -> str:
     body = _body(number)
     _birth(body)
     return body + check_char(body)
+
+
+def match_key(value: object) -> str:
+    """The form two lists are matched by (a department's list against the ledgers): compact, and a 15-digit number
+    upgraded to its 18-digit form. A number stored as a number is taken only when no digit can have been lost (15
+    digits: Excel keeps 15), else StoredAsNumber — never guessed. The check character is not required: a number is
+    matched as written, and one mistyped in a list matches nobody. InvalidLength / InvalidFormat otherwise."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if float(value).is_integer() and 10**14 <= value < 10**15:
+            value = str(int(value))
+        else:
+            raise StoredAsNumber()
+    number = compact(value)
+    if len(number) not in (15, 18):
+        raise InvalidLength(len(number))
+    _check_format(number)
+    return upgrade_legacy(number) if len(number) == 15 else number
 
 
 # The accessors below read 18- or 15-character numbers and do not verify the

@@ -4,6 +4,7 @@ message box); anything else is a fault of ours, said with a log file or a traceb
 
 from __future__ import annotations
 
+from hx_excel.clues import ClueError
 from hx_excel.core.days import CalendarNotAvailable
 from hx_excel.core.models import HouseholdDataError
 from hx_excel.districts import SettingsError
@@ -19,4 +20,4 @@ from hx_excel.policy import PolicyError
 from hx_excel.roster import RosterError
 
 REFUSALS = (InputFileError, PolicyError, SettingsError, CalendarNotAvailable, HouseholdDataError, RosterError,
-            GenerateError, SaveError, LockError, ExtendError, EditRefused, NoticeError, UpgradeError)
+            GenerateError, SaveError, LockError, ExtendError, EditRefused, NoticeError, UpgradeError, ClueError)

@@ -36,6 +36,7 @@ def _not_true_or_false(value: Any) -> Any:
 Whole = Annotated[int, BeforeValidator(_not_true_or_false)]
 DAYS_MAX, MONTHS_MAX = 365, 120   # no document sets a longer time; far larger numbers overflow the date arithmetic
 IncomeLine = Annotated[float, Field(allow_inf_nan=False, le=1_000_000)]   # 元 a head a year; 1e308 breaks the sums
+ClueAmount = Annotated[float, Field(ge=0, allow_inf_nan=False, le=100_000_000)]   # 元, a department rule's threshold
 
 
 class _Frozen(BaseModel):
@@ -224,6 +225,8 @@ class Policy(_Frozen):
     # Other ways of writing a list's values (妻子 → 配偶), by list name; "yes_no" for the 是/否 columns. Used only to
     # say what a value off its list probably means, never to rewrite what was typed.
     aliases: dict[str, dict[str, str]] = {}
+    # 四(一)3: the amounts (元) department profiles name in their rules (hx_excel/clues/departments)
+    clues: dict[str, ClueAmount] = {}
 
     @model_validator(mode="after")
     def _aliases_point_into_their_lists(self) -> "Policy":

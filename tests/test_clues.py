@@ -1,0 +1,214 @@
+"""部门联合筛查 (issue 21): department lists matched to a township ledger, worked by hand.
+
+The ledger (青岩镇, 龙井村): QY-001 罗大山 (户主) and 罗小花 (之女), a sound house, income far above the line (无);
+QY-002 张三, a D-grade house (R6 already: red); QY-003 王建, whose 18-digit number 520111198007070232 the housing
+list gives in its old 15-digit form 520111800707023 (the 18 digits without the century "19" and the check digit).
+
+The lists, received 2022-07-04 (so every household check is due 7 calendar days later, 2022-07-11, D1):
+- 医保: 罗大山 paid 23,000 yuan himself (≥ 10,000: Y1); 罗小花 uninsured (R5); a person in no ledger (unmatched);
+  陈某's amount typed as 约一万 (cannot be judged: said); an ID stored as a number (digits lost: unmatched);
+- 住建: 罗大山's house D (R6); 张三's C级 (R6, already open on QY-002: not handed out); 王建's C (R6, 15-digit ID);
+- 民政 (CSV in GBK): 罗小花's 低保 cancelled 2022-07-10 (R7, in July); 李四's cancelled in June (not this month).
+
+So three clues: 罗大山 (医保 Y1 + 住建 R6, one clue), 罗小花 (医保 R5 + 民政 R7), 王建 (住建 R6); 张三's R6 not handed
+out; two rows unmatched; one cell said.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+
+from conftest import household, person
+from hx_excel.cli import main
+from hx_excel.clues.intake import intake
+from hx_excel.clues.profiles import load_profiles
+from hx_excel.ledger.schema import SHEET
+from hx_excel.ledger.template import build_workbook
+from hx_excel.ledger.writer import RowWriter
+
+LUO_DASHAN, LUO_XIAOHUA = "520111196805030113", "520111197009120147"
+ZHANG_SAN, WANG_JIAN, WANG_JIAN_15 = "520111197501080175", "520111198007070232", "520111800707023"
+NOBODY = "520111199901010019"
+RECEIVED, DUE = date(2022, 7, 4), date(2022, 7, 11)
+
+
+@pytest.fixture
+def month_files(tmp_path, policy) -> dict[str, Path]:
+    ledgers = tmp_path / "台账"
+    ledgers.mkdir()
+    wb = build_workbook(policy, township="青岩镇", villages=("龙井村",), rows=30)
+    RowWriter(wb[SHEET]).write([
+        household([dict(person("罗大山"), id_number=LUO_DASHAN), dict(person("罗小花", "之女", sex="女"), id_number=LUO_XIAOHUA)],
+                  household_id="QY-001", village="龙井村"),
+        household([dict(person("张三"), id_number=ZHANG_SAN)], household_id="QY-002", village="龙井村", house_grade="D"),
+        household([dict(person("王建"), id_number=WANG_JIAN)], household_id="QY-003", village="龙井村"),
+    ])
+    wb.save(ledgers / "青岩镇.xlsx")
+
+    lists = tmp_path / "部门名单"
+    lists.mkdir()
+    medical = openpyxl.Workbook()
+    ws = medical.active
+    ws.append(["2022年7月 医疗费用及参保名单"])
+    ws.merge_cells("A1:E1")
+    ws.append(["序号", "参保人姓名", "身份证号", "个人自付费用（元）", "参保状态"])
+    ws.append([1, "罗大山", LUO_DASHAN, 23000, "正常"])
+    ws.append([2, "罗小花", LUO_XIAOHUA, 800, "未参保"])
+    ws.append([3, "某某", NOBODY, 50000, "正常"])
+    ws.append([4, "陈某", ZHANG_SAN, "约一万", "正常"])
+    ws.append([5, "赵某", 5.20111196805031e17, 30000, "正常"])
+    medical.save(lists / "医保.xlsx")
+    housing = openpyxl.Workbook()
+    ws = housing.active
+    ws.append(["户主姓名", "户主身份证号", "鉴定等级", "鉴定日期"])
+    ws.append(["罗大山", LUO_DASHAN, "D", date(2022, 6, 30)])
+    ws.append(["张三", ZHANG_SAN, "C级", date(2022, 6, 30)])
+    ws.append(["王建", WANG_JIAN_15, "Ｃ", date(2022, 6, 30)])     # a full-width C, as an input method types it
+    housing.save(lists / "住建.xlsx")
+    (lists / "民政.csv").write_bytes("\n".join([
+        "姓名,身份证号,救助类别,变动类型,变动日期",
+        f"罗小花,{LUO_XIAOHUA},低保,取消,2022-07-10",
+        f"李四,{WANG_JIAN},低保,取消,2022-06-01",
+    ]).encode("gbk"))
+    return {"ledgers": ledgers, "lists": lists, "out": tmp_path / "线索"}
+
+
+def _files(month_files) -> list[Path]:
+    return [month_files["lists"] / n for n in ("医保.xlsx", "住建.xlsx", "民政.csv")]
+
+
+def _intake(month_files, policy):
+    return intake(_files(month_files), [month_files["ledgers"]], policy, load_profiles(policy), (2022, 7),
+                  received_on=RECEIVED)
+
+
+def test_each_matched_person_is_one_clue_with_every_fact(month_files, policy):
+    result = _intake(month_files, policy)
+    got = [(c.number, c.person.name, c.person.household_id, [(f.department, f.clause) for f in c.facts], c.due)
+           for c in result.clues]
+    assert got == [
+        ("XS-2022-07-0001", "罗大山", "QY-001", [("医保", "Y1"), ("住建", "R6")], DUE),
+        ("XS-2022-07-0002", "罗小花", "QY-001", [("医保", "R5"), ("民政", "R7")], DUE),
+        ("XS-2022-07-0003", "王建", "QY-003", [("住建", "R6")], DUE),
+    ]
+    assert result.clues[0].facts[0].says == "年度个人自付医疗费用 23,000 元，达到 10,000 元"
+    assert result.clues[2].key == WANG_JIAN                    # the 15-digit number met its 18-digit form
+
+
+def test_a_fact_the_ledger_already_has_is_not_handed_out_again(month_files, policy):
+    result = _intake(month_files, policy)
+    assert [(o.person.name, o.fact.department, o.fact.clause) for o in result.already_open] == [("张三", "住建", "R6")]
+    assert "QY-002" not in {c.person.household_id for c in result.clues}
+
+
+def test_rows_that_match_nobody_are_kept_with_their_reason_and_a_cell_that_cannot_be_read_is_said(month_files, policy):
+    result = _intake(month_files, policy)
+    unmatched = [(u.row.file, u.row.row, u.reason) for u in result.unmatched]
+    assert unmatched[0] == ("医保.xlsx", 5, "各乡镇台账中都没有此人")
+    assert unmatched[1][:2] == ("医保.xlsx", 7) and "存成了数字" in unmatched[1][2]
+    assert len(unmatched) == 2
+    assert result.problems == ["医保.xlsx 第 6 行“个人自付费用（元）”：“约一万”无法判断：应为数字，现为文字“约一万”；"
+                               "请只填数字（元），不要带单位、逗号或文字（Y1 的规则未判断）"]
+
+
+def test_the_township_sheet_has_full_ids_and_facts_the_district_register_neither(month_files, tmp_path):
+    assert main(["clues", "intake", *map(str, _files(month_files)), "--ledgers", str(month_files["ledgers"]),
+                 "--month", "2022-07", "--received", "2022-07-04", "-o", str(month_files["out"])]) == 1
+    task = month_files["out"] / "线索交办单-2022-07-青岩镇.xlsx"
+    register = month_files["out"] / "线索总台账-2022-07.xlsx"
+    rows = CalamineWorkbook.from_path(str(task)).get_sheet_by_name("线索交办单").to_python()
+    assert rows[2][:6] == ["序号", "线索编号", "村", "户编号", "姓名", "身份证号"]
+    assert rows[3][1:6] == ["XS-2022-07-0001", "龙井村", "QY-001", "罗大山", LUO_DASHAN]
+    assert "23,000" in rows[3][7] and rows[3][10] == DUE
+    every = " ".join(str(v) for name in CalamineWorkbook.from_path(str(register)).sheet_names
+                     for r in CalamineWorkbook.from_path(str(register)).get_sheet_by_name(name).to_python() for v in r)
+    for secret in (LUO_DASHAN, LUO_XIAOHUA, WANG_JIAN, NOBODY, "23,000", "23000", "约一万", "未参保", "医疗费用"):
+        assert secret not in every, secret
+    assert "520111********0113" in every and "R5" in every and "（涉及健康或医保信息，见乡镇交办单）" in every
+
+
+def _answer(task: Path, answers: dict[str, tuple]) -> None:
+    """Fill the feedback columns as a township clerk does: by 线索编号."""
+    wb = openpyxl.load_workbook(task)
+    ws = wb["线索交办单"]
+    header = {c.value: c.column for c in ws[3]}
+    for row in range(4, ws.max_row + 1):
+        number = ws.cell(row, header["线索编号"]).value
+        if number in answers:
+            day, conclusion, checker = answers[number]
+            ws.cell(row, header["入户核实日期"], day)
+            ws.cell(row, header["核实结论"], conclusion)
+            ws.cell(row, header["核实人"], checker)
+    wb.save(task)
+
+
+def test_status_counts_on_time_one_day_late_and_overdue(month_files, capsys):
+    out = month_files["out"]
+    main(["clues", "intake", *map(str, _files(month_files)), "--ledgers", str(month_files["ledgers"]),
+          "--month", "2022-07", "--received", "2022-07-04", "-o", str(out)])
+    task = out / "线索交办单-2022-07-青岩镇.xlsx"
+    _answer(task, {"XS-2022-07-0001": (date(2022, 7, 11), "红", "李干部"),      # the last day: on time
+                   "XS-2022-07-0002": (date(2022, 7, 12), "黄", "李干部")})     # one day late
+    capsys.readouterr()
+    assert main(["clues", "status", str(out), "--as-of", "2022-07-20"]) == 1
+    printed = capsys.readouterr().out
+    assert "7日内已核实 1，逾期核实 1，逾期未核实 1，待核实 0" in printed
+    rows = CalamineWorkbook.from_path(str(out / "线索总台账-2022-07.xlsx")).get_sheet_by_name("线索").to_python()
+    states = {r[0]: (r[11], r[12], r[13], r[15]) for r in rows[3:]}
+    assert states == {"XS-2022-07-0001": ("7日内已核实", DUE, "红", ""),
+                      "XS-2022-07-0002": ("逾期核实", date(2022, 7, 12), "黄", 1.0),
+                      "XS-2022-07-0003": ("逾期未核实", "", "", 9.0)}           # 2022-07-20 is 9 days past 07-11
+    counts = CalamineWorkbook.from_path(str(out / "线索总台账-2022-07.xlsx")).get_sheet_by_name("统计").to_python()
+    assert counts[3][:6] == ["青岩镇", 3.0, 1.0, 1.0, 1.0, 0.0] and counts[3][6:8] == [1.0, 1.0]
+
+
+def test_a_returned_sheet_with_moved_columns_and_a_typed_over_dropdown(month_files, capsys):
+    out = month_files["out"]
+    main(["clues", "intake", *map(str, _files(month_files)), "--ledgers", str(month_files["ledgers"]),
+          "--month", "2022-07", "--received", "2022-07-04", "-o", str(out)])
+    task = out / "线索交办单-2022-07-青岩镇.xlsx"
+    _answer(task, {"XS-2022-07-0001": (date(2022, 7, 8), "红色", "李干部"),
+                   "XS-2022-07-0002": ("7月9号", "黄", "李干部")})
+    wb = openpyxl.load_workbook(task)
+    wb["线索交办单"].insert_cols(1)                          # a column added in front: every column moves right
+    wb.save(task)
+    capsys.readouterr()
+    assert main(["clues", "status", str(out), "--as-of", "2022-07-08"]) == 1
+    printed = capsys.readouterr().out
+    assert "“核实结论”为“红色”，不在下拉列表中（可选：红、黄、绿、无风险、查无此人）" in printed
+    assert "第 5 行（XS-2022-07-0002）“入户核实日期”" in printed and "按未核实计" in printed
+    assert "7日内已核实 0，逾期核实 0，逾期未核实 0，待核实 3" in printed
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_a_sheet_returned_from_libreoffice_is_read(month_files, capsys, tmp_path):
+    from hx_excel.office.libreoffice import recalculate
+
+    out = month_files["out"]
+    main(["clues", "intake", *map(str, _files(month_files)), "--ledgers", str(month_files["ledgers"]),
+          "--month", "2022-07", "--received", "2022-07-04", "-o", str(out)])
+    task = out / "线索交办单-2022-07-青岩镇.xlsx"
+    _answer(task, {"XS-2022-07-0003": (date(2022, 7, 5), "绿", "王干部")})
+    saved = recalculate([task], tmp_path / "lo")[0]
+    shutil.copyfile(saved, task)
+    capsys.readouterr()
+    assert main(["clues", "status", str(out), "--as-of", "2022-07-06"]) == 0
+    assert "7日内已核实 1，逾期核实 0，逾期未核实 0，待核实 2" in capsys.readouterr().out
+
+
+def test_intake_never_writes_over_a_sheet_the_township_has_answered(month_files):
+    out = month_files["out"]
+    args = ["clues", "intake", *map(str, _files(month_files)), "--ledgers", str(month_files["ledgers"]),
+            "--month", "2022-07", "--received", "2022-07-04", "-o", str(out)]
+    main(args)
+    task = out / "线索交办单-2022-07-青岩镇.xlsx"
+    _answer(task, {"XS-2022-07-0001": (date(2022, 7, 8), "红", "李干部")})
+    before = task.read_bytes()
+    assert main(args) == 2
+    assert task.read_bytes() == before
