@@ -212,3 +212,87 @@ def test_intake_never_writes_over_a_sheet_the_township_has_answered(month_files)
     before = task.read_bytes()
     assert main(args) == 2
     assert task.read_bytes() == before
+
+
+def test_late_and_overdue_clues_join_the_d7_list_of_the_summary(month_files, tmp_path):
+    """After status on 2022-07-20: clue 0002 (罗小花, QY-001) checked one day late and 0003 (王建, QY-003) not checked,
+    9 days past its deadline, join D7 (a); 0001 (on time) does not. QY-002 (张三: red, no clue recorded) is the ledger's
+    own (a) row, listed once."""
+    out = month_files["out"]
+    main(["clues", "intake", *map(str, _files(month_files)), "--ledgers", str(month_files["ledgers"]),
+          "--month", "2022-07", "--received", "2022-07-04", "-o", str(out)])
+    _answer(out / "线索交办单-2022-07-青岩镇.xlsx", {"XS-2022-07-0001": (date(2022, 7, 11), "红", "李干部"),
+                                                  "XS-2022-07-0002": (date(2022, 7, 12), "黄", "李干部")})
+    main(["clues", "status", str(out), "--as-of", "2022-07-20"])
+    report = tmp_path / "月报.xlsx"
+    main(["summary", str(month_files["ledgers"]), "--month", "2022-07", "-o", str(report),
+          "--clues", str(out / "线索总台账-2022-07.xlsx")])
+    rows = CalamineWorkbook.from_path(str(report)).get_sheet_by_name("D7问责清单").to_python()
+    found = [(r[3], r[6], r[7], r[9]) for r in rows[2:] if str(r[0]).startswith("(a)")]
+    assert [(hid, clause, days) for hid, clause, _, days in found] == [
+        ("QY-001", "D1", 1.0), ("QY-002", "D1", ""), ("QY-003", "D1", 9.0)]
+    assert "XS-2022-07-0002（医保、民政）逾期核实（2022-07-12 入户核实）" in found[0][2]
+    assert "XS-2022-07-0003（住建）未在 7 日内入户核实" in found[2][2]
+
+
+def test_apply_carries_verified_clues_into_the_ledger_once_and_never_over_a_typed_cell(month_files, capsys):
+    """0001 (罗大山, 红, checked 2022-07-11) goes onto QY-001's head row (row 4): 线索来源 部门联合筛查, 线索收集日期
+    2022-07-04, 入户核实日期 2022-07-11. 0002 (罗小花, the same household, 黄, checked 07-12) finds those cells filled:
+    the same channel and date stand, the other check date is reported, not written. 0003 was not checked: not
+    carried. A second run changes nothing."""
+    out = month_files["out"]
+    main(["clues", "intake", *map(str, _files(month_files)), "--ledgers", str(month_files["ledgers"]),
+          "--month", "2022-07", "--received", "2022-07-04", "-o", str(out)])
+    task = out / "线索交办单-2022-07-青岩镇.xlsx"
+    _answer(task, {"XS-2022-07-0001": (date(2022, 7, 11), "红", "李干部"),
+                   "XS-2022-07-0002": (date(2022, 7, 12), "黄", "李干部")})
+    ledger = month_files["ledgers"] / "青岩镇.xlsx"
+    capsys.readouterr()
+    assert main(["clues", "apply", str(task), "--into", str(ledger)]) == 1
+    printed = capsys.readouterr().out
+    assert "XS-2022-07-0002：台账第 4 行“入户核实日期”已填“2022-07-11”，交办单为“2022-07-12”：未改动" in printed
+    assert "XS-2022-07-0003：未核实" in printed
+    ws = openpyxl.load_workbook(ledger)[SHEET]
+    from hx_excel.ledger.schema import column_index
+    got = [ws.cell(4, column_index(k)).value for k in ("clue_channel", "clue_on", "household_check_on")]
+    assert got[0] == "部门联合筛查" and got[1].date() == RECEIVED and got[2].date() == DUE
+    assert ws.cell(5, column_index("clue_on")).value is None         # 罗小花's own row: the household's facts are on the head row
+    log = openpyxl.load_workbook(ledger)["导入记录"]
+    assert [log.cell(r, 5).value for r in range(2, log.max_row + 1)] == ["线索来源", "线索收集日期", "入户核实日期"]
+    before = ledger.read_bytes()
+    assert main(["clues", "apply", str(task), "--into", str(ledger)]) == 1     # the same difference, said again
+    assert ledger.read_bytes() == before
+
+
+def test_a_person_found_only_in_the_national_export_gets_a_row_of_their_own(month_files, policy, tmp_path, capsys):
+    """罗红 (520403197511047092) stands in the sample national export under 石板镇, 云顶村, household
+    520111100000000001, and in no ledger: the housing list's D grade for her becomes a clue for 石板镇; applied to
+    石板镇's (empty) ledger, she gets the first formula row, her 户编号 kept as text, 与户主关系 left for the clerk."""
+    from importlib.resources import files
+
+    from hx_excel.ledger.schema import FIRST_DATA_ROW, column_index
+
+    housing = month_files["lists"] / "住建.xlsx"
+    wb = openpyxl.load_workbook(housing)
+    wb.active.append(["罗红", "520403197511047092", "D", date(2022, 6, 30)])
+    wb.save(housing)
+    export = files("hx_excel.samples") / "国家系统导出-样例.xlsx"
+    out = month_files["out"]
+    assert main(["clues", "intake", str(housing), "--ledgers", str(month_files["ledgers"]), "--roster", str(export),
+                 "--month", "2022-07", "--received", "2022-07-04", "-o", str(out)]) == 0
+    task = out / "线索交办单-2022-07-石板镇.xlsx"
+    rows = CalamineWorkbook.from_path(str(task)).get_sheet_by_name("线索交办单").to_python()
+    assert rows[3][2:6] == ["云顶村", "520111100000000001", "罗红", "520403197511047092"]
+    _answer(task, {rows[3][1]: (date(2022, 7, 6), "红", "石干部")})
+    ledger = tmp_path / "石板镇.xlsx"
+    build_workbook(policy, township="石板镇", villages=("云顶村",), rows=20).save(ledger)
+    capsys.readouterr()
+    assert main(["clues", "apply", str(task), "--into", str(ledger)]) == 1
+    assert "写在第 4 行（请补填与户主关系和户的情况）" in capsys.readouterr().out
+    ws = openpyxl.load_workbook(ledger)[SHEET]
+    got = {k: ws.cell(FIRST_DATA_ROW, column_index(k)).value for k in
+           ("township", "village", "household_id", "name", "relation", "id_number", "clue_channel", "household_check_on")}
+    assert got["household_id"] == "520111100000000001" and ws.cell(FIRST_DATA_ROW, column_index("household_id")).data_type == "s"
+    assert (got["township"], got["village"], got["name"], got["relation"], got["id_number"], got["clue_channel"]) == \
+        ("石板镇", "云顶村", "罗红", None, "520403197511047092", "部门联合筛查")
+    assert got["household_check_on"].date() == date(2022, 7, 6)

@@ -88,6 +88,8 @@ def build_parser() -> ArgumentParser:
     summary.add_argument("--month", required=True, metavar="年-月", help="月报月份，如 2022-07")
     summary.add_argument("-o", "--output", type=Path, required=True, metavar="月报.xlsx", help="写出的月报工作簿")
     summary.add_argument("--as-of", type=iso_date, metavar="YYYY-MM-DD", help="评估日期 YYYY-MM-DD（默认：该月最后一天；当月为今天）")
+    summary.add_argument("--clues", type=Path, nargs="+", metavar="线索总台账",
+                         help="部门联合筛查的线索总台账（clues status 更新过的）：逾期核实和逾期未核实的线索列入 D7 问责清单")
     summary.set_defaults(run=cmd_summary)
     extend = sub.add_parser("extend", help="给台账增加准备的行（公式行），填写的内容全部保留，旧文件另存为备份")
     extend.add_argument("path", type=Path, metavar="台账", help="台账文件（.xlsx）")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from hx_excel.cli.args import iso_date
+from hx_excel.cli.args import iso_date, seconds
 from hx_excel.cli.output import DONE, PROBLEMS, notice
 from hx_excel.core.id_number import mask_in
 from hx_excel.operations.review import parse_month
@@ -56,6 +56,28 @@ def cmd_status(args: argparse.Namespace) -> int:
     return PROBLEMS if result.problems or result.count(LATE) or result.count(OVERDUE) else DONE
 
 
+def cmd_apply(args: argparse.Namespace) -> int:
+    from hx_excel.cli.output import cleaned, waiting
+    from hx_excel.clues.apply import apply_clues
+
+    result = apply_clues(args.task, args.into, command=args.command_line, wait_seconds=args.wait, on_wait=waiting)
+    cleaned(result.edited.cleaned)
+    edits = result.edited.edits
+    if result.edited.saved:
+        print(f"已把 {len(result.carried)} 条核实为红、黄、绿的线索记入 {args.into}（写入 {edits.cells} 格，逐条记入“导入记录”表）")
+        if result.edited.backup:
+            print(f"  旧文件已备份为 {result.edited.backup}")
+    else:
+        print(f"{args.into} 没有需要改动的地方（{len(result.carried)} 条线索已记入或无可记入），未保存")
+    for line in result.added:
+        print(f"  新增：{mask_in(line)}")
+    for line in result.passed:
+        print(f"  未记入：{line}")
+    for line in result.conflicts:
+        notice(mask_in(line))
+    return PROBLEMS if result.conflicts or result.added else DONE
+
+
 def add_parser(sub) -> None:
     clues = sub.add_parser("clues", help="部门联合筛查：部门名单与各乡镇台账比对、生成线索交办单；汇总交回的核实结果")
     steps = clues.add_subparsers(dest="step", required=True, title="步骤", metavar="步骤")
@@ -75,3 +97,9 @@ def add_parser(sub) -> None:
     status.add_argument("--month", metavar="年-月", help="文件夹中有几个月的总台账时，汇总哪个月")
     status.add_argument("--as-of", type=iso_date, metavar="YYYY-MM-DD", help="统计日（默认今天）")
     status.set_defaults(run=cmd_status)
+    apply = steps.add_parser("apply", help="把交办单中核实为红、黄、绿的线索记入乡镇台账（线索来源、线索收集日期、入户核实日期），不覆盖已填的内容")
+    apply.add_argument("task", type=Path, metavar="交办单", help="乡镇交回的线索交办单（.xlsx）")
+    apply.add_argument("--into", type=Path, required=True, metavar="台账", help="该乡镇的台账（.xlsx）")
+    apply.add_argument("--wait", type=seconds, default=0, metavar="秒数",
+                       help="台账所在文件夹正被另一个 hx-excel 使用时，最多等待的秒数（默认不等）")
+    apply.set_defaults(run=cmd_apply)

@@ -12,12 +12,13 @@ from hx_excel.cli.output import DONE, PROBLEMS, REFUSED, cleaned, end_status, er
 from hx_excel.core.id_number import mask_in
 from hx_excel.files.report import check_target, report_leftovers, save_report
 from hx_excel.operations.review import month_text, parse_month
-from hx_excel.operations.summary import assessment_day, read_ledgers, summarize, summary_workbook
+from hx_excel.operations.summary import (add_clue_accountability, assessment_day, read_ledgers, summarize,
+                                         summary_workbook)
 from hx_excel.policy import load_policy
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    check_target(args.output, sources=args.paths, what="月报")   # a mistyped -o stops before any reading
+    check_target(args.output, sources=[*args.paths, *(args.clues or [])], what="月报")   # before any reading
     cleaned(report_leftovers(args.output))   # a killed run's copy of this report
     policy = load_policy(args.policy)
     month = month_text(*parse_month(args.month, "月报月份"))
@@ -35,6 +36,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
         error("没有可读取的台账，未生成月报。" if unread else "没有找到台账文件（.xlsx），未生成月报。")
         return REFUSED
     summary = summarize(ledgers, month, unread)
+    if args.clues:
+        add_clue_accountability(summary, args.clues)
     backup = save_report(summary_workbook(summary), args.output, sources=[*args.paths, *(l.book.path for l in ledgers)],
                          what="月报", text=mask_in)
     for duplicate in summary.duplicates:

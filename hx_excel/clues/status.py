@@ -260,3 +260,38 @@ def late_clues(register: str | Path) -> list[dict[str, Any]]:
         if text_of(row["state"]) in (LATE, OVERDUE):
             out.append(row)
     return out
+
+
+def clue_accountability(registers, month: str) -> list:
+    """D7 (a) rows of `summary --clues`: each department clue of the registers checked late in `month`, or still not
+    checked with its deadline past by the month's end (policy.md, Accountability: a late step stays on the list of
+    the month it was done in)."""
+    from hx_excel.core.days import month_end
+    from hx_excel.operations.review import parse_month
+    from hx_excel.operations.summary import D7_FOUND, AccountRow
+
+    year, number = parse_month(month, "月报月份")
+    first = date(year, number, 1)
+    last = month_end(first)
+    rows = []
+    for register in registers:
+        for clue in late_clues(register):
+            due = _day(clue["due"])
+            checked = _day(clue["checked_on"])
+            state = text_of(clue["state"])
+            if due is None or (state == LATE and not (checked and first <= checked <= last)) \
+                    or (state == OVERDUE and due > last):
+                continue
+            late = clue["late_days"]
+            missing = (f"部门联合筛查线索 {text_of(clue['number'])}（{text_of(clue['departments'])}）"
+                       + (f"逾期核实（{checked:%Y-%m-%d} 入户核实）" if state == LATE else "未在 7 日内入户核实"))
+            rows.append(AccountRow(D7_FOUND, text_of(clue["township"]), text_of(clue["village"]),
+                                   text_of(clue["household_id"]), text_of(clue["name"]), text_of(clue["id"]),
+                                   "D1", missing, due, int(late) if isinstance(late, (int, float)) else None))
+    return rows
+
+
+def _day(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else None

@@ -256,6 +256,20 @@ def summarize(ledgers: list[AssessedLedger], month: str, unread: list[tuple[str,
     return result
 
 
+def add_clue_accountability(summary: MonthlySummary, registers) -> None:
+    """D7 (a) from the district's 线索总台账 (`clues status`): department clues checked late or not at all, each
+    household once — one the ledger itself already lists under (a) is not listed again."""
+    from hx_excel.clues.status import clue_accountability
+
+    listed = {(r.township, r.household_id) for r in summary.accountability if r.kind == D7_FOUND}
+    for row in clue_accountability(registers, summary.month):
+        if (row.township, row.household_id) not in listed:
+            summary.accountability.append(row)
+            listed.add((row.township, row.household_id))
+    kinds = {D7_FOUND: 0, D7_HELPED: 1, D7_FOLLOWED: 2}
+    summary.accountability.sort(key=lambda r: (kinds[r.kind], r.township, r.village, r.household_id))
+
+
 def _add(row: CountRow, key: str, persons: int) -> None:
     row.households[key] = row.households.get(key, 0) + 1
     row.persons[key] = row.persons.get(key, 0) + persons

@@ -104,7 +104,7 @@ def import_into(export: str | Path, ledger: str | Path, policy: Policy, *, updat
         if plan.rows_needed > book.last_formula_row:
             raise _NeedsRows(plan.rows_needed)
         plan.write(export.name, stamp, update, edits, result)
-        _record(wb, plan.records, edits)
+        record_changes(wb, plan.records, edits)
         return edits
 
     try:
@@ -327,7 +327,7 @@ class _Plan:
             ws.row_dimensions[i].height, ws.row_dimensions[i].hidden = height, hidden
 
 
-def _record(wb: Workbook, records: list[tuple], edits: Edits) -> None:
+def record_changes(wb: Workbook, records: list[tuple], edits: Edits) -> None:
     """The 导入记录 sheet: one line per change, appended (the sheet is the tool's own; its header made when new)."""
     if not records:
         return
