@@ -7,8 +7,8 @@ Decisions (policy.md has no word on them; README “部门联合筛查”):
   stored as a number is matched only when no digit can have been lost (never guessed).
 - A ledger person wins over the export's: the clue goes to the township whose ledger holds the person.
 - A fact is already open in the ledger when the person's household there has not left monitoring (D5/D6) and the
-  core already finds the fact's clause on it: that fact is not handed out again (it is listed as such); a clue all
-  of whose facts are open is not handed out.
+  core already finds the fact's clause on it (or found it and graded it green through G1): that fact is not handed
+  out again (it is listed as such); a clue all of whose facts are open is not handed out.
 - The clue is received on `received` (default today), its household check due `household_check_days` later (D1,
   in the policy's day mode), the deadline the ledger computes once the clue is carried into it (`clues apply`).
 """
@@ -224,7 +224,10 @@ def _open_clauses(matched: dict[str, Person], books: dict, policy: Policy,
                 assessment = assess(household, policy, as_of)
             except Exception:  # noqa: BLE001 — a year without an income line: check says so; the clue is handed out
                 continue
+            known = {c: f"{name} 第 {entry.head_row} 行所在户已有 {c}（预警分级 {assessment.grade}）"
+                     for c in assessment.clause_ids}
+            known.update({c: f"{name} 第 {entry.head_row} 行所在户已有 {c}，按 G1 评为绿（户能自行解决）"
+                          for c in assessment.carved_out})
             for key in households.get(household.household_id, []):
-                out[key] = {c: f"{name} 第 {entry.head_row} 行所在户已有 {c}（预警分级 {assessment.grade}）"
-                            for c in assessment.clause_ids}
+                out[key] = known
     return out
