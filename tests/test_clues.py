@@ -230,7 +230,7 @@ def test_late_and_overdue_clues_join_the_d7_list_of_the_summary(month_files, tmp
     rows = CalamineWorkbook.from_path(str(report)).get_sheet_by_name("D7问责清单").to_python()
     found = [(r[3], r[6], r[7], r[9]) for r in rows[2:] if str(r[0]).startswith("(a)")]
     assert [(hid, clause, days) for hid, clause, _, days in found] == [
-        ("QY-001", "D1", 1.0), ("QY-002", "D1", ""), ("QY-003", "D1", 9.0)]
+        ("QY-001", "D1", 1.0), ("QY-002", "D1", ""), ("QY-003", "D1", 20.0)]     # still open: to the month's end
     assert "XS-2022-07-0002（医保、民政）逾期核实（2022-07-12 入户核实）" in found[0][2]
     assert "XS-2022-07-0003（住建）未在 7 日内入户核实" in found[2][2]
 

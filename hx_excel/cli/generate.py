@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 
 from hx_excel.cli.assess import cmd_assess
@@ -128,14 +129,50 @@ def cmd_demo(args: argparse.Namespace) -> int:
         ("check：检查台账", cmd_check, dict(paths=[sample], output=None, as_of=None)),
         (f"review：{month} 月度研判（演示时重做该月）", cmd_review,
          dict(path=sample, month=month, reviewer=None, redo=True)),
-        (f"summary：{month} 月报（全区各乡镇台账，青岩镇用示例台账）", cmd_summary,
-         dict(paths=district, month=month, output=Path(args.out) / f"月报-{month}.xlsx", as_of=None)),
+        *_clue_steps(args, district, sample),
+        (f"summary：{month} 月报（全区各乡镇台账，青岩镇用示例台账；逾期核实的部门线索列入 D7 问责清单）", cmd_summary,
+         dict(paths=district, month=month, output=Path(args.out) / f"月报-{month}.xlsx", as_of=None,
+              clues=[_clue_folder(args) / f"线索总台账-{month}.xlsx"])),
         (f"notice：{SAMPLE_VILLAGE}识别纳入公示（D2）", cmd_notice,
          dict(path=sample, village=SAMPLE_VILLAGE, kind="纳入", start=None, output=Path(args.out) / f"公示-{SAMPLE_VILLAGE}.xlsx",
               pdf=False, as_of=None)),
         ("addin build：Excel 加载项（Windows 上用 hx-excel addin install 装进 Excel；WPS 不能运行加载项，用台账公式和命令行）",
          cmd_addin, dict(action="build", output=Path("dist") / "hx_excel.xlam")),
     ]))
+
+
+def _clue_folder(args: argparse.Namespace) -> Path:
+    return Path(args.out) / f"部门线索-{SAMPLE_MONTH}"
+
+
+def _clue_steps(args: argparse.Namespace, district: list[Path], sample: Path) -> list:
+    """部门联合筛查 on the sample department lists: the district's intake, 青岩镇's feedback (simulated: a clerk's
+    answers typed into the 交办单), the district's status, and the verified clues carried into the sample ledger."""
+    from hx_excel.cli.clues import cmd_apply, cmd_intake, cmd_status
+    from hx_excel.samples.departments import FOLDER, RECEIVED, answer_for_demo
+
+    folder = _clue_folder(args)
+    task = folder / f"线索交办单-{SAMPLE_MONTH}-青岩镇.xlsx"
+
+    def intake_once(step: argparse.Namespace) -> int:
+        if (folder / f"线索总台账-{SAMPLE_MONTH}.xlsx").exists():    # a second demo run: 青岩镇 has answered already
+            print(f"沿用上次演示写出的线索（{folder}）：乡镇已填写反馈的交办单不再重写")
+            return DONE
+        return cmd_intake(step)
+
+    def township_answers(step: argparse.Namespace) -> int:
+        print(answer_for_demo(task))
+        return DONE
+
+    return [
+        (f"clues intake：{len(list(FOLDER.iterdir()))} 份部门名单与各乡镇台账、国家系统名单比对，写出交办单和线索总台账（{folder}）",
+         intake_once, dict(files=sorted(FOLDER.iterdir()), ledgers=district, roster=NATIONAL_SAMPLE, settings=None,
+                           month=SAMPLE_MONTH, received=RECEIVED, profiles=None, output=folder)),
+        ("青岩镇入户核实后填写交办单（演示：模拟村干部的填写）", township_answers, {}),
+        ("clues status：汇总交回的交办单（统计日 2022-07-15）", cmd_status,
+         dict(folder=folder, as_of=date(2022, 7, 15), month=SAMPLE_MONTH)),
+        ("clues apply：把核实为红、黄、绿的线索记入青岩镇示例台账", cmd_apply, dict(task=task, into=sample, wait=0)),
+    ]
 
 
 def _run_steps(args: argparse.Namespace, steps) -> int:

@@ -37,7 +37,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
         return REFUSED
     summary = summarize(ledgers, month, unread)
     if args.clues:
-        add_clue_accountability(summary, args.clues)
+        add_clue_accountability(summary, args.clues, day)
     backup = save_report(summary_workbook(summary), args.output, sources=[*args.paths, *(l.book.path for l in ledgers)],
                          what="月报", text=mask_in)
     for duplicate in summary.duplicates:

@@ -262,7 +262,7 @@ def late_clues(register: str | Path) -> list[dict[str, Any]]:
     return out
 
 
-def clue_accountability(registers, month: str) -> list:
+def clue_accountability(registers, month: str, as_of: date | None = None) -> list:
     """D7 (a) rows of `summary --clues`: each department clue of the registers checked late in `month`, or still not
     checked with its deadline past by the month's end (policy.md, Accountability: a late step stays on the list of
     the month it was done in)."""
@@ -283,8 +283,11 @@ def clue_accountability(registers, month: str) -> list:
                     or (state == OVERDUE and due > last):
                 continue
             late = clue["late_days"]
+            if state == OVERDUE and as_of is not None:      # still open: late to the summary's day, as the ledger's own
+                late = (min(as_of, last) - due).days
             missing = (f"部门联合筛查线索 {text_of(clue['number'])}（{text_of(clue['departments'])}）"
-                       + (f"逾期核实（{checked:%Y-%m-%d} 入户核实）" if state == LATE else "未在 7 日内入户核实"))
+                       + (f"逾期核实（{checked:%Y-%m-%d} 入户核实）" if state == LATE
+                          else "未在 7 日内入户核实（线索总台账汇总时尚未核实）"))
             rows.append(AccountRow(D7_FOUND, text_of(clue["township"]), text_of(clue["village"]),
                                    text_of(clue["household_id"]), text_of(clue["name"]), text_of(clue["id"]),
                                    "D1", missing, due, int(late) if isinstance(late, (int, float)) else None))

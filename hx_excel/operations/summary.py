@@ -256,13 +256,13 @@ def summarize(ledgers: list[AssessedLedger], month: str, unread: list[tuple[str,
     return result
 
 
-def add_clue_accountability(summary: MonthlySummary, registers) -> None:
+def add_clue_accountability(summary: MonthlySummary, registers, as_of: date | None = None) -> None:
     """D7 (a) from the district's 线索总台账 (`clues status`): department clues checked late or not at all, each
     household once — one the ledger itself already lists under (a) is not listed again."""
     from hx_excel.clues.status import clue_accountability
 
     listed = {(r.township, r.household_id) for r in summary.accountability if r.kind == D7_FOUND}
-    for row in clue_accountability(registers, summary.month):
+    for row in clue_accountability(registers, summary.month, as_of):
         if (row.township, row.household_id) not in listed:
             summary.accountability.append(row)
             listed.add((row.township, row.household_id))
