@@ -89,6 +89,29 @@ Sub OnImport(control As IRibbonControl)
     End If
 End Sub
 
+Sub OnClueIntake(control As IRibbonControl)
+    Dim month As String, lists As String, ledgers As String
+    ' "Month of the clues (e.g. 2022-07):"
+    month = InputBox(Zh("7EBF7D2267084EFDFF08598200200032003000320032002D00300037FF09FF1A"), Zh(TITLE_HEX), _
+                     Format(Date, "yyyy-mm"))
+    If month = "" Then Exit Sub
+    ' "Choose the folder of this month's department lists"
+    lists = PickFolder(Zh("900962E9672C670890E895E8540D53556240572865874EF65939"))
+    If lists = "" Then Exit Sub
+    ' "Choose the folder of the township ledgers"
+    ledgers = PickFolder(Zh("900962E954044E61954753F08D266240572865874EF65939"))
+    If ledgers = "" Then Exit Sub
+    RunPython PY & "clue_intake('" & HexOf(month) & "', '" & HexOf(lists) & "', '" & HexOf(ledgers) & "')"
+End Sub
+
+Sub OnClueApply(control As IRibbonControl)
+    Dim task As String
+    ' "Choose the clue sheet the township sent back"
+    task = PickFile(Zh("900962E94E6195474EA456DE76847EBF7D224EA4529E5355"))
+    If task = "" Then Exit Sub
+    RunPython PY & "clue_apply('" & HexOf(task) & "')"
+End Sub
+
 Sub OnAbout(control As IRibbonControl)
     RunPython PY & "about()"
 End Sub

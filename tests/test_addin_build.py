@@ -122,7 +122,8 @@ def test_the_ribbon_is_the_committed_one_and_well_formed(addin):
     tab = ui.find(f".//{ns}tab")
     assert tab.get("label") == "防返贫监测"
     labels = [b.get("label") for b in ui.iter(f"{ns}button")]
-    assert labels == ["检查本表", "计算并填写", "扩充行数", "月度研判", "生成月报", "同步国家名单", "公示名单", "生成乡镇台账", "设置与关于"]
+    assert labels == ["检查本表", "计算并填写", "扩充行数", "月度研判", "生成月报", "同步国家名单", "记入部门线索", "公示名单",
+                      "生成乡镇台账", "部门线索比对", "设置与关于"]
     for button in ui.iter(f"{ns}button"):
         assert button.get("onAction", "").startswith("RibbonHx.") and button.get("supertip")
 
@@ -188,6 +189,10 @@ CALLS = {
     "hxNotice": (("龙井村", "2"), f"notice('{_hex('龙井村')}', '{_hex('2')}')"),
     "hxImport": ((r"D:\名单\八月.xls", 7), f"import_export('{_hex(chr(68) + ':' + chr(92) + '名单' + chr(92) + '八月.xls')}', '0')"),
     "hxGenerate": ((r"D:\台账\2022年",), f"generate('{_hex(chr(68) + ':' + chr(92) + '台账' + chr(92) + '2022年')}')"),
+    "hxClueIntake": (("2022-07", r"D:\名单", r"D:\台账"),
+                     f"clue_intake('{_hex('2022-07')}', '{_hex(chr(68) + ':' + chr(92) + '名单')}', "
+                     f"'{_hex(chr(68) + ':' + chr(92) + '台账')}')"),
+    "hxClueApply": ((r"D:\交办单.xlsx",), f"clue_apply('{_hex(chr(68) + ':' + chr(92) + '交办单.xlsx')}')"),
 }
 
 

@@ -821,3 +821,29 @@ def test_import_saves_closes_merges_and_reopens_only_when_the_clerk_agrees(twin)
     assert records[0] == records[1] and len(records[0]) > 1
     assert ribbon.import_export(hexed(str(live.parent / "无此文件.xls")), "0", app.books.active) \
         .startswith("同步国家名单没有完成：找不到名单文件")
+
+
+def test_the_clue_buttons_do_what_clues_intake_and_apply_do(twin, tmp_path):
+    """部门线索比对 reads every list of the chosen folder against the ledgers of the other and writes 部门线索-<month>
+    beside the lists (as `clues intake`); 记入部门线索 applies a returned sheet to this workbook as `clues apply`
+    does, saved and reopened with the clerk's agreement. The shipped sample lists: 青岩镇's clues (5) and one for
+    石板镇 that needs the national export, which a button does not take (so it is unmatched here)."""
+    from hx_excel.samples.departments import FOLDER, answer_for_demo
+
+    cli, live = twin
+    lists = tmp_path / "名单"
+    shutil.copytree(FOLDER, lists)
+    app = FakeApp()
+    book = FakeBook(live, app)
+    message = ribbon.clue_intake(hexed("2022-07"), hexed(str(lists)), hexed(str(live.parent)), book)
+    out = tmp_path / "部门线索-2022-07"
+    assert message.startswith(f"交办线索 5 条，已写入 {out}。")
+    task = out / "线索交办单-2022-07-青岩镇.xlsx"
+    answer_for_demo(task)
+    app.answers = ["yes"]
+    message = ribbon.clue_apply(hexed(str(task)), book)
+    assert message.startswith("已把 2 条核实为红、黄、绿的线索记入") and "工作簿已保存并重新打开" in message
+    assert book.closed and app.books.active.path == live
+    assert main(["clues", "apply", str(task), "--into", str(cli)]) in (0, 1)
+    assert typed(live) == typed(cli)
+    assert ribbon.clue_apply(hexed(str(out / "无此文件.xlsx")), app.books.active).startswith("记入部门线索没有完成：找不到交办单")

@@ -400,6 +400,63 @@ def generate(folder_hex: str = "", book: Any = None) -> str:
     return _button("生成乡镇台账", work, book)
 
 
+def clue_intake(month_hex: str = "", lists_hex: str = "", ledgers_hex: str = "", book: Any = None) -> str:
+    """部门线索比对: `hx-excel clues intake` — every department list in a folder matched against the township ledgers
+    in another; the 交办单 and the 总台账 written beside the lists' folder, in 部门线索-<month>."""
+    from hx_excel.clues.intake import intake
+    from hx_excel.clues.output import write_intake
+    from hx_excel.clues.profiles import load_profiles
+
+    def work(live: LiveBook) -> str:
+        month = month_text(*parse_month(_text(month_hex), "线索月份"))
+        lists, ledgers = Path(_folder(lists_hex)), Path(_folder(ledgers_hex))
+        files = sorted(p for p in lists.iterdir() if p.suffix.lower() in (".xlsx", ".xls", ".csv")
+                       and not p.name.startswith(("~$", ".")) and ".bak-" not in p.name) if lists.is_dir() else []
+        if not files:
+            raise LiveBookError(f"文件夹 {lists} 中没有部门名单（.xlsx、.xls 或 CSV）")
+        policy = policy_in_use()
+        done = intake(files, [ledgers], policy, load_profiles(policy), parse_month(month, "线索月份"))
+        out = lists.parent / f"部门线索-{month}"
+        written = write_intake(done, out, command="hx-excel 加载项 部门线索比对")
+        lines = [f"交办线索 {len(done.clues)} 条（{len(done.townships)} 个乡镇），未匹配 {len(done.unmatched)} 行，"
+                 f"台账已有未再交办 {len(done.already_open)} 条；线索总台账：{written[0]}"]
+        lines += [f"交办单：{path}" for path in written[1:]]
+        lines += [f"未读取：{name}：{why}" for name, why in done.refused]
+        lines += [f"无法读取的台账：{name}：{why}" for name, why in done.unread_ledgers] + done.problems
+        _result(live, "部门线索比对", lines)
+        return (f"交办线索 {len(done.clues)} 条，已写入 {out}。"
+                + (f"\n另有 {len(lines) - 1 - len(written[1:])} 处请核实，见“{RESULT_SHEET}”表。"
+                   if len(lines) - 1 - len(written[1:]) else ""))
+    return _button("部门线索比对", work, book)
+
+
+def clue_apply(file_hex: str = "", book: Any = None) -> str:
+    """记入部门线索: `hx-excel clues apply 交办单 --into` this workbook — saved and closed first (the clerk agrees),
+    the verified red, yellow and green clues written with a backup kept, then opened again."""
+    from hx_excel.clues.apply import apply_clues
+
+    def work(live: LiveBook) -> str:
+        task = Path(_text(file_hex))
+        if not task.name or not task.is_file():
+            raise LiveBookError(f"找不到交办单 {task}：请重新选择")
+        path = live.path
+        if not path.is_file():
+            raise LiveBookError("本工作簿还没有保存成文件：请先保存，再记入部门线索")
+        if not live.ask_yes(f"记入部门线索要先保存并关闭 {path.name}，记入后自动重新打开（原文件留有备份）。现在保存并继续吗？"):
+            return "没有记入部门线索：工作簿未改动。"
+        result = _on_the_file(live, lambda: apply_clues(task, path, command="hx-excel 加载项 记入部门线索"))
+        edited = result.edited
+        head = (f"已把 {len(result.carried)} 条核实为红、黄、绿的线索记入：写入 {edited.edits.cells} 格，逐条记在“{IMPORT_SHEET}”表"
+                if edited.saved else f"{task.name} 中没有需要记入 {path.name} 的内容")
+        lines = [head + (f"；原文件备份为 {edited.backup}" if edited.backup else "") + "。"]
+        lines += [f"新增：{line}" for line in result.added] + [f"未记入：{line}" for line in result.passed]
+        lines += [f"不同（保留台账的值）：{line}" for line in result.conflicts]
+        _result(live, "记入部门线索", lines)
+        extra = len(result.conflicts) + len(result.added)
+        return head + "，工作簿已保存并重新打开。" + (f"\n另有 {extra} 处请核实，见“{RESULT_SHEET}”表。" if extra else "")
+    return _button("记入部门线索", work, book)
+
+
 def about(book: Any = None) -> str:
     """设置与关于: versions, the Python in use, the policy file."""
     def work(live: LiveBook) -> str:
@@ -423,4 +480,5 @@ def _version(name: str) -> str:
 
 # what RibbonHx.bas calls, by name: the build's test checks each is here
 BUTTONS = {"check": check, "fill": fill, "review": review, "summary": summary, "notice": notice, "extend": extend,
-           "import_export": import_export, "generate": generate, "about": about}
+           "import_export": import_export, "generate": generate, "about": about, "clue_intake": clue_intake,
+           "clue_apply": clue_apply}

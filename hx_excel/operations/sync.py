@@ -59,14 +59,14 @@ class Imported:
 
 
 def person_key(value: Any) -> str:
-    """An ID number as persons are matched: compacted (spaces gone, X upper-case), a 15-digit number upgraded to 18."""
-    text = id_number.compact(value) if isinstance(value, str) else ""
-    if len(text) == 15 and text.isdigit():
-        try:
-            text = id_number.upgrade_legacy(text)
-        except id_number.IdNumberError:
-            pass
-    return text
+    """An ID number as persons are matched (`id_number.match_key`: compacted, a 15-digit number upgraded to 18); text
+    that is no ID number at all is compared as written, compacted; a cell that is not text matches nobody."""
+    if not isinstance(value, str):
+        return ""
+    try:
+        return id_number.match_key(value)
+    except id_number.IdNumberError:
+        return id_number.compact(value)
 
 
 def import_into(export: str | Path, ledger: str | Path, policy: Policy, *, update: bool = False,
