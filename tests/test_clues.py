@@ -114,7 +114,9 @@ def test_rows_that_match_nobody_are_kept_with_their_reason_and_a_cell_that_canno
     assert unmatched[1][:2] == ("医保.xlsx", 7) and "存成了数字" in unmatched[1][2]
     assert len(unmatched) == 2
     assert result.problems == ["医保.xlsx 第 6 行“个人自付费用（元）”：“约一万”无法判断：应为数字，现为文字“约一万”；"
-                               "请只填数字（元），不要带单位、逗号或文字（Y1 的规则未判断）"]
+                               "请只填数字（元），不要带单位、逗号或文字（Y1 的规则未判断）",
+                               "医保.xlsx 第 7 行：身份证号被存成了数字：Excel 只保留 15 位有效数字，后几位可能已变成 0，"
+                               "无法比对，已列入“未匹配”表，请向部门核实"]
 
 
 def test_the_township_sheet_has_full_ids_and_facts_the_district_register_neither(month_files, tmp_path):
@@ -231,7 +233,7 @@ def test_late_and_overdue_clues_join_the_d7_list_of_the_summary(month_files, tmp
     found = [(r[3], r[6], r[7], r[9]) for r in rows[2:] if str(r[0]).startswith("(a)")]
     assert [(hid, clause, days) for hid, clause, _, days in found] == [
         ("QY-001", "D1", 1.0), ("QY-002", "D1", ""), ("QY-003", "D1", 20.0)]     # still open: to the month's end
-    assert "XS-2022-07-0002（医保、民政）逾期核实（2022-07-12 入户核实）" in found[0][2]
+    assert "XS-2022-07-0002（健康或医保部门、民政）逾期核实（2022-07-12 入户核实）" in found[0][2]   # 医保 not named
     assert "XS-2022-07-0003（住建）未在 7 日内入户核实" in found[2][2]
 
 

@@ -106,3 +106,23 @@ def test_check_of_a_folder_with_no_ledger_is_refused_as_summary_does(tmp_path):
                           cwd=ROOT, timeout=120)
     assert done.returncode == 2
     assert done.stderr.strip() == f"错误：{tmp_path} 中没有找到台账文件（.xlsx）：请指定台账文件，或存放台账的文件夹。"
+
+
+def test_a_long_list_is_read_as_it_is_and_a_sparse_one_is_compacted():
+    """A department's 70,000-row list really has its rows: compacting would keep them all and only cost time. One
+    value at row 70,000 under 100 rows is a stray: compacted, as ever."""
+    from hx_excel.files.sheet_cells import _far_out
+    rows = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (n, n) for n in range(1, 70_001))
+    assert not _far_out(b'<worksheet><dimension ref="A1:E70000"/><sheetData>' + rows + b"</sheetData></worksheet>")
+    few = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (n, n) for n in (*range(1, 101), 70_000))
+    assert _far_out(b'<worksheet><dimension ref="A1:E70000"/><sheetData>' + few + b"</sheetData></worksheet>")
+
+
+def test_a_long_list_without_a_dimension_is_read_as_it_is_unless_a_cell_stands_far_right():
+    """openpyxl's write-only mode writes no <dimension>: 70,000 rows of five columns are read as they are; one cell
+    in column AAA (703) or beyond makes the sheet compacted, its far cells set aside."""
+    from hx_excel.files.sheet_cells import _far_out
+    rows = b"".join(b'<row r="%d"><c r="E%d"><v>1</v></c></row>' % (n, n) for n in range(1, 70_001))
+    assert not _far_out(b"<worksheet><sheetData>" + rows + b"</sheetData></worksheet>")
+    far = rows.replace(b'<c r="E70000">', b'<c r="ABC70000">')
+    assert _far_out(b"<worksheet><sheetData>" + far + b"</sheetData></worksheet>")

@@ -10,6 +10,7 @@ not one) is said with its row and column, and that rule is not judged for that r
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -85,7 +86,7 @@ def read_department_file(path: str | Path, profiles: list[DepartmentProfile], po
     try:
         source = read_source(path)
     except RosterError as exc:
-        raise DepartmentFileError(str(exc).replace("名单文件", "部门名单").replace("名单", "部门名单")) from None
+        raise DepartmentFileError(re.sub("名单(文件)?", "部门名单", str(exc))) from None
     rows = source.rows
     profile, header_row, headers = _recognise(rows, profiles, path.name)
     where = {fold(h): i for i, h in reversed(list(enumerate(headers))) if fold(h)}
@@ -103,14 +104,17 @@ def read_department_file(path: str | Path, profiles: list[DepartmentProfile], po
             f"部门规则 {profile.source} 要用它判断线索：请核对表头是否改了名，或改部门规则")
     result = DepartmentList(path.name, profile, source.sheet, header_row)
     start, end = _month_range(month)
+    # each condition's column found once, and each distinct value it meets judged once (a list of 80,000 rows
+    # repeats 正常, A级 and its few dates on every row)
+    judged = [(rule, [(where[fold(c.column)], _judge(c, policy, start, end)) for c in rule.when]) for rule in profile.rules]
     for number, values in rows:
         if number <= header_row:
             continue
         result.rows_read += 1
         cell = lambda header: _at(values, where.get(fold(header)))    # noqa: E731
         facts = []
-        for rule in profile.rules:
-            verdict = [_holds(c, cell(c.column), policy, start, end) for c in rule.when]
+        for rule, conditions in judged:
+            verdict = [judge(_at(values, index)) for index, judge in conditions]
             unreadable = [(c, why) for c, (_, why) in zip(rule.when, verdict) if why]
             if unreadable:
                 for condition, why in unreadable:
@@ -182,6 +186,24 @@ def _month_range(month: tuple[int, int]) -> tuple[date, date]:
 
 _NUMBER = Column("amount", "", "", "input", "number", "household", 10, "")
 _DATE = Column("day", "", "", "input", "date", "household", 10, "")
+
+
+def _judge(condition: Condition, policy: Policy, start: date, end: date):
+    """`_holds` for one condition, remembering each distinct cell value's verdict."""
+    seen: dict = {}
+    allowed = {folded_value(v) for v in condition.equals} if condition.equals is not None else None
+
+    def judge(value: Any) -> tuple[bool, str]:
+        key = (type(value), value)
+        verdict = seen.get(key)
+        if verdict is None:
+            if allowed is not None:
+                verdict = (folded_value(text_of(value)) in allowed, "")
+            else:
+                verdict = _holds(condition, value, policy, start, end)
+            seen[key] = verdict
+        return verdict
+    return judge
 
 
 def _holds(condition: Condition, value: Any, policy: Policy, start: date, end: date) -> tuple[bool, str]:

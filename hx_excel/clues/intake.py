@@ -15,6 +15,7 @@ Decisions (policy.md has no word on them; README “部门联合筛查”):
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -129,7 +130,16 @@ def intake(files: Iterable[str | Path], ledgers: Iterable[str | Path], policy: P
             if person is None:
                 reason = row.id_problem or ("台账和国家系统名单中都没有此人" if roster is not None else "各乡镇台账中都没有此人")
                 result.unmatched.append(Unmatched(row, reason))
+                if row.id_problem:         # said, not only filed: the department may send the number again
+                    said = f"{row.file} 第 {row.row} 行：{row.id_problem}，无法比对，已列入“未匹配”表，请向部门核实"
+                    result.problems.append(said)
+                    result.problems_shown.append(said)
                 continue
+            if row.name and person.name and _folded_name(row.name) != _folded_name(person.name):
+                said = (f"{row.file} 第 {row.row} 行的姓名“{row.name}”与 {person.source} 第 {person.row} 行的“{person.name}”不同："
+                        "线索按身份证号交给后者，请核对部门名单的身份证号是否填错")
+                result.problems.append(said)
+                result.problems_shown.append(said)
             facts = found.setdefault(row.id_key, (person, []))[1]
             facts += [f for f in row.facts if (f.department, f.clause, f.says) not in
                       {(g.department, g.clause, g.says) for g in facts}]
@@ -151,13 +161,17 @@ def intake(files: Iterable[str | Path], ledgers: Iterable[str | Path], policy: P
     return result
 
 
+def _folded_name(name: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", name).split())
+
+
 def _ledger_persons(paths: Iterable[str | Path], result: Intake) -> tuple[dict[str, Person], dict[str, object]]:
     """Every person of the ledgers by ID (match_key), and each ledger read, by file name."""
     persons: dict[str, Person] = {}
     books = {}
     for path in ledger_files(paths):
         try:
-            book = read_book(path)
+            book = read_book(path, formulas=False)
         except InputFileError as exc:
             result.unread_ledgers.append((path.name, str(exc)))
             continue

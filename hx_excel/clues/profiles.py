@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hx_excel.clues import ClueError
+from hx_excel.files.inputs import reason
 from hx_excel.ledger.book import fold
 from hx_excel.policy import Policy
 from hx_excel.pydantic_messages import message
@@ -120,16 +121,19 @@ def load_profiles(policy: Policy, folder: str | Path | None = None) -> list[Depa
 def read_profile(path: Path, policy: Policy) -> DepartmentProfile:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"部门规则 {path.name} 无法读取：{exc}") from None
+    except UnicodeDecodeError:
+        raise ProfileError(f"部门规则 {path.name} 不是 UTF-8 编码的文字：请用记事本打开，“另存为”时编码选 UTF-8 后重试") from None
+    except OSError as exc:
+        raise ProfileError(f"部门规则 {path.name} 无法读取：{reason(exc)}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"部门规则 {path.name} 不是有效的 TOML：{exc}。请对照 hx_excel/clues/departments 中的样例改正") from None
     try:
         profile = DepartmentProfile.model_validate({**data, "source": path.name})
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ProfileError(f"部门规则 {path.name} 的 {where}：{message(first)}。"
+        where = "".join(f"第 {p + 1} 条" if isinstance(p, int) else f" {p}" for p in first["loc"]).strip()
+        said = "应为 R1–R7、Y1–Y2、G1–G4 之一" if first["loc"][-1:] == ("clause",) else message(first)
+        raise ProfileError(f"部门规则 {path.name} 的 {where}：{said}。"
                            "请对照 hx_excel/clues/departments 中的样例改正") from None
     for rule in profile.rules:
         for condition in rule.when:
@@ -137,7 +141,11 @@ def read_profile(path: Path, policy: Policy) -> DepartmentProfile:
                 known = "、".join(policy.clues) or "无"
                 raise ProfileError(f"部门规则 {path.name} 的“{condition.column}”引用数额 {condition.at_least}，"
                                    f"参数文件的 [clues] 中没有这一项（现有：{known}）：请在参数文件中写上，或直接写数字")
-        unknown = [n for n in _placeholders(rule.says) if not n.strip()]
+        try:
+            unknown = [n for n in _placeholders(rule.says) if not n.strip()]
+        except ValueError:
+            raise ProfileError(f"部门规则 {path.name} 的线索内容“{rule.says}”中的 {{ }} 不成对：列名写在一对 {{}} 中，"
+                               "如 {病种}；要写花括号本身时写两个，如 {{") from None
         if unknown:
             raise ProfileError(f"部门规则 {path.name} 的线索内容“{rule.says}”中有空的 {{}}：请写上列名，如 {{病种}}")
     return profile
@@ -152,10 +160,10 @@ def amount(condition: Condition, policy: Policy) -> float | None:
 
 def skeleton(headers: list[str]) -> str:
     """A profile to start from for a file no profile recognises, naming its own headers."""
-    shown = [h for h in headers if h][:12]
+    shown = [fold(h) for h in headers if fold(h)][:12]         # one line each: a header typed over two lines
     id_guess = next((h for h in shown if "身份" in h or "证件" in h), "身份证号")
     name_guess = next((h for h in shown if "姓名" in h), "姓名")
-    fact = next((h for h in shown if h not in (id_guess, name_guess)), "某列")
+    fact = next((h for h in shown if h not in (id_guess, name_guess) and h not in ("序号", "编号", "备注")), "某列")
     return "\n".join([
         'department = "部门简称"',
         'full_name = "部门全称"',

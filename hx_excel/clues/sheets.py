@@ -128,11 +128,28 @@ def register_values(clue, feedback: dict) -> dict:
     """The 总台账 row of `clue`: what it was handed out as, and its state from `feedback` (status.Feedback)."""
     return {"number": clue.number, "township": clue.person.township, "village": clue.person.village,
             "household_id": clue.person.household_id, "name": clue.person.name, "id": mask(clue.key),
-            "departments": "、".join(clue.departments), "clauses": "、".join(clue.clauses),
+            "departments": _departments(clue.facts), "clauses": "、".join(clue.clauses),
             "facts": "\n".join(PRIVATE_SHOWN if f.private else f"【{f.department}】{f.says}" for f in clue.facts),
             "received": clue.received_on, "due": clue.due, "state": feedback.get("state", WAITING),
             "checked_on": feedback.get("checked_on"), "conclusion": feedback.get("conclusion"),
             "checker": feedback.get("checker"), "late_days": feedback.get("late_days")}
+
+
+PRIVATE_DEPARTMENT = "健康或医保部门"
+
+
+def _departments(facts) -> str:
+    """The departments of `facts` as the district register shows them: a health or insurance department's name is
+    itself a fact about the person (on 残联's list of the severely disabled), so it is not named."""
+    return "、".join(dict.fromkeys(PRIVATE_DEPARTMENT if f.private else f.department for f in facts))
+
+
+def _safe_name(name: str) -> str:
+    """A name cell for the register: an ID number typed there (columns swapped in a list, full-width digits or
+    spaces inside) is masked as an ID column is."""
+    import unicodedata
+    digits = "".join(unicodedata.normalize("NFKC", name or "").split())
+    return mask(digits) if sum(c.isdigit() for c in digits) >= 15 else name
 
 
 def write_register_row(ws: Worksheet, row: int, clue, feedback: dict) -> None:
@@ -150,8 +167,7 @@ def _unmatched_sheet(wb: Workbook, intake) -> None:
     for offset, item in enumerate(intake.unmatched):
         r = item.row
         _row(ws, HEADER_ROW + 1 + offset, columns, {
-            "department": "、".join(dict.fromkeys(f.department for f in r.facts)), "file": r.file, "row": r.row,
-            "name": r.name, "id": mask(r.id_key or r.id_shown), "clauses": "、".join(dict.fromkeys(f.clause for f in r.facts)),
+            "department": _departments(r.facts), "file": r.file, "row": r.row, "name": _safe_name(r.name), "id": mask(r.id_key or r.id_shown), "clauses": "、".join(dict.fromkeys(f.clause for f in r.facts)),
             "facts": "\n".join(PRIVATE_SHOWN if f.private else f.says for f in r.facts), "reason": item.reason})
 
 
@@ -167,7 +183,7 @@ def _open_sheet(wb: Workbook, intake) -> None:
         p = item.person
         _row(ws, HEADER_ROW + 1 + offset, columns, {
             "township": p.township, "village": p.village, "household_id": p.household_id, "name": p.name,
-            "id": mask(p.id_shown), "department": item.fact.department, "clause": item.fact.clause, "why": item.why})
+            "id": mask(p.id_shown), "department": _departments([item.fact]), "clause": item.fact.clause, "why": item.why})
 
 
 def _notes_sheet(wb: Workbook, intake) -> None:

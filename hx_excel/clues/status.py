@@ -24,7 +24,7 @@ from hx_excel.clues.sheets import (CONCLUSIONS, COUNT_SHEET, HEADER_ROW, REGISTE
                                    WAITING, SheetColumn, _header, _row, _title)
 from hx_excel.files.inputs import InputFileError, damaged, read_bytes, workbook_problem
 from hx_excel.ledger.book import fold
-from hx_excel.ledger.cells import CellError, from_cell, text_of
+from hx_excel.ledger.cells import CellError, from_cell, put, text_of
 from hx_excel.ledger.schema import Column
 from hx_excel.roster.values import convert
 
@@ -38,6 +38,8 @@ _WANTED = ("number", "checked_on", "conclusion", "checker")
 class FeedbackRow:
     number: str
     row: int
+    name: str = ""
+    household_id: str = ""
     checked_on: date | None = None
     conclusion: str = ""
     checker: str = ""
@@ -55,6 +57,7 @@ class FeedbackRow:
 @dataclass
 class Feedback:
     file: str
+    township: str = ""                  # from the sheet's title
     rows: list[FeedbackRow] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -101,14 +104,15 @@ def read_feedback(path: str | Path) -> Feedback:
     path = Path(path)
     cells = _cells(path, TASK_SHEET, "交办单")
     header, at = _header_at(cells, TASK_COLUMNS, _WANTED, path.name, "交办单")
-    result = Feedback(path.name)
+    result = Feedback(path.name, _township_in(cells))
     letters = {c.key: c.header for c in TASK_COLUMNS}
     for offset, values in enumerate(cells[header + 1:], start=header + 2):
         cell = lambda key: values[at[key]] if key in at and at[key] < len(values) else None   # noqa: E731
         number = text_of(cell("number"))
         if not number:
             continue
-        row = FeedbackRow(number, offset, checker=text_of(cell("checker")), note=text_of(cell("note")))
+        row = FeedbackRow(number, offset, text_of(cell("name")), text_of(cell("household_id")),
+                          checker=text_of(cell("checker")), note=text_of(cell("note")))
         where = f"{path.name} 第 {offset} 行（{number}）"
         raw_day = cell("checked_on")
         if text_of(raw_day):
@@ -129,6 +133,15 @@ def read_feedback(path: str | Path) -> Feedback:
             result.problems.append(f"{where}填了入户核实日期，没有选核实结论：请补上结论；按未核实计")
         result.rows.append(row)
     return result
+
+
+_TITLE = __import__("re").compile(r"线索交办单（(.+?)，(\d{4}-\d{2})）")
+
+
+def _township_in(cells: list[list[Any]]) -> str:
+    """The township a 交办单's title names (“部门联合筛查线索交办单（青岩镇，2022-07）”)."""
+    match = _TITLE.search(text_of(cells[0][0])) if cells and cells[0] else None
+    return match.group(1) if match else ""
 
 
 @dataclass
@@ -173,8 +186,11 @@ def update_status(out_dir: str | Path, as_of: date | None = None, *, month: str 
     as_of = as_of or date.today()
     if not out_dir.is_dir():
         raise ClueError(f"{out_dir} 不是文件夹：请写 hx-excel clues intake 写出线索的文件夹")
+    if month is not None:
+        from hx_excel.operations.review import month_text, parse_month
+        month = month_text(*parse_month(month, "线索月份"))
     registers = sorted(p for p in out_dir.glob(f"{REGISTER_PREFIX}-*.xlsx") if ".bak-" not in p.name
-                       and (month is None or p.stem.endswith(month)))
+                       and (month is None or p.stem == f"{REGISTER_PREFIX}-{month}"))
     if not registers:
         raise ClueError(f"{out_dir} 中没有线索总台账（{REGISTER_PREFIX}-年-月.xlsx）：请先运行 hx-excel clues intake")
     if len(registers) > 1:
@@ -182,9 +198,36 @@ def update_status(out_dir: str | Path, as_of: date | None = None, *, month: str 
                         "请用 --month 指定汇总哪个月")
     register = registers[0]
     result = StatusResult(register)
+    month_of = register.stem.removeprefix(f"{REGISTER_PREFIX}-")
+    if not register.is_file():
+        raise ClueError(f"{register} 不是文件：请把线索总台账放回原处（同一文件夹中的 .bak- 文件是它的备份）")
+    try:
+        wb = openpyxl.load_workbook(register)
+    except Exception as exc:  # noqa: BLE001 — a damaged file
+        raise ClueError(f"{register.name} 无法打开（{damaged(register, '线索总台账', exc)}）：可把同一文件夹中最近的 "
+                        f"{register.stem}.bak-….xlsx 备份改回原名后重试") from None
+    if REGISTER_SHEET not in wb.sheetnames:
+        raise ClueError(f"{register.name} 中没有“{REGISTER_SHEET}”表，不是本工具写的线索总台账")
+    ws = wb[REGISTER_SHEET]
+    cells = [[c.value for c in row] for row in ws.iter_rows(max_row=min(ws.max_row, 10))]
+    header, at = _header_at(cells, REGISTER_COLUMNS, ("number", "township", "name", "household_id", "due", "state"),
+                            register.name, "线索总台账（本工具写的，请勿改动表头）")
+    listed: dict[str, tuple[str, str, str, date | None]] = {}
+    for row in range(header + 2, ws.max_row + 1):
+        number = text_of(ws.cell(row, at["number"] + 1).value)
+        if number:
+            received = ws.cell(row, at["received"] + 1).value if "received" in at else None
+            listed[number] = (text_of(ws.cell(row, at["township"] + 1).value), text_of(ws.cell(row, at["name"] + 1).value),
+                              text_of(ws.cell(row, at["household_id"] + 1).value),
+                              received.date() if isinstance(received, datetime) else received)
     feedback: dict[str, FeedbackRow] = {}
-    for path in sorted(out_dir.glob(f"{TASK_PREFIX}*.xlsx")):
-        if ".bak-" in path.name or path.name.startswith(("~$", ".")):
+    where: dict[str, str] = {}
+    for path in sorted(out_dir.iterdir()):
+        if not path.name.startswith(f"{TASK_PREFIX}-{month_of}") or ".bak-" in path.name \
+                or path.name.startswith(("~$", ".")):
+            continue
+        if path.suffix.lower() != ".xlsx":
+            result.problems.append(f"{path.name} 未读取：交办单须是 .xlsx 文件，请在 Excel 或 WPS 中另存为“Excel 工作簿（.xlsx）”")
             continue
         try:
             got = read_feedback(path)
@@ -193,14 +236,44 @@ def update_status(out_dir: str | Path, as_of: date | None = None, *, month: str 
             continue
         result.read.append(path.name)
         result.problems += got.problems
+        busy = __import__("hx_excel.files.lock", fromlist=["open_in_office"]).open_in_office(path)
+        if busy:
+            result.problems.append(f"{path.name} {busy}：按已保存的内容汇总，尚未保存的填写不在其中")
         for row in got.rows:
-            feedback.setdefault(row.number, row)
-    wb = openpyxl.load_workbook(register)
-    if REGISTER_SHEET not in wb.sheetnames:
-        raise ClueError(f"{register.name} 中没有“{REGISTER_SHEET}”表，不是本工具写的线索总台账")
-    ws = wb[REGISTER_SHEET]
-    cells = [[c.value for c in row] for row in ws.iter_rows(max_row=min(ws.max_row, 10))]
-    header, at = _header_at(cells, REGISTER_COLUMNS, ("number", "township", "due", "state"), register.name, "线索总台账")
+            said = f"{path.name} 第 {row.row} 行的线索编号 {row.number}"
+            known = listed.get(row.number)
+            if known is None:
+                if row.answered:
+                    result.problems.append(f"{said}不在{register.name}中：线索编号被改动，或是别的月份、别的文件夹的交办单；"
+                                           "该行的核实结果未计入，请核对")
+                continue
+            township, name, household_id, received = known
+            if (got.township and township and got.township != township) or (row.name and name and row.name != name) \
+                    or (row.household_id and household_id and row.household_id != household_id):
+                result.problems.append(f"{said}在总台账中是{township}{household_id} {name}，交办单中是"
+                                       f"{got.township}{row.household_id} {row.name}：两者不是同一条线索（可能是用旧的交办单交回的），"
+                                       "该行的核实结果未计入，请核对")
+                continue
+            if row.checked_on is not None and received is not None and row.checked_on < received:
+                result.problems.append(f"{said}的入户核实日期 {row.checked_on:%Y-%m-%d} 早于收到线索的日期 {received:%Y-%m-%d}："
+                                       "请核对日期；按未核实计")
+                row.checked_on = None
+            elif row.checked_on is not None and row.checked_on > as_of:
+                result.problems.append(f"{said}的入户核实日期 {row.checked_on:%Y-%m-%d} 晚于统计日 {as_of:%Y-%m-%d}："
+                                       "请核对日期；按未核实计")
+                row.checked_on = None
+            if row.number in feedback:
+                first = feedback[row.number]
+                if row.answered and (first.checked_on, first.conclusion) != (row.checked_on, row.conclusion):
+                    result.problems.append(f"{said}与 {where[row.number]} 的填写不同：按 {where[row.number]} 计，"
+                                           "请删去多余的那份交办单")
+                continue
+            feedback[row.number] = row
+            where[row.number] = f"{path.name} 第 {row.row} 行"
+    missing = sorted({t for t, _, _, _ in listed.values()} - {f.removeprefix(f"{TASK_PREFIX}-{month_of}-").removesuffix(".xlsx")
+                                                              for f in result.read})
+    if missing:
+        result.problems.append(f"没有找到{'、'.join(missing)}交回的交办单（应为 {TASK_PREFIX}-{month_of}-乡镇.xlsx）：这些线索按未核实计")
     for row in range(header + 2, ws.max_row + 1):
         number = text_of(ws.cell(row, at["number"] + 1).value)
         if not number:
@@ -218,7 +291,7 @@ def update_status(out_dir: str | Path, as_of: date | None = None, *, month: str 
                   "late_days": late}
         for key, value in values.items():
             if key in at:
-                cell = ws.cell(row, at[key] + 1, value)
+                cell = put(ws, row, at[key] + 1, value)      # text typed by a township stays text, never a formula
                 if isinstance(value, date):
                     cell.number_format = "yyyy-mm-dd"
         result.states.append(ClueState(number, text_of(ws.cell(row, at["township"] + 1).value), state,

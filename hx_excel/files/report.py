@@ -56,11 +56,16 @@ def report_leftovers(path: str | Path) -> list[Path]:
 
 
 def _rewrite_text(wb: Workbook, text: Callable[[str], str]) -> None:
+    """Every text cell through `text`; still text afterwards (openpyxl makes any string assigned that starts with "="
+    a live formula: a name typed as =HYPERLINK(…) in a list must stay the text it was). Formulas are not text."""
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for cell in row:
-                if isinstance(cell.value, str):
-                    cell.value = text(cell.value)
+                if cell.data_type == "s" and isinstance(cell.value, str):
+                    new = text(cell.value)
+                    if new != cell.value:
+                        cell.value = new
+                        cell.data_type = "s"
 
 
 def save_report(wb: Workbook, path: str | Path, *, sources: Iterable[str | Path] = (), what: str = "结果",

@@ -153,20 +153,31 @@ def _workbook_of(parts: tuple[str, list[tuple[str, bytes]]], sheet: bytes) -> by
     return buffer.getvalue()
 
 
+_THREE_LETTERS = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br=["\'][A-Z]{3}')   # a cell in column AAA (703) or beyond
+
+
 def _far_out(xml: bytes) -> bool:
-    """Whether the sheet ends beyond DENSE_ROWS or DENSE_COLUMNS, or spans more than DENSE_CELLS, as its last row
-    element and its dimension say. (A writer that leaves <dimension> short of a far column is not caught: finding
-    the widest cell would cost a pass over every cell reference; Excel, WPS, LibreOffice and openpyxl write it true.)"""
+    """Whether the sheet ends beyond DENSE_COLUMNS, or, being sparse (its last row far beyond the rows it holds),
+    beyond DENSE_ROWS or past DENSE_CELLS, as its last row element and its dimension say. A sheet that really has
+    80,000 rows (a department's list) is read as it is: compacting would keep every row and only cost time. (A
+    writer that leaves <dimension> short of a far column is not caught: finding the widest cell would cost a pass
+    over every cell reference; Excel, WPS, LibreOffice and openpyxl write it true.)"""
     last = max(xml.rfind(b"<row "), xml.rfind(b":row "))
+    last_row = 0
     if last >= 0:
         match = _ROW_R.match(xml, xml.rfind(b"<", 0, last + 1))
-        if match and int(match.group(1)) > DENSE_ROWS:
-            return True
+        last_row = int(match.group(1)) if match else 0
+    written = xml.count(b"<row ") + xml.count(b":row ")
+    sparse = last_row > 2 * written + KEPT_TOP_ROWS
+    if sparse and last_row > DENSE_ROWS:
+        return True
     dimension = _DIMENSION.search(xml, 0, 4096)
-    if dimension is None:          # some writers give none: compacting reads every cell, slower but safe
-        return last >= 0
+    if dimension is None:          # some writers give none (openpyxl's write-only mode): a cell past column ZZ?
+        return sparse or _THREE_LETTERS.search(xml) is not None
     columns, rows = column_index_from_string(dimension.group(1).decode()), int(dimension.group(2))
-    return columns > DENSE_COLUMNS or rows > DENSE_ROWS or columns * rows > DENSE_CELLS
+    rows = max(rows, last_row)
+    return columns > DENSE_COLUMNS or (rows > 2 * written + KEPT_TOP_ROWS and
+                                       (rows > DENSE_ROWS or columns * rows > DENSE_CELLS))
 
 
 def _compact(xml: bytes) -> tuple[bytes, list[int], list[str]]:

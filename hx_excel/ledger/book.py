@@ -260,8 +260,9 @@ class LedgerBook:
             raise LedgerFileError(str(inputs.damaged(self.path, WHAT, exc))) from None
 
 
-def read_book(path: str | Path, *, data: bytes | None = None) -> LedgerBook:
-    """Read a ledger workbook; LedgerFileError (a Chinese message naming the file) when it is not one we can read."""
+def read_book(path: str | Path, *, data: bytes | None = None, formulas: bool = True) -> LedgerBook:
+    """Read a ledger workbook; LedgerFileError (a Chinese message naming the file) when it is not one we can read.
+    `formulas` False: which cells hold formulas is not looked for (clues intake reads only who stands where)."""
     path = Path(path)
     try:
         data = inputs.read_bytes(path, WHAT) if data is None else data
@@ -285,7 +286,7 @@ def read_book(path: str | Path, *, data: bytes | None = None) -> LedgerBook:
             # two halves as well: three at once on two cores made the read slower, benchmarks/README.md.)
             with ThreadPoolExecutor(max_workers=1) as pool:
                 reading = pool.submit(read_sheet, workbook, SHEET, parts.get(SHEET), data, halves=False)
-                as_made = _formula_scan(ledger_xml, TEMPLATE_COLUMNS)
+                as_made = _formula_scan(ledger_xml if formulas else b"", TEMPLATE_COLUMNS)
                 sheet = reading.result()
         except Exception as exc:  # noqa: BLE001
             raise inputs.damaged(path, WHAT, exc) from None
@@ -300,9 +301,9 @@ def read_book(path: str | Path, *, data: bytes | None = None) -> LedgerBook:
             columns = replace(columns, notes=columns.notes + (note,))
     rows = _data_rows(sheet.numbered(columns.header_row), max((len(r) for r in cells), default=0), columns)
     same_place = (columns.header_row, columns.positions) == (TEMPLATE_COLUMNS.header_row, TEMPLATE_COLUMNS.positions)
-    formulas, typed_formulas = as_made if same_place else _formula_scan(ledger_xml, columns)
+    found, typed_formulas = as_made if same_place or not formulas else _formula_scan(ledger_xml, columns)
     settings = _settings(workbook, names, parts.get(PARAMS, b""), data, path.name)
-    book = LedgerBook(path, columns, rows, formulas, settings, names, workbook, data, typed_formulas=typed_formulas)
+    book = LedgerBook(path, columns, rows, found, settings, names, workbook, data, typed_formulas=typed_formulas)
     return book
 
 
