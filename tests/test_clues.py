@@ -298,3 +298,93 @@ def test_a_person_found_only_in_the_national_export_gets_a_row_of_their_own(mont
     assert (got["township"], got["village"], got["name"], got["relation"], got["id_number"], got["clue_channel"]) == \
         ("石板镇", "云顶村", "罗红", None, "520403197511047092", "部门联合筛查")
     assert got["household_check_on"].date() == date(2022, 7, 6)
+
+
+def _run_intake(month_files, *extra) -> int:
+    return main(["clues", "intake", *map(str, _files(month_files)), "--ledgers", str(month_files["ledgers"]),
+                 "--month", "2022-07", "--received", "2022-07-04", "-o", str(month_files["out"]), *extra])
+
+
+def _formulas_in(path: Path) -> list[str]:
+    wb = openpyxl.load_workbook(path)
+    return [f"{ws.title}!{c.coordinate}" for ws in wb.worksheets for row in ws.iter_rows() for c in row
+            if c.data_type == "f"]
+
+
+def test_text_that_looks_like_a_formula_stays_text_in_every_workbook(month_files, capsys):
+    """A name typed as =HYPERLINK(…) in a list, and a 核实人 typed as =1+1 in a returned sheet: text in the 总台账 and
+    the 交办单, never a live formula (a click would send the row out)."""
+    (month_files["lists"] / "民政.csv").write_bytes("\n".join([
+        "姓名,身份证号,救助类别,变动类型,变动日期",
+        f'"=HYPERLINK(""http://evil.example/"",""点我"")",{NOBODY},低保,取消,2022-07-10',
+        f"=1+1,{LUO_XIAOHUA},低保,取消,2022-07-10",
+    ]).encode("gbk"))
+    _run_intake(month_files)
+    out = month_files["out"]
+    task = out / "线索交办单-2022-07-青岩镇.xlsx"
+    _answer(task, {"XS-2022-07-0001": (date(2022, 7, 8), "红", "=1+1")})
+    main(["clues", "status", str(out), "--as-of", "2022-07-08"])
+    register = out / "线索总台账-2022-07.xlsx"
+    assert _formulas_in(register) == []
+    assert _formulas_in(task) == ["线索交办单!N4"]        # only what the clerk herself typed (openpyxl, as Excel, makes it one)
+    every = " ".join(str(v) for r in CalamineWorkbook.from_path(str(register)).get_sheet_by_name("未匹配").to_python()
+                     for v in r)
+    assert '=HYPERLINK("http://evil.example/","点我")' in every
+
+
+def test_an_answer_is_credited_only_to_the_clue_the_register_gives_that_number(month_files, capsys):
+    """A sheet whose row for XS-2022-07-0001 names someone else (an old sheet sent back after a new intake) is not
+    counted; nor a number the register does not have."""
+    _run_intake(month_files)
+    out = month_files["out"]
+    task = out / "线索交办单-2022-07-青岩镇.xlsx"
+    _answer(task, {"XS-2022-07-0001": (date(2022, 7, 8), "红", "李干部"), "XS-2022-07-0002": (date(2022, 7, 8), "黄", "李干部")})
+    wb = openpyxl.load_workbook(task)
+    ws = wb["线索交办单"]
+    ws["E4"] = "石一"                                  # 姓名 of XS-2022-07-0001
+    ws["B5"] = "XS-2022-07-0099"                       # a number the register does not have
+    wb.save(task)
+    capsys.readouterr()
+    assert main(["clues", "status", str(out), "--as-of", "2022-07-08"]) == 1
+    printed = capsys.readouterr().out
+    assert "XS-2022-07-0001在总台账中是青岩镇QY-001 罗大山，交办单中是青岩镇QY-001 石一" in printed
+    assert "XS-2022-07-0099不在线索总台账-2022-07.xlsx中" in printed
+    assert "7日内已核实 0" in printed
+
+
+def test_intake_refuses_a_folder_with_another_townships_answers_and_writes_nothing(month_files, tmp_path):
+    _run_intake(month_files)
+    out = month_files["out"]
+    other = out / "线索交办单-2022-07-石板镇.xlsx"
+    shutil.copyfile(out / "线索交办单-2022-07-青岩镇.xlsx", other)
+    _answer(other, {"XS-2022-07-0001": (date(2022, 7, 8), "红", "石干部")})
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert _run_intake(month_files) == 2
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_no_ledger_read_means_no_clue_written(month_files, tmp_path, capsys):
+    empty = tmp_path / "空文件夹"
+    empty.mkdir()
+    capsys.readouterr()
+    assert main(["clues", "intake", *map(str, _files(month_files)), "--ledgers", str(empty), "--month", "2022-07",
+                 "-o", str(month_files["out"])]) == 2
+    assert "没有读进任何乡镇台账" in capsys.readouterr().err and not month_files["out"].exists()
+
+
+def test_a_damaged_register_is_said_with_its_backup(month_files, capsys):
+    _run_intake(month_files)
+    register = month_files["out"] / "线索总台账-2022-07.xlsx"
+    register.write_bytes(register.read_bytes()[:2000])
+    capsys.readouterr()
+    assert main(["clues", "status", str(month_files["out"])]) == 2
+    err = capsys.readouterr().err
+    assert "线索总台账-2022-07.xlsx 无法打开" in err and ".bak-" in err and "内部出错" not in err
+
+
+def test_a_name_that_differs_from_the_ledgers_is_said(month_files, policy):
+    wb = openpyxl.load_workbook(month_files["lists"] / "住建.xlsx")
+    wb.active["A4"] = "王小建"                            # 王建's row, his old number
+    wb.save(month_files["lists"] / "住建.xlsx")
+    result = _intake(month_files, policy)
+    assert any("姓名“王小建”与 青岩镇.xlsx 第 7 行的“王建”不同" in p for p in result.problems)
