@@ -20,6 +20,7 @@ from hx_excel.core.id_number import mask
 from hx_excel.files.fonts import font
 from hx_excel.files.pages import a4
 from hx_excel.ledger.cells import put
+from hx_excel.ledger.printing import fit_rows
 
 TASK_SHEET = "线索交办单"
 REGISTER_SHEET = "线索"
@@ -81,6 +82,8 @@ def task_workbook(intake, township: str) -> Workbook:
                   "facts": "\n".join(f"【{f.department}·{f.clause}】{f.says}" for f in clue.facts),
                   "clauses": "、".join(clue.clauses), "received": clue.received_on, "due": clue.due}
         _row(ws, row, TASK_COLUMNS, values)
+        # room to write the answer by hand on the printed sheet at the household
+        ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 0, 30)
     last = HEADER_ROW + max(len(clues), 1)
     conclusion = DataValidation(type="list", formula1=f'"{",".join(CONCLUSIONS)}"', allow_blank=True,
                                 showErrorMessage=True, errorTitle="核实结论", error="请从下拉列表选择：" + "、".join(CONCLUSIONS))
@@ -229,6 +232,7 @@ def _header(ws: Worksheet, columns) -> None:
 
 
 def _row(ws: Worksheet, row: int, columns, values: dict) -> None:
+    texts = []
     for index, column in enumerate(columns, start=1):
         value = values.get(column.key)
         cell = put(ws, row, index, value if value != "" else None)
@@ -237,6 +241,9 @@ def _row(ws: Worksheet, row: int, columns, values: dict) -> None:
             cell.number_format = "yyyy-mm-dd"
         if column.key == "id":
             cell.number_format = "@"
+        if isinstance(value, str):
+            texts.append((row, column.width, value))
+    fit_rows(ws, texts)        # LibreOffice prints a row at the height the file gives: tall enough for its text
 
 
 def _letter(columns, key: str) -> str:
