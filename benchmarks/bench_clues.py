@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,10 +34,9 @@ for _path in (ROOT, BENCH):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from results_io import append_result, peak_rss_mb  # noqa: E402
+from results_io import RESULT, append_result, measure, peak_rss_mb  # noqa: E402
 
 GOAL = 2.0
-RESULT = "RESULT "
 AS_OF = date(2022, 7, 15)
 SHARES = (("医保.xlsx", 0.4), ("住建.xlsx", 0.2), ("民政.csv", 0.2), ("教育.xlsx", 0.2))
 
@@ -141,20 +139,6 @@ def build(folder: Path, rows: int, persons: int) -> None:
         wb.save(path)
 
 
-def measure(spec: dict, repeat: int) -> dict:
-    best = None
-    for _ in range(repeat):
-        done = subprocess.run([sys.executable, __file__, "--worker", json.dumps(spec, ensure_ascii=False)],
-                              capture_output=True, text=True, encoding="utf-8")
-        lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT)]
-        if not lines:
-            raise RuntimeError(f"{spec['kind']} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
-        result = json.loads(lines[-1][len(RESULT):])
-        if best is None or result["s"] < best["s"]:
-            best = {**result, "peak_rss_mb": max(result["peak_rss_mb"], (best or {}).get("peak_rss_mb", 0))}
-    return best
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
@@ -181,9 +165,9 @@ def main() -> None:
             print(f"built the data in {time.perf_counter() - start:.0f} s", flush=True)
         out = folder / "out"
         spec = {"folder": str(folder), "out": str(out)}
-        ours = measure({**spec, "kind": "match"}, args.repeat)
-        bare = measure({**spec, "kind": "bare"}, args.repeat)
-        written = measure({**spec, "kind": "write"}, 1)
+        ours = measure(__file__, {**spec, "kind": "match"}, args.repeat)
+        bare = measure(__file__, {**spec, "kind": "bare"}, args.repeat)
+        written = measure(__file__, {**spec, "kind": "write"}, 1)
         ratio = ours["s"] / bare["s"]
         print(f"match  {ours['s']:7.2f} s  baseline {bare['s']:7.2f} s  ratio {ratio:5.2f} (goal ≤ {GOAL})  "
               f"peak {ours['peak_rss_mb']:.0f} MB (baseline {bare['peak_rss_mb']:.0f} MB)")

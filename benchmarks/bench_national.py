@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,10 +37,9 @@ for _path in (ROOT, BENCH):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from results_io import append_result, children_peak_rss_mb, peak_rss_mb  # noqa: E402
+from results_io import RESULT, append_result, children_peak_rss_mb, measure, peak_rss_mb  # noqa: E402
 
 GOALS = {"read": 3.0, "import": 2.0, "sync": 2.0}
-RESULT = "RESULT "
 
 
 # ---- the worker ----------------------------------------------------------------------------------------------
@@ -96,25 +94,6 @@ def worker(spec: dict) -> dict:
         wb.save(paths["ledger"].with_name("plain.xlsx"))
         return {"s": time.perf_counter() - start}
     raise ValueError(kind)
-
-
-def measure(spec: dict, repeat: int, before=None) -> dict:
-    best = None
-    for _ in range(repeat):
-        if before:
-            before()
-        done = subprocess.run([sys.executable, __file__, "--worker", json.dumps(spec, ensure_ascii=False)],
-                              capture_output=True, text=True, encoding="utf-8")
-        lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT)]
-        if not lines:
-            raise RuntimeError(f"{spec['kind']} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
-        result = json.loads(lines[-1][len(RESULT):])
-        peaks = {k: max(result[k], (best or {}).get(k, 0)) for k in ("peak_rss_mb", "children_peak_rss_mb")}
-        if best is None or result["s"] < best["s"]:
-            best = {**result, **peaks}
-        else:
-            best.update(peaks)
-    return best
 
 
 # ---- the data ----------------------------------------------------------------------------------------------------
@@ -208,8 +187,8 @@ def main() -> None:
                 ("import", "import_ours", "import_plain", {"out": str(out)}, None),
                 ("sync", "sync_ours", "sync_plain", {"ledger": str(ledger_copy)}, fresh_ledger)):
             spec = {"paths": {**paths, **extra, "out": str(out if ours == "import_ours" else plain)}}
-            mine = measure({**spec, "kind": ours}, args.repeat, before)
-            baseline = measure({**spec, "kind": bare}, args.repeat, before)
+            mine = measure(__file__, {**spec, "kind": ours}, args.repeat, before)
+            baseline = measure(__file__, {**spec, "kind": bare}, args.repeat, before)
             rows[name] = {"s": round(mine["s"], 2), "baseline_s": round(baseline["s"], 2),
                           "ratio": round(mine["s"] / baseline["s"], 2), "goal": GOALS[name],
                           "peak_rss_mb": round(mine["peak_rss_mb"]), "baseline_peak_rss_mb": round(baseline["peak_rss_mb"]),

@@ -37,3 +37,29 @@ def append_result(output: Path, row: dict) -> None:
     with output.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(f"appended to {output}")
+
+
+RESULT = "RESULT "      # a worker prints its result as one line starting with this
+
+
+def measure(script: str, spec: dict, repeat: int, before=None) -> dict:
+    """Run `script --worker SPEC` `repeat` times, each a fresh process (`before()` first, when given): the fastest
+    run's result, with the highest of each *peak_rss_mb it reported over all runs."""
+    import subprocess
+
+    best = None
+    for _ in range(repeat):
+        if before:
+            before()
+        done = subprocess.run([sys.executable, script, "--worker", json.dumps(spec, ensure_ascii=False)],
+                              capture_output=True, text=True, encoding="utf-8")
+        lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT)]
+        if not lines:
+            raise RuntimeError(f"{spec['kind']} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+        result = json.loads(lines[-1][len(RESULT):])
+        peaks = {k: max(v, (best or {}).get(k, 0)) for k, v in result.items() if k.endswith("peak_rss_mb")}
+        if best is None or result["s"] < best["s"]:
+            best = {**result, **peaks}
+        else:
+            best.update(peaks)
+    return best

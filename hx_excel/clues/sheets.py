@@ -159,34 +159,40 @@ def write_register_row(ws: Worksheet, row: int, clue, feedback: dict) -> None:
     _row(ws, row, REGISTER_COLUMNS, register_values(clue, feedback))
 
 
-def _unmatched_sheet(wb: Workbook, intake) -> None:
-    ws = wb.create_sheet(UNMATCHED_SHEET)
-    columns = (SheetColumn("department", "部门", 8), SheetColumn("file", "文件", 18), SheetColumn("row", "行", 6),
-               SheetColumn("name", "姓名", 8), SheetColumn("id", "身份证号", 20), SheetColumn("clauses", "建议条款", 8),
-               SheetColumn("facts", "线索内容", 36), SheetColumn("reason", "未匹配原因", 30))
-    _title(ws, f"未匹配到任何人的部门线索（{intake.month}）", len(columns),
-           "请区里按部门原表核对后人工交办：身份证号已遮挡，按文件和行号查原表。")
+UNMATCHED_COLUMNS = (
+    SheetColumn("department", "部门", 8), SheetColumn("file", "文件", 18), SheetColumn("row", "行", 6),
+    SheetColumn("name", "姓名", 8), SheetColumn("id", "身份证号", 20), SheetColumn("clauses", "建议条款", 8),
+    SheetColumn("facts", "线索内容", 36), SheetColumn("reason", "未匹配原因", 30))
+OPEN_COLUMNS = (
+    SheetColumn("township", "乡镇", 10), SheetColumn("village", "村", 10), SheetColumn("household_id", "户编号", 14),
+    SheetColumn("name", "姓名", 8), SheetColumn("id", "身份证号", 20), SheetColumn("department", "部门", 8),
+    SheetColumn("clause", "条款", 6), SheetColumn("why", "未再交办的原因", 44))
+
+
+def _table_sheet(wb: Workbook, name: str, columns, title: str, line: str, rows) -> None:
+    ws = wb.create_sheet(name)
+    _title(ws, title, len(columns), line)
     _header(ws, columns)
-    for offset, item in enumerate(intake.unmatched):
-        r = item.row
-        _row(ws, HEADER_ROW + 1 + offset, columns, {
-            "department": _departments(r.facts), "file": r.file, "row": r.row, "name": _safe_name(r.name), "id": mask(r.id_key or r.id_shown), "clauses": "、".join(dict.fromkeys(f.clause for f in r.facts)),
-            "facts": "\n".join(PRIVATE_SHOWN if f.private else f.says for f in r.facts), "reason": item.reason})
+    for offset, values in enumerate(rows):
+        _row(ws, HEADER_ROW + 1 + offset, columns, values)
+
+
+def _unmatched_sheet(wb: Workbook, intake) -> None:
+    _table_sheet(wb, UNMATCHED_SHEET, UNMATCHED_COLUMNS, f"未匹配到任何人的部门线索（{intake.month}）",
+                 "请区里按部门原表核对后人工交办：身份证号已遮挡，按文件和行号查原表。",
+                 ({"department": _departments(u.row.facts), "file": u.row.file, "row": u.row.row,
+                   "name": _safe_name(u.row.name), "id": mask(u.row.id_key or u.row.id_shown),
+                   "clauses": "、".join(dict.fromkeys(f.clause for f in u.row.facts)),
+                   "facts": "\n".join(PRIVATE_SHOWN if f.private else f.says for f in u.row.facts), "reason": u.reason}
+                  for u in intake.unmatched))
 
 
 def _open_sheet(wb: Workbook, intake) -> None:
-    ws = wb.create_sheet(OPEN_SHEET)
-    columns = (SheetColumn("township", "乡镇", 10), SheetColumn("village", "村", 10), SheetColumn("household_id", "户编号", 14),
-               SheetColumn("name", "姓名", 8), SheetColumn("id", "身份证号", 20), SheetColumn("department", "部门", 8),
-               SheetColumn("clause", "条款", 6), SheetColumn("why", "未再交办的原因", 44))
-    _title(ws, f"台账中已有、未再交办的线索（{intake.month}）", len(columns),
-           "这些人所在户在台账中未退出监测，核心规则已判定同一条款，不重复交办。")
-    _header(ws, columns)
-    for offset, item in enumerate(intake.already_open):
-        p = item.person
-        _row(ws, HEADER_ROW + 1 + offset, columns, {
-            "township": p.township, "village": p.village, "household_id": p.household_id, "name": p.name,
-            "id": mask(p.id_shown), "department": _departments([item.fact]), "clause": item.fact.clause, "why": item.why})
+    _table_sheet(wb, OPEN_SHEET, OPEN_COLUMNS, f"台账中已有、未再交办的线索（{intake.month}）",
+                 "这些人所在户在台账中未退出监测，核心规则已判定同一条款，不重复交办。",
+                 ({"township": o.person.township, "village": o.person.village, "household_id": o.person.household_id,
+                   "name": o.person.name, "id": mask(o.person.id_shown), "department": _departments([o.fact]),
+                   "clause": o.fact.clause, "why": o.why} for o in intake.already_open))
 
 
 def _notes_sheet(wb: Workbook, intake) -> None:
