@@ -388,3 +388,50 @@ def test_a_name_that_differs_from_the_ledgers_is_said(month_files, policy):
     wb.save(month_files["lists"] / "住建.xlsx")
     result = _intake(month_files, policy)
     assert any("姓名“王小建”与 青岩镇.xlsx 第 7 行的“王建”不同" in p for p in result.problems)
+
+
+def _digest(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@pytest.mark.parametrize("name, content, said", [
+    ("卫健委.xlsx", [["姓名", "证件号", "就诊医院"], ["罗大山", LUO_DASHAN, "某医院"]],
+     ["不是已知部门的名单", 'department = "部门简称"', 'recognise = ["就诊医院"]']),
+    ("住建-无身份证.xlsx", [["户主姓名", "鉴定等级"], ["罗大山", "D"]], ["找不到身份证号列", "住建.toml"]),
+    ("空.xlsx", [], ["是空的"]),
+    ("零字节.xlsx", None, ["部门名单 零字节.xlsx"]),
+])
+def test_a_list_that_cannot_be_taken_in_is_said_and_the_others_still_are(month_files, capsys, name, content, said):
+    """An unknown department (with a profile to start from, written from its own headers), no ID column, an empty
+    workbook, a 0-byte file: each said with its name and what to do; the other lists are taken in; nothing read is
+    changed."""
+    path = month_files["lists"] / name
+    if content is None:
+        path.write_bytes(b"")
+    else:
+        wb = openpyxl.Workbook()
+        for row in content:
+            wb.active.append(row)
+        wb.save(path)
+    before = _digest(month_files["lists"])
+    capsys.readouterr()
+    code = main(["clues", "intake", *map(str, _files(month_files)), str(path), "--ledgers", str(month_files["ledgers"]),
+                 "--month", "2022-07", "-o", str(month_files["out"])])
+    out = capsys.readouterr().out
+    assert code == 1 and f"{name} 未读取" in out and "Traceback" not in out and "内部出错" not in out
+    for text in said:
+        assert text in out, text
+    assert "交办线索 3 条" in out and "部门部门" not in out
+    assert _digest(month_files["lists"]) == before
+
+
+def test_apply_refuses_a_ledger_open_in_libreoffice(month_files, capsys):
+    _run_intake(month_files)
+    task = month_files["out"] / "线索交办单-2022-07-青岩镇.xlsx"
+    _answer(task, {"XS-2022-07-0001": (date(2022, 7, 8), "红", "李干部")})
+    ledger = month_files["ledgers"] / "青岩镇.xlsx"
+    (ledger.parent / f".~lock.{ledger.name}#").write_text("李干部,PC,2022-07-08", encoding="utf-8")
+    before = ledger.read_bytes()
+    capsys.readouterr()
+    assert main(["clues", "apply", str(task), "--into", str(ledger)]) == 2
+    assert "LibreOffice" in capsys.readouterr().err and ledger.read_bytes() == before
