@@ -435,3 +435,17 @@ def test_apply_refuses_a_ledger_open_in_libreoffice(month_files, capsys):
     capsys.readouterr()
     assert main(["clues", "apply", str(task), "--into", str(ledger)]) == 2
     assert "LibreOffice" in capsys.readouterr().err and ledger.read_bytes() == before
+
+
+def test_a_list_behind_a_notes_sheet_is_found_and_a_ledger_is_not_taken_for_a_list(month_files, capsys):
+    notes_first = month_files["lists"] / "住建-两张表.xlsx"
+    wb = openpyxl.load_workbook(month_files["lists"] / "住建.xlsx")
+    wb.create_sheet("填报说明", 0)["A1"] = "本表由住建局填报，请勿改动表头"
+    wb.save(notes_first)
+    ledger = month_files["ledgers"] / "青岩镇.xlsx"
+    capsys.readouterr()
+    main(["clues", "intake", str(notes_first), str(ledger), "--ledgers", str(month_files["ledgers"]),
+          "--month", "2022-07", "-o", str(month_files["out"])])
+    out = capsys.readouterr().out
+    assert "住建-两张表.xlsx：区住房和城乡建设局名单，3 行，其中线索 3 行" in out
+    assert "青岩镇.xlsx 未读取：青岩镇.xlsx 是防贫监测台账，不是部门名单" in out

@@ -83,12 +83,22 @@ def read_department_file(path: str | Path, profiles: list[DepartmentProfile], po
     """The clues of one department file for `month` (year, month); DepartmentFileError when it is no department's
     list, or lacks a column its department's rules need."""
     path = Path(path)
-    try:
-        source = read_source(path)
-    except RosterError as exc:
-        raise DepartmentFileError(re.sub("名单(文件)?", "部门名单", str(exc))) from None
+    source = _source(path)
     rows = source.rows
-    profile, header_row, headers = _recognise(rows, profiles, path.name)
+    try:
+        profile, header_row, headers = _recognise(rows, profiles, path.name)
+    except DepartmentFileError:
+        # a notes sheet before the list: the other sheets are looked at, in order, before the file is refused
+        for sheet in source.other_sheets:
+            other = _source(path, sheet)
+            try:
+                profile, header_row, headers = _recognise(other.rows, profiles, path.name)
+            except DepartmentFileError:
+                continue
+            source, rows = other, other.rows
+            break
+        else:
+            raise
     where = {fold(h): i for i, h in reversed(list(enumerate(headers))) if fold(h)}
     id_at = _column(where, profile.columns.id_number)
     name_at = _column(where, profile.columns.name)
@@ -140,11 +150,22 @@ def read_department_file(path: str | Path, profiles: list[DepartmentProfile], po
     return result
 
 
+def _source(path: Path, sheet: str | None = None):
+    try:
+        return read_source(path, sheet)
+    except RosterError as exc:
+        raise DepartmentFileError(re.sub("名单(文件)?", "部门名单", str(exc))) from None
+
+
 def _recognise(rows: list[tuple[int, Any]], profiles: list[DepartmentProfile],
                name: str) -> tuple[DepartmentProfile, int, list[Any]]:
+    from hx_excel.ledger.book import _SCHEMA_FOLDED
+
     best: tuple[int, int, DepartmentProfile | None, list[Any]] = (0, 0, None, [])
     for number, values in rows[:HEADER_SEARCH_ROWS]:
         folded = {fold(v) for v in values if v is not None and str(v).strip()}
+        if len(folded & _SCHEMA_FOLDED.keys()) >= 6:       # 序号、乡镇、村、组、姓名、与户主关系……: a ledger
+            raise DepartmentFileError(f"{name} 是防贫监测台账，不是部门名单：台账请用 --ledgers 指定")
         for profile in profiles:
             if profile.recognises(folded) and len(profile.recognise) > best[0]:
                 best = (len(profile.recognise), number, profile, list(values))
