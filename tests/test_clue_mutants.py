@@ -304,9 +304,6 @@ def test_a_clue_checked_late_on_the_first_of_the_next_month_is_on_that_months_li
     assert qy001[0][2] == 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="defect: clue_accountability keeps an unchecked clue due on the month's last "
-                                       "day (due > last is the only skip), so it joins that month's D7 list with 0 days "
-                                       "late although its deadline had not passed by the month's end")
 def test_a_clue_due_on_the_months_last_day_is_not_late_in_that_month(month_files, tmp_path, capsys):
     """Received 07-24, due 07-31, never checked: on 07-31 it is still within its 7 days (待核实), so July's D7 list
     holds only the ledger's own QY-002 (张三, red, no clue recorded); the clues are late from August."""

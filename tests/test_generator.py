@@ -452,7 +452,7 @@ def test_demo_writes_every_township_and_the_sample_workbook_then_assesses(demo, 
     cwd, result = demo
     assert result.returncode == 0, result.stderr
     out = cwd / "out"
-    month = {"月报-2022-07.xlsx", "公示-龙井村.xlsx"}           # the month's work on the sample (fill, review …)
+    month = {"月报-2022-07.xlsx", "公示-龙井村.xlsx", "部门线索-2022-07"}   # the month's work on the sample (fill, review …)
     national = out / "从国家系统导出生成"                       # real data: ledgers from the national export
     assert {p.name for p in out.iterdir() if ".bak-" not in p.name} == EXPECTED_NAMES | {SAMPLE_NAME} | month | {national.name}
     assert {p.name.split(".bak-")[0] for p in out.iterdir() if ".bak-" in p.name} == {SAMPLE_NAME[:-5]}
@@ -471,6 +471,17 @@ def test_demo_writes_every_township_and_the_sample_workbook_then_assesses(demo, 
     assert "QY-001" in result.stdout and "脱贫不稳定户" in result.stdout      # the assessment table, as before
     for step in ("—— fill", "—— check", "—— review", "—— summary", "—— notice"):
         assert step in result.stdout
+    # a month of department clues between the review and the summary, its late checks in the summary's D7 list
+    after_review = steps[[s.startswith("—— review") for s in steps].index(True) + 1:]
+    expected = ("—— clues intake", "—— 青岩镇入户核实后填写交办单", "—— clues status", "—— clues apply", "—— summary：")
+    assert all(step.startswith(start) for step, start in zip(after_review, expected)) and len(after_review) >= 5
+    clues = out / "部门线索-2022-07"
+    assert {p.name for p in clues.iterdir() if ".bak-" not in p.name} == \
+        {"线索总台账-2022-07.xlsx", "线索交办单-2022-07-青岩镇.xlsx", "线索交办单-2022-07-石板镇.xlsx"}
+    assert "7日内已核实 2，逾期核实 1，逾期未核实 3" in result.stdout
+    d7 = [c for row in openpyxl.load_workbook(out / "月报-2022-07.xlsx")["D7问责清单"].iter_rows(values_only=True)
+          for c in row if isinstance(c, str) and c.startswith("部门联合筛查线索")]
+    assert len(d7) == 3
     assert "待办" in openpyxl.load_workbook(out / SAMPLE_NAME).sheetnames
     # the summary counts the sample as 青岩镇, once: its blank twin is left out, so nothing is reported twice
     assert "重复" not in result.stdout and "未计入" not in result.stdout
@@ -502,7 +513,8 @@ def test_demo_again_regenerates_ours_and_skips_a_filled_workbook(tmp_path):
     assert "QY-001" in again.stdout and "已是最新" in again.stdout and "2022-07 研判" in again.stdout
     assert (tmp_path / "out" / SHIBAN).read_bytes() == filled
     names = sorted(p.name for p in (tmp_path / "out").iterdir() if ".bak-" not in p.name)
-    assert names == sorted([QINGYAN, SHIBAN, SAMPLE_NAME, "月报-2022-07.xlsx", "公示-龙井村.xlsx", "从国家系统导出生成"])
+    assert names == sorted([QINGYAN, SHIBAN, SAMPLE_NAME, "月报-2022-07.xlsx", "公示-龙井村.xlsx", "从国家系统导出生成",
+                            "部门线索-2022-07"])
     assert "名单一致，没有要导入的，文件未改动" in again.stdout
 
 

@@ -353,7 +353,7 @@ def clue_accountability(registers, month: str, as_of: date | None = None) -> lis
             checked = _day(clue["checked_on"])
             state = text_of(clue["state"])
             if due is None or (state == LATE and not (checked and first <= checked <= last)) \
-                    or (state == OVERDUE and due > last):
+                    or (state == OVERDUE and due >= last):     # due on the last day: still within its days then
                 continue
             late = clue["late_days"]
             if state == OVERDUE and as_of is not None:      # still open: late to the summary's day, as the ledger's own
