@@ -43,7 +43,7 @@ class SheetColumn:
 
 TASK_COLUMNS = (
     SheetColumn("seq", "序号", 5), SheetColumn("number", "线索编号", 17), SheetColumn("village", "村", 10),
-    SheetColumn("household_id", "户编号", 14), SheetColumn("name", "姓名", 8), SheetColumn("id", "身份证号", 20),
+    SheetColumn("household_id", "户编号", 20), SheetColumn("name", "姓名", 8), SheetColumn("id", "身份证号", 20),
     SheetColumn("departments", "来源部门", 9), SheetColumn("facts", "线索内容", 44), SheetColumn("clauses", "建议条款", 8),
     SheetColumn("received", "收到日期", 11), SheetColumn("due", "核实期限", 11),
     SheetColumn("checked_on", "入户核实日期", 12, True), SheetColumn("conclusion", "核实结论", 9, True),
@@ -51,7 +51,7 @@ TASK_COLUMNS = (
 )
 REGISTER_COLUMNS = (
     SheetColumn("number", "线索编号", 17), SheetColumn("township", "乡镇", 10), SheetColumn("village", "村", 10),
-    SheetColumn("household_id", "户编号", 14), SheetColumn("name", "姓名", 8), SheetColumn("id", "身份证号", 20),
+    SheetColumn("household_id", "户编号", 20), SheetColumn("name", "姓名", 8), SheetColumn("id", "身份证号", 20),
     SheetColumn("departments", "来源部门", 9), SheetColumn("clauses", "建议条款", 8), SheetColumn("facts", "线索内容", 36),
     SheetColumn("received", "收到日期", 11), SheetColumn("due", "核实期限", 11), SheetColumn("state", "状态", 11),
     SheetColumn("checked_on", "入户核实日期", 12), SheetColumn("conclusion", "核实结论", 9),
@@ -164,7 +164,7 @@ UNMATCHED_COLUMNS = (
     SheetColumn("name", "姓名", 8), SheetColumn("id", "身份证号", 20), SheetColumn("clauses", "建议条款", 8),
     SheetColumn("facts", "线索内容", 36), SheetColumn("reason", "未匹配原因", 30))
 OPEN_COLUMNS = (
-    SheetColumn("township", "乡镇", 10), SheetColumn("village", "村", 10), SheetColumn("household_id", "户编号", 14),
+    SheetColumn("township", "乡镇", 10), SheetColumn("village", "村", 10), SheetColumn("household_id", "户编号", 20),
     SheetColumn("name", "姓名", 8), SheetColumn("id", "身份证号", 20), SheetColumn("department", "部门", 8),
     SheetColumn("clause", "条款", 6), SheetColumn("why", "未再交办的原因", 44))
 
@@ -209,6 +209,7 @@ def _notes_sheet(wb: Workbook, intake) -> None:
     put(ws, 1, 1, "说明").font = font(bold=True, size=13)
     for offset, line in enumerate(lines, start=2):
         put(ws, offset, 1, mask_text(line)).alignment = _WRAP
+    fit_rows(ws, ((offset, 100, line) for offset, line in enumerate(lines, start=2)))
     a4(ws, landscape=False)
 
 
