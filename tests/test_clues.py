@@ -449,3 +449,22 @@ def test_a_list_behind_a_notes_sheet_is_found_and_a_ledger_is_not_taken_for_a_li
     out = capsys.readouterr().out
     assert "住建-两张表.xlsx：区住房和城乡建设局名单，3 行，其中线索 3 行" in out
     assert "青岩镇.xlsx 未读取：青岩镇.xlsx 是防贫监测台账，不是部门名单" in out
+
+
+def test_the_same_list_given_twice_is_read_once_and_a_list_two_profiles_claim_is_refused(month_files, capsys):
+    """住建.xlsx given again under another name: read once, said. A sheet with both 病种 (卫健) and 残疾等级 (残联):
+    whose facts these are is not guessed."""
+    again = month_files["lists"] / "住建-副本.xlsx"
+    shutil.copyfile(month_files["lists"] / "住建.xlsx", again)
+    both = month_files["lists"] / "卫健残联.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["姓名", "身份证号", "病种", "残疾等级", "残疾类别"])
+    wb.active.append(["罗大山", LUO_DASHAN, "尿毒症", "一级", "肢体"])
+    wb.save(both)
+    capsys.readouterr()
+    main(["clues", "intake", *map(str, _files(month_files)), str(again), str(both), "--ledgers",
+          str(month_files["ledgers"]), "--month", "2022-07", "-o", str(month_files["out"])])
+    out = capsys.readouterr().out
+    assert "住建-副本.xlsx 未读取：与 住建.xlsx 内容完全相同，只读取一次" in out
+    assert "卫健残联.xlsx 未读取：卫健残联.xlsx 第 1 行的表头同时像卫健、残联的名单" in out
+    assert "交办线索 3 条" in out

@@ -166,9 +166,16 @@ def _recognise(rows: list[tuple[int, Any]], profiles: list[DepartmentProfile],
         folded = {fold(v) for v in values if v is not None and str(v).strip()}
         if len(folded & _SCHEMA_FOLDED.keys()) >= 6:       # 序号、乡镇、村、组、姓名、与户主关系……: a ledger
             raise DepartmentFileError(f"{name} 是防贫监测台账，不是部门名单：台账请用 --ledgers 指定")
-        for profile in profiles:
-            if profile.recognises(folded) and len(profile.recognise) > best[0]:
-                best = (len(profile.recognise), number, profile, list(values))
+        matching = [p for p in profiles if p.recognises(folded)]
+        strongest = max((len(p.recognise) for p in matching), default=0)
+        tied = [p for p in matching if len(p.recognise) == strongest]
+        if len(tied) > 1:     # two departments' headers at once: whose facts these are is not guessed
+            raise DepartmentFileError(
+                f"{name} 第 {number} 行的表头同时像{'、'.join(p.department for p in tied)}的名单"
+                f"（{'、'.join(h for p in tied for h in p.recognise)}），不知道按哪个部门的规则判断：请把两个部门的名单"
+                "分成两个文件，或在部门规则的 recognise 中多写一列，让它只认得自己的名单")
+        if tied and strongest > best[0]:
+            best = (strongest, number, tied[0], list(values))
     if best[2] is None:
         if not rows:
             raise DepartmentFileError(f"{name} 是空的，没有任何内容：请向部门要回完整的名单")

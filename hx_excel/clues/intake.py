@@ -110,9 +110,19 @@ def intake(files: Iterable[str | Path], ledgers: Iterable[str | Path], policy: P
     """Match the department files against the ledgers (files or folders) and `roster` (a roster.Roster, or None)."""
     received_on = received_on or date.today()
     result = Intake(f"{month[0]:04d}-{month[1]:02d}", received_on)
+    seen: dict[bytes, str] = {}
     for path in map(Path, files):
         if progress:
             progress(path.name)
+        try:
+            content = path.read_bytes() if path.is_file() else None
+        except OSError:
+            content = None
+        if content is not None:
+            if content in seen:         # the same list twice (given twice, or copied under another name): once
+                result.refused.append((path.name, f"与 {seen[content]} 内容完全相同，只读取一次"))
+                continue
+            seen[content] = path.name
         try:
             result.lists.append(read_department_file(path, profiles, policy, month))
         except (DepartmentFileError, InputFileError) as exc:
