@@ -12,7 +12,6 @@ backup, refused while the ledger is open in Excel, WPS or LibreOffice; a second 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -20,9 +19,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from hx_excel.clues import ClueError
-from hx_excel.clues.sheets import TASK_COLUMNS
-from hx_excel.clues.status import _cells, _header_at, read_feedback
+from hx_excel.clues.status import read_feedback
 from hx_excel.core import id_number
 from hx_excel.ledger.book import LedgerBook
 from hx_excel.ledger.cells import filled, put, text_of
@@ -32,7 +29,6 @@ from hx_excel.operations.sync import record_changes
 
 CHANNEL = "部门联合筛查"
 CARRIED = ("红", "黄", "绿")            # 无风险 and 查无此人 are not clues for the ledger
-_TITLE = re.compile(r"线索交办单（(.+?)，(\d{4}-\d{2})）")
 _INDEX = {key: column_index(key) - 1 for key in ("township", "village", "household_id", "name", "relation",
                                                   "id_number", "clue_channel", "clue_on", "household_check_on")}
 
@@ -50,8 +46,7 @@ def apply_clues(task: str | Path, ledger: str | Path, *, command: str = "hx-exce
                 wait_seconds: float = 0, on_wait=None, now: datetime | None = None) -> Applied:
     task, ledger = Path(task), Path(ledger)
     feedback = read_feedback(task)
-    details = _details(task)
-    township = _township(task)
+    township = feedback.township
     stamp = (now or datetime.now()).strftime("%Y-%m-%d %H:%M")
     result = Applied(Edited(ledger, Edits()))
     for row in feedback.rows:
@@ -85,7 +80,7 @@ def apply_clues(task: str | Path, ledger: str | Path, *, command: str = "hx-exce
         records: list[tuple] = []
         free = _free_rows(book)
         for row in carried:
-            info = details.get(row.number, {})
+            info = row.details
             try:
                 key = id_number.match_key(info.get("id"))
             except id_number.IdNumberError:
@@ -131,32 +126,6 @@ def apply_clues(task: str | Path, ledger: str | Path, *, command: str = "hx-exce
 
     result.edited = edit_ledger(ledger, change, command=command, wait_seconds=wait_seconds, on_wait=on_wait)
     return result
-
-
-def _details(task: Path) -> dict[str, dict[str, Any]]:
-    """Each clue's row of the 交办单 by 线索编号: who, where, received."""
-    from hx_excel.clues.sheets import TASK_SHEET
-
-    cells = _cells(task, TASK_SHEET, "交办单")
-    header, at = _header_at(cells, TASK_COLUMNS, ("number", "id", "received"), task.name, "交办单")
-    out = {}
-    for values in cells[header + 1:]:
-        row = {c.key: (values[at[c.key]] if c.key in at and at[c.key] < len(values) else None) for c in TASK_COLUMNS}
-        number = text_of(row["number"])
-        if number:
-            for key in ("received", "due"):
-                if isinstance(row[key], datetime):
-                    row[key] = row[key].date()
-            out[number] = row
-    return out
-
-
-def _township(task: Path) -> str:
-    from hx_excel.clues.sheets import TASK_SHEET
-
-    cells = _cells(task, TASK_SHEET, "交办单")
-    match = _TITLE.search(text_of(cells[0][0])) if cells and cells[0] else None
-    return match.group(1) if match else ""
 
 
 def _free_rows(book: LedgerBook) -> list[int]:

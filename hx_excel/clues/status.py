@@ -11,6 +11,8 @@ accountability list of `summary --clues` (a warning factor not found in time).
 
 from __future__ import annotations
 
+import io
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -23,6 +25,7 @@ from hx_excel.clues import ClueError
 from hx_excel.clues.sheets import (CONCLUSIONS, COUNT_SHEET, HEADER_ROW, REGISTER_COLUMNS, REGISTER_SHEET, TASK_COLUMNS,
                                    WAITING, SheetColumn, _header, _row, _title)
 from hx_excel.files.inputs import InputFileError, damaged, read_bytes, workbook_problem
+from hx_excel.files.lock import open_in_office
 from hx_excel.ledger.book import fold
 from hx_excel.ledger.cells import CellError, from_cell, put, text_of
 from hx_excel.ledger.schema import Column
@@ -44,6 +47,7 @@ class FeedbackRow:
     conclusion: str = ""
     checker: str = ""
     note: str = ""
+    details: dict[str, Any] = field(default_factory=dict)    # the row's cells by TASK_COLUMNS key (apply reads them)
 
     @property
     def answered(self) -> bool:
@@ -68,7 +72,7 @@ def _cells(path: Path, sheet: str, what: str) -> list[list[Any]]:
     if problem:
         raise InputFileError(problem)
     try:
-        workbook = CalamineWorkbook.from_filelike(__import__("io").BytesIO(data))
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         if sheet not in workbook.sheet_names:
             raise ClueError(f"{path.name} 中没有“{sheet}”工作表（现有：{'、'.join(workbook.sheet_names)}），不是本工具写的{what}")
         return workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
@@ -111,8 +115,10 @@ def read_feedback(path: str | Path) -> Feedback:
         number = text_of(cell("number"))
         if not number:
             continue
+        details = {c.key: cell(c.key) for c in TASK_COLUMNS}
+        details.update({k: v.date() for k, v in details.items() if isinstance(v, datetime)})
         row = FeedbackRow(number, offset, text_of(cell("name")), text_of(cell("household_id")),
-                          checker=text_of(cell("checker")), note=text_of(cell("note")))
+                          checker=text_of(cell("checker")), note=text_of(cell("note")), details=details)
         where = f"{path.name} 第 {offset} 行（{number}）"
         raw_day = cell("checked_on")
         if text_of(raw_day):
@@ -135,7 +141,7 @@ def read_feedback(path: str | Path) -> Feedback:
     return result
 
 
-_TITLE = __import__("re").compile(r"线索交办单（(.+?)，(\d{4}-\d{2})）")
+_TITLE = re.compile(r"线索交办单（(.+?)，(\d{4}-\d{2})）")
 
 
 def _township_in(cells: list[list[Any]]) -> str:
@@ -236,7 +242,7 @@ def update_status(out_dir: str | Path, as_of: date | None = None, *, month: str 
             continue
         result.read.append(path.name)
         result.problems += got.problems
-        busy = __import__("hx_excel.files.lock", fromlist=["open_in_office"]).open_in_office(path)
+        busy = open_in_office(path)
         if busy:
             result.problems.append(f"{path.name} {busy}：按已保存的内容汇总，尚未保存的填写不在其中")
         for row in got.rows:
