@@ -393,3 +393,37 @@ def test_make_valid_refuses_what_is_not_a_number(region: str, seq: int, fault: s
 def test_repeats_passes_over_blank_and_bad_numbers() -> None:
     entries = [("a", ""), ("b", None), ("c", 5.2e17), ("d", WOMAN), ("e", ""), ("f", WOMAN)]
     assert list(repeats(entries)) == [("f", "d")]
+
+
+# ---- parse: the number, its birth date and sex at once (the core reads all three for every member) ----------------
+
+def test_parse_hands_back_the_birth_date_and_sex_it_read():
+    from hx_excel.core.id_number import parse
+    parsed = parse(" 11010519491231002x ", on=date(2022, 7, 15))        # GB 11643's own example, typed loosely
+    assert parsed == ("11010519491231002X", date(1949, 12, 31), "女")
+    from hx_excel.core.id_number import make_valid
+    assert parse(make_valid("520111", date(1980, 5, 5), 31), on=date(2022, 7, 15)).sex == "男"   # 17th digit 1: odd
+    assert parse(make_valid("520111", date(1980, 5, 5), 32), on=date(2022, 7, 15)).sex == "女"
+
+
+@pytest.mark.parametrize("text", ["11010519491231002", "110105194912310021", "11010520491231002X",
+                                  "110105491231002", "1101051949123100XX"])
+def test_parse_refuses_what_validate_refuses_with_the_same_fault(text):
+    from hx_excel.core.id_number import IdNumberError, parse, validate
+    with pytest.raises(IdNumberError) as by_validate:
+        validate(text, on=date(2022, 7, 15))
+    with pytest.raises(type(by_validate.value)) as by_parse:
+        parse(text, on=date(2022, 7, 15))
+    assert str(by_parse.value) == str(by_validate.value)
+
+
+def test_the_check_character_is_iso_7064_mod_11_2_on_every_digit():
+    """Worked from the standard's definition: weights 2^(17-i) mod 11, check = (12 - sum mod 11) mod 11, 10 as X."""
+    import random
+    from hx_excel.core.id_number import check_char
+    rng = random.Random(20221207)
+    for _ in range(2000):
+        body = "".join(rng.choice("0123456789") for _ in range(17))
+        total = sum(int(d) * (2 ** (17 - i) % 11) for i, d in enumerate(body))
+        value = (12 - total % 11) % 11
+        assert check_char(body) == ("X" if value == 10 else str(value)), body

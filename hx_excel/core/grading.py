@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal
+from typing import Callable, Literal
 
-from pydantic import BaseModel, ConfigDict
+from dataclasses import dataclass
 
 from hx_excel.core import id_number
 from hx_excel.core.clauses import (CERTAIN_RED, CLAUSES, EXITED_RED, G1_CARVABLE, GRADE_ORDER, GREEN_CATEGORY, INCOMPLETE,
@@ -27,26 +27,33 @@ from hx_excel.policy import Policy
 Level = Literal["错误", "提示"]
 
 
-class Finding(BaseModel):
+# The core's results are plain frozen dataclasses: the core makes them itself from a validated Household, so there is
+# nothing to validate, and a district's month makes hundreds of thousands of them (as pydantic models they were a
+# third of the core's time). Without __slots__: pickled (summary sends them from process to process) by their
+# __dict__ in C, twice as fast as slots' per-object __getstate__.
+frozen_result = dataclass(frozen=True, kw_only=True)
+
+
+@frozen_result
+class Finding:
     """Something the clerk should look at: a contradiction, a missing fact, a bad ID. Cites a clause when one applies."""
 
-    model_config = ConfigDict(frozen=True)
     level: Level
     clause: str | None
     message: str
     member: int | None = None  # index into household.members
 
 
-class ClauseHit(BaseModel):
-    model_config = ConfigDict(frozen=True)
+@frozen_result
+class ClauseHit:
     id: str
     grade: Grade
     reason: str
     measures: tuple[str, ...] = ()
 
 
-class MemberFacts(BaseModel):
-    model_config = ConfigDict(frozen=True)
+@frozen_result
+class MemberFacts:
     index: int
     name: str
     age: int | None
@@ -54,8 +61,8 @@ class MemberFacts(BaseModel):
     id_valid: bool
 
 
-class DerivedFacts(BaseModel):
-    model_config = ConfigDict(frozen=True)
+@frozen_result
+class DerivedFacts:
     year: int
     line: float
     size: int | None
@@ -68,8 +75,8 @@ class DerivedFacts(BaseModel):
     elderly_only: bool | None          # S2 老人户
 
 
-class Assessment(BaseModel):
-    model_config = ConfigDict(frozen=True)
+@frozen_result
+class Assessment:
     grade: Grade                          # 红 黄 绿 无, or 待补充 while a fact it needs is missing
     missing: tuple[str, ...] = ()         # the missing or unreadable facts, by their Chinese titles
     clauses: tuple[ClauseHit, ...]        # every grading clause that holds, red first
@@ -104,13 +111,13 @@ def _member_facts(members: list[Member], as_of: date, findings: list[Finding]) -
         valid = False
         if member.id_number:
             try:
-                number = id_number.validate(member.id_number, on=as_of)
+                parsed = id_number.parse(member.id_number, on=as_of)
             except id_number.IdNumberError as exc:
                 findings.append(Finding(level="错误", clause=None, member=index,
                                         message=f"{member.name or f'第 {index + 1} 位成员'} 的身份证号有误：{exc}"))
             else:
                 valid = True
-                age, sex = id_number.age_on(number, as_of), id_number.sex(number)
+                age, sex = id_number.age_of(parsed.born, as_of), parsed.sex
         facts.append(MemberFacts(index=index, name=member.name, age=age, sex=sex, id_valid=valid))
     return tuple(facts)
 
@@ -163,7 +170,7 @@ def derive(household: Household, policy: Policy, as_of: date, findings: list[Fin
     elderly_only = None if not members or None in ages else all(a >= grading.elderly_age for a in ages)
 
     return DerivedFacts(
-        year=year, line=line, size=size, income_per_head=per_head, income_after_rigid_per_head=after_rigid,
+        year=year, line=float(line), size=size, income_per_head=per_head, income_after_rigid_per_head=after_rigid,
         members=member_facts, dropouts=dropouts, uninsured_ill=uninsured_ill,
         nobody_can_work=nobody_can_work, elderly_only=elderly_only,
     )
@@ -308,9 +315,9 @@ def assess(household: Household, policy: Policy, as_of: date) -> Assessment:
         "dropout": facts["R4"],
     }
 
-    reasons = _reasons(h, derived, facts, carved_out, policy)
+    reasons = _reasons(h, derived, carved_out, policy)
     hits = [
-        ClauseHit(id=cid, grade=CLAUSES[cid].grade, reason=reasons[cid], measures=_measures(cid, conditions, policy))
+        ClauseHit(id=cid, grade=CLAUSES[cid].grade, reason=reasons[cid](), measures=_measures(cid, conditions, policy))
         for cid in reasons
         if facts[cid] and cid not in carved_out
     ]
@@ -402,42 +409,56 @@ def _graded(policy: Policy, house_grade: str | None) -> bool:
     return entry is None or entry.graded
 
 
-def _reasons(h: Household, d: DerivedFacts, facts: dict[str, bool], carved_out: tuple[str, ...],
-             policy: Policy) -> dict[str, str]:
-    """The Chinese reason for each grading clause, with its figures, in catalogue order."""
-    line, year = yuan(d.line), d.year
-    members = h.members
-    per_head = yuan(d.income_per_head) if d.income_per_head is not None else "—"
-    after = yuan(d.income_after_rigid_per_head) if d.income_after_rigid_per_head is not None else "—"
+def _reasons(h: Household, d: DerivedFacts, carved_out: tuple[str, ...], policy: Policy) -> dict[str, Callable[[], str]]:
+    """The Chinese reason for each grading clause, with its figures, in catalogue order: each written only when its
+    clause holds (most households hold one or two of the fifteen)."""
+    year, members = d.year, h.members
+
+    def line() -> str:
+        return yuan(d.line)
+
+    def per_head() -> str:
+        return yuan(d.income_per_head) if d.income_per_head is not None else "—"
+
+    def after() -> str:
+        return yuan(d.income_after_rigid_per_head) if d.income_after_rigid_per_head is not None else "—"
 
     def with_members(text: str, indexes: tuple[int, ...], detail) -> str:
         return f"{text}：{'、'.join(detail(i) for i in indexes)}" if indexes else text
 
-    age = lambda i: f"{d.members[i].age} 岁" if d.members[i].age is not None else "年龄未知"  # noqa: E731
-    road = f"入户路为{h.access_road}" if h.access_road and policy.lists.entry("access_roads", h.access_road).poor else ""
-    environment = [t for t, on in (("家庭卫生环境差", h.poor_hygiene), (road, bool(road)),
-                                   ("无卫生厕所", h.sanitary_toilet is False)) if on]
-    files = [t for t, on in (("档案资料不完善", h.files_incomplete), ("政策知晓率低", h.low_policy_awareness)) if on]
+    def age(i: int) -> str:
+        return f"{d.members[i].age} 岁" if d.members[i].age is not None else "年龄未知"
+
+    def environment() -> str:
+        road = f"入户路为{h.access_road}" if h.access_road and policy.lists.entry("access_roads", h.access_road).poor else ""
+        return "、".join(t for t, on in (("家庭卫生环境差", h.poor_hygiene), (road, bool(road)),
+                                        ("无卫生厕所", h.sanitary_toilet is False)) if on)
+
+    def files() -> str:
+        return "、".join(t for t, on in (("档案资料不完善", h.files_incomplete), ("政策知晓率低", h.low_policy_awareness)) if on)
+
+    def spending() -> str:
+        return "、".join(f"{k} {yuan(v)} 元" for k, v in (
+            ("就学", h.rigid_spending_school), ("就医", h.rigid_spending_medical), ("其他", h.rigid_spending_other)) if v)
+
     margin = policy.grading.g1_margin_multiple
-    spending = "、".join(f"{k} {yuan(v)} 元" for k, v in (
-        ("就学", h.rigid_spending_school), ("就医", h.rigid_spending_medical), ("其他", h.rigid_spending_other)) if v)
     return {
-        "R1": f"R1 年人均纯收入 {per_head} 元，低于 {year} 年标准 {line} 元",
-        "R2": "R2 吃、穿不保障",
-        "R3": "R3 饮水不保障",
-        "R4": with_members("R4 家中有义务教育阶段辍学学生", d.dropouts,
-                           lambda i: f"{_who(members, (i,))}（{age(i)}，{members[i].school}）"),
-        "R5": with_members("R5 家中有重病、重残成员未参加基本医疗保险", d.uninsured_ill,
-                           lambda i: f"{_who(members, (i,))}（{members[i].health or ''}{members[i].disability or ''}）"),
-        "R6": (f"R6 住房经住建部门认定为 {h.house_grade} 级危房" if _graded(policy, h.house_grade)
-               else "R6 住房为危房（国家系统标注为危房户，等级未鉴定）"),
-        "R7": "R7 家庭成员均无劳动力，也无低保兜底保障",
-        "Y1": f"Y1 年人均纯收入 {per_head} 元不低于 {year} 年标准 {line} 元，扣除当年刚性支出（{spending or '0 元'}）后"
-              f"人均 {after} 元，低于标准",
-        "Y2": "Y2 收入大幅缩减导致生活出现严重困难",
-        "G1": f"G1 扣除刚性支出后人均 {after} 元，明显高于标准（不低于 {margin:g} × {line} 元），"
-              f"{'、'.join(CLAUSES[c].label for c in carved_out)}可依靠自身能力及时解决，按绿色预警（{'、'.join(carved_out)}）",
-        "G2": f"G2 人居环境差：{'、'.join(environment)}",
-        "G3": "G3 应享受的各项资助未落实到位",
-        "G4": f"G4 建档立卡户{'、'.join(files)}",
+        "R1": lambda: f"R1 年人均纯收入 {per_head()} 元，低于 {year} 年标准 {line()} 元",
+        "R2": lambda: "R2 吃、穿不保障",
+        "R3": lambda: "R3 饮水不保障",
+        "R4": lambda: with_members("R4 家中有义务教育阶段辍学学生", d.dropouts,
+                                   lambda i: f"{_who(members, (i,))}（{age(i)}，{members[i].school}）"),
+        "R5": lambda: with_members("R5 家中有重病、重残成员未参加基本医疗保险", d.uninsured_ill,
+                                   lambda i: f"{_who(members, (i,))}（{members[i].health or ''}{members[i].disability or ''}）"),
+        "R6": lambda: (f"R6 住房经住建部门认定为 {h.house_grade} 级危房" if _graded(policy, h.house_grade)
+                       else "R6 住房为危房（国家系统标注为危房户，等级未鉴定）"),
+        "R7": lambda: "R7 家庭成员均无劳动力，也无低保兜底保障",
+        "Y1": lambda: f"Y1 年人均纯收入 {per_head()} 元不低于 {year} 年标准 {line()} 元，扣除当年刚性支出（{spending() or '0 元'}）后"
+                      f"人均 {after()} 元，低于标准",
+        "Y2": lambda: "Y2 收入大幅缩减导致生活出现严重困难",
+        "G1": lambda: f"G1 扣除刚性支出后人均 {after()} 元，明显高于标准（不低于 {margin:g} × {line()} 元），"
+                      f"{'、'.join(CLAUSES[c].label for c in carved_out)}可依靠自身能力及时解决，按绿色预警（{'、'.join(carved_out)}）",
+        "G2": lambda: f"G2 人居环境差：{environment()}",
+        "G3": lambda: "G3 应享受的各项资助未落实到位",
+        "G4": lambda: f"G4 建档立卡户{files()}",
     }

@@ -14,7 +14,8 @@ address codes change (520114 小河区 merged into 520111 花溪区, 520421 平�
 rejects e.g. every 花溪区 number of someone born before 1983.  An unfamiliar
 region is for the caller to warn about, never an error here.
 
-In the style of python-stdnum: :func:`compact`, :func:`validate`,
+In the style of python-stdnum: :func:`compact`, :func:`validate` (:func:`parse`
+also hands back the birth date and sex),
 :func:`is_valid`, :func:`mask`, and one exception per fault, all subclasses of
 :class:`IdNumberError` (a ``ValueError``) carrying a Chinese message for the
 clerk.  Messages never contain the full number, since check reports get
@@ -29,7 +30,7 @@ from operator import mul
 import re
 import unicodedata
 from datetime import date
-from typing import Iterable, Iterator, Literal, TypeVar
+from typing import Iterable, Iterator, Literal, NamedTuple, TypeVar
 
 T = TypeVar("T")
 
@@ -58,6 +59,7 @@ __all__ = [
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 _DIGITS = frozenset("0123456789")
+_ZERO_SUM = ord("0") * sum(_WEIGHTS)    # check_char weighs the digits' character codes: minus this, their values
 _MIN_BIRTH = date(1900, 1, 1)
 # Chinese input methods produce full-width digits and X; fold them to ASCII.
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789XX")
@@ -167,7 +169,7 @@ def check_char(first17: str) -> str:
     """The GB 11643 check character (0-9 or X) for the first 17 digits."""
     if len(first17) != 17 or not _DIGITS.issuperset(first17):
         raise ValueError(f"check_char needs 17 ASCII digits, got {len(first17)} characters")
-    return _CHECK_CHARS[sum(map(mul, map(int, first17), _WEIGHTS)) % 11]
+    return _CHECK_CHARS[(sum(map(mul, first17.encode("ascii"), _WEIGHTS)) - _ZERO_SUM) % 11]
 
 
 def _body(number: str) -> str:
@@ -200,21 +202,34 @@ def _check_not_future(born: date, on: date) -> None:
         )
 
 
+class Parsed(NamedTuple):
+    number: str                   # the compact 18-character number
+    born: date
+    sex: Literal["男", "女"]
+
+
+def parse(text: object, on: date | None = None) -> Parsed:
+    """:func:`validate`, handing back the birth date and sex read on the way (the core needs all three for every
+    member of every household)."""
+    number = compact(text)
+    body = _body(number)
+    born = _birth(body)
+    _check_not_future(born, on or date.today())
+    if len(number) == 15:
+        raise LegacyNumber(body + check_char(body))
+    expected = check_char(body)
+    if number[17] != expected:
+        raise InvalidChecksum(expected, number[17])
+    return Parsed(number, born, "男" if int(body[16]) % 2 else "女")
+
+
 def validate(text: object, on: date | None = None) -> str:
     """Return the compact 18-character number or raise an :class:`IdNumberError`.
 
     ``on`` (default today) is the date the birth date must not be after.
     A valid 15-digit number raises :class:`LegacyNumber`.
     """
-    number = compact(text)
-    body = _body(number)
-    _check_not_future(_birth(body), on or date.today())
-    if len(number) == 15:
-        raise LegacyNumber(body + check_char(body))
-    expected = check_char(body)
-    if number[17] != expected:
-        raise InvalidChecksum(expected, number[17])
-    return number
+    return parse(text, on).number
 
 
 def is_valid(text: object, on: date | None = None) -> bool:
@@ -272,6 +287,11 @@ def age_on(number: str, on: date) -> int:
     """Completed years on ``on``; a 29 February birthday falls on 1 March in common years."""
     born = birth_date(number)
     _check_not_future(born, on)
+    return age_of(born, on)
+
+
+def age_of(born: date, on: date) -> int:
+    """Completed years on ``on`` of someone born on ``born`` (29 February: 1 March in common years)."""
     birthday = (born.month, born.day)
     if birthday == (2, 29) and not calendar.isleap(on.year):
         birthday = (3, 1)

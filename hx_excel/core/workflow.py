@@ -11,10 +11,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
 
 from hx_excel.core.days import add_days, month_end, months_after, notice_last_day
-from hx_excel.core.grading import Assessment, Finding, assess
+from hx_excel.core.grading import Assessment, Finding, frozen_result, assess
 from hx_excel.core.models import Household
 from hx_excel.policy import Policy
 
@@ -61,8 +60,8 @@ STEP_DATES: dict[str, str] = {
 }
 
 
-class Step(BaseModel):
-    model_config = ConfigDict(frozen=True)
+@frozen_result
+class Step:
     key: str
     clause: str
     title: str
@@ -73,8 +72,8 @@ class Step(BaseModel):
     note: str = ""
 
 
-class Plan(BaseModel):
-    model_config = ConfigDict(frozen=True)
+@frozen_result
+class Plan:
     assessment: Assessment
     steps: tuple[Step, ...]
     problems: tuple[Finding, ...]   # dates out of order, a notice cut short, …

@@ -11,10 +11,14 @@ import gc
 import multiprocessing
 import multiprocessing.connection
 import os
+import pickle
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -57,3 +61,57 @@ def _end_with_parent() -> None:
         os._exit(1)
 
     threading.Thread(target=watch, daemon=True).start()
+
+
+# ---- one large job shared with a forked copy of this process --------------------------------------------------------
+
+def can_fork() -> bool:
+    """Whether work can be handed to a forked copy of this process: a POSIX system with two cores or more, this the
+    only thread (forking copies no other thread, and a lock one of them held would stay held in the copy), and not
+    itself one of a pool's processes (summary and generate already use both cores). Windows never forks: there the
+    caller does all the work itself."""
+    return (hasattr(os, "fork") and (os.cpu_count() or 1) >= 2 and threading.active_count() == 1
+            and multiprocessing.parent_process() is None)
+
+
+def in_fork(work: Callable[[], T]) -> Callable[[], T]:
+    """Run `work` in a forked copy of this process — which has everything this one holds, nothing sent to it — and
+    return a function that waits for its result (sent back pickled) or raises the exception it raised. The copy
+    ends once it has answered (os._exit: none of this process's exit handlers, buffered output or temporary files
+    run twice), and on its own if this process is gone (its answer cannot be delivered). Only for work that writes
+    no file and takes seconds at most."""
+    readable, writable = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                            # the copy
+        code = 0
+        try:
+            os.close(readable)
+            try:
+                answer = pickle.dumps((True, work()), pickle.HIGHEST_PROTOCOL)
+            except BaseException as exc:                    # noqa: BLE001 — handed back, raised there
+                try:
+                    answer = pickle.dumps((False, exc), pickle.HIGHEST_PROTOCOL)
+                except Exception:                           # noqa: BLE001 — an exception that cannot be pickled
+                    answer = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+            with os.fdopen(writable, "wb") as pipe:
+                pipe.write(answer)
+        except BaseException:                               # noqa: BLE001 — the parent is gone or interrupted
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(writable)
+
+    def result() -> T:
+        try:
+            with os.fdopen(readable, "rb") as pipe:
+                answer = pipe.read()
+        finally:
+            os.waitpid(pid, 0)
+        if not answer:
+            raise RuntimeError("the forked copy ended without an answer")
+        ok, value = pickle.loads(answer)
+        if not ok:
+            raise value
+        return value
+
+    return result

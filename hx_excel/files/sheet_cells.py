@@ -167,17 +167,19 @@ def _far_out(xml: bytes) -> bool:
     if last >= 0:
         match = _ROW_R.match(xml, xml.rfind(b"<", 0, last + 1))
         last_row = int(match.group(1)) if match else 0
-    written = xml.count(b"<row ") + xml.count(b":row ")
-    sparse = last_row > 2 * written + KEPT_TOP_ROWS
-    if sparse and last_row > DENSE_ROWS:
+
+    def sparse(rows: int) -> bool:
+        """Ending past twice the rows written (counted only when asked: two passes over the whole XML)."""
+        return rows > 2 * (xml.count(b"<row ") + xml.count(b":row ")) + KEPT_TOP_ROWS
+
+    if last_row > DENSE_ROWS and sparse(last_row):
         return True
     dimension = _DIMENSION.search(xml, 0, 4096)
     if dimension is None:          # some writers give none (openpyxl's write-only mode): a cell past column ZZ?
-        return sparse or _THREE_LETTERS.search(xml) is not None
+        return sparse(last_row) or _THREE_LETTERS.search(xml) is not None
     columns, rows = column_index_from_string(dimension.group(1).decode()), int(dimension.group(2))
     rows = max(rows, last_row)
-    return columns > DENSE_COLUMNS or (rows > 2 * written + KEPT_TOP_ROWS and
-                                       (rows > DENSE_ROWS or columns * rows > DENSE_CELLS))
+    return columns > DENSE_COLUMNS or ((rows > DENSE_ROWS or columns * rows > DENSE_CELLS) and sparse(rows))
 
 
 def _compact(xml: bytes) -> tuple[bytes, list[int], list[str]]:

@@ -21,7 +21,7 @@ from operator import itemgetter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Container, Iterable, Iterator
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 from python_calamine import CalamineWorkbook
@@ -237,9 +237,10 @@ class LedgerBook:
             self._by_row = dict(self.rows)
         return self._by_row.get(row)
 
-    def read(self, policy: Policy) -> LedgerRead:
-        """Households from the typed cells, every faulty cell a Problem (reader.read_rows)."""
-        return read_rows(self.rows, policy)
+    def read(self, policy: Policy, rows: list[tuple[int, tuple]] | None = None) -> LedgerRead:
+        """Households from the typed cells, every faulty cell a Problem (reader.read_rows); of `rows` alone, when
+        given (a part of the sheet from reader.in_runs)."""
+        return read_rows(self.rows if rows is None else rows, policy)
 
     def sheet_rows(self, name: str) -> list[list[Any]] | None:
         """Another sheet's cells from A1 (None when the workbook has no such sheet)."""
@@ -260,9 +261,12 @@ class LedgerBook:
             raise LedgerFileError(str(inputs.damaged(self.path, WHAT, exc))) from None
 
 
-def read_book(path: str | Path, *, data: bytes | None = None, formulas: bool = True) -> LedgerBook:
+def read_book(path: str | Path, *, data: bytes | None = None, formulas: bool = True,
+              typed_formulas: bool = True) -> LedgerBook:
     """Read a ledger workbook; LedgerFileError (a Chinese message naming the file) when it is not one we can read.
-    `formulas` False: which cells hold formulas is not looked for (clues intake reads only who stands where)."""
+    `formulas` False: which cells hold formulas is not looked for (clues intake reads only who stands where).
+    `typed_formulas` False: nor formulas typed into input cells (check and fill report them; the summary needs only
+    the computed cells', for the grades a spreadsheet computed — a pass over the sheet less)."""
     path = Path(path)
     try:
         data = inputs.read_bytes(path, WHAT) if data is None else data
@@ -283,10 +287,11 @@ def read_book(path: str | Path, *, data: bytes | None = None, formulas: bool = T
             ledger_xml = parts.get(SHEET, b"")
             # calamine parses on another thread (it lets go of Python's lock) while the formulas are found here,
             # where the template puts its columns: the usual case, checked once the header has been read. (Not in
-            # two halves as well: three at once on two cores made the read slower, benchmarks/README.md.)
+            # two halves as well: three at once on two cores made the read slower, benchmarks/README.md; nor with
+            # the formulas found in a forked copy while the halves are parsed: no faster, measured.)
             with ThreadPoolExecutor(max_workers=1) as pool:
                 reading = pool.submit(read_sheet, workbook, SHEET, parts.get(SHEET), data, halves=False)
-                as_made = _formula_scan(ledger_xml if formulas else b"", TEMPLATE_COLUMNS)
+                as_made = _formula_scan(ledger_xml if formulas else b"", TEMPLATE_COLUMNS, typed_formulas)
                 sheet = reading.result()
         except Exception as exc:  # noqa: BLE001
             raise inputs.damaged(path, WHAT, exc) from None
@@ -301,21 +306,27 @@ def read_book(path: str | Path, *, data: bytes | None = None, formulas: bool = T
             columns = replace(columns, notes=columns.notes + (note,))
     rows = _data_rows(sheet.numbered(columns.header_row), max((len(r) for r in cells), default=0), columns)
     same_place = (columns.header_row, columns.positions) == (TEMPLATE_COLUMNS.header_row, TEMPLATE_COLUMNS.positions)
-    found, typed_formulas = as_made if same_place or not formulas else _formula_scan(ledger_xml, columns)
+    found, typed = as_made if same_place or not formulas else _formula_scan(ledger_xml, columns, typed_formulas)
     settings = _settings(workbook, names, parts.get(PARAMS, b""), data, path.name)
-    book = LedgerBook(path, columns, rows, found, settings, names, workbook, data, typed_formulas=typed_formulas)
+    book = LedgerBook(path, columns, rows, found, settings, names, workbook, data, typed_formulas=typed)
     return book
 
 
+_BLANK = {"": None}
+
+
 def _data_rows(numbered: Iterable[tuple[int, list[Any]]], width: int, columns: ColumnMap) -> list[tuple[int, tuple]]:
-    """(sheet row, values laid out as schema.COLUMNS) of every row below the header with a value in it."""
+    """(sheet row, values laid out as schema.COLUMNS) of every row below the header with a value in it. A blank
+    cell ("" from calamine) becomes None; each row is done by C-level calls (map, count), not a loop per cell."""
     rows = []
     remap = columns.remapper(width)
+    blank = _BLANK.get
     for number, values in numbered:
-        if any(v != "" and v is not None for v in values):
-            cleaned = [None if v == "" else v for v in values]
-            cleaned += [None] * (width + 1 - len(cleaned))
-            rows.append((number, remap(cleaned)))
+        cleaned = list(map(blank, values, values))
+        if cleaned.count(None) == len(cleaned):
+            continue
+        cleaned += [None] * (width + 1 - len(cleaned))
+        rows.append((number, remap(cleaned)))
     return rows
 
 
@@ -438,26 +449,75 @@ def _found(pattern: re.Pattern, xml: bytes) -> Iterator:
         start = end
 
 
-def _formula_scan(xml: bytes, columns: ColumnMap) -> tuple[FormulaCells, dict[tuple[int, int], str]]:
-    """Which computed cells hold a formula, and the formulas typed into input columns, for a sheet laid out as
-    `columns`."""
-    return _formula_rows(xml, columns), _input_formulas(xml, columns)
+def _formula_scan(xml: bytes, columns: ColumnMap, typed_formulas: bool = True
+                  ) -> tuple[FormulaCells, dict[tuple[int, int], str]]:
+    """Which computed cells hold a formula, and (when `typed_formulas`) the formulas typed into input columns, for a
+    sheet laid out as `columns`."""
+    typed = _input_formulas(xml, columns) if typed_formulas else {}
+    return _formula_rows(xml, columns, also_odd={row for row, _ in typed}), typed
 
 
-def _formula_rows(xml: bytes, columns: ColumnMap) -> FormulaCells:
+def _formula_rows(xml: bytes, columns: ColumnMap, also_odd: Container[int] = frozenset()) -> FormulaCells:
+    """FormulaCells of the sheet; `also_odd`: rows looked at cell by cell whatever their count (a formula typed into
+    an input cell and one typed over in a computed cell add up to a whole row's count)."""
     computed = {get_column_letter(p + 1).encode(): i for i, (c, p) in enumerate(zip(COLUMNS, columns.positions))
                 if c.kind == "computed" and p is not None}
+    expected = tuple(sorted(computed.values()))
     first = columns.header_row + 1
-    counts = {int(row): n for row, n in Counter(_found(_FORMULA_ROW, xml)).items() if int(row) >= first}
-    return _formula_cells(tuple(sorted(computed.values())), counts,
-                          lambda: ((computed.get(letter), int(row)) for letter, row in _found(_FORMULA_CELL, xml)))
+    counted = _counted(xml, first, len(expected), also_odd)
+    if counted is None:
+        counts = {int(row): n for row, n in Counter(_found(_FORMULA_ROW, xml)).items() if int(row) >= first}
+        return _formula_cells(expected, counts, lambda: (
+            (computed.get(letter), int(row)) for letter, row in _found(_FORMULA_CELL, xml)), also_odd)
+    counts, odd = counted
+    return _formula_cells(expected, counts, lambda: (
+        (computed.get(letter), int(row)) for start, stop in odd.values()
+        for letter, row in _FORMULA_CELL.findall(xml, start, stop)), also_odd)
+
+
+_UNPREFIXED = re.compile(rb'<worksheet\b')               # the sheet's elements named without a prefix
+_ROW_NUMBER = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
+
+
+def _counted(xml: bytes, first: int, whole: int, also_odd: Container[int]
+             ) -> tuple[dict[int, int], dict[int, tuple[int, int]]] | None:
+    """Row → formula cells in it (rows from `first` on), and where in the XML each row to be looked at cell by cell
+    stands: those not holding `whole` formulas, and `also_odd`. Each row's stretch is counted for "<f" by bytes.count,
+    half the time of an expression tried at every cell (benchmarks/README.md); a count that is not `whole` is made
+    again formula by formula (rich text's <family> starts with "<f" too). None for XML this cannot count: element
+    names with a prefix (<x:row>), a row without its number."""
+    if not _UNPREFIXED.search(xml, 0, 4096):
+        return None
+    counts: dict[int, int] = {}
+    odd: dict[int, tuple[int, int]] = {}
+    find, count = xml.find, xml.count
+    start = find(b"<row ")
+    while start >= 0:
+        end = find(b"<row ", start + 5)
+        stop = end if end >= 0 else len(xml)
+        n = count(b"<f", start, stop)
+        if n:
+            match = _ROW_NUMBER.match(xml, start)
+            if match is None:
+                return None
+            row = int(match.group(1))
+            if row >= first:
+                if n != whole:
+                    n = len(_FORMULA_ROW.findall(xml, start, stop))
+                if n and (n != whole or row in also_odd):
+                    odd[row] = (start, stop)
+                if n:
+                    counts[row] = n
+        start = end
+    return counts, odd
 
 
 def _formula_cells(expected: tuple[int, ...], counts: dict[int, int],
-                   cells: Callable[[], Iterable[tuple[int | None, int]]]) -> FormulaCells:
-    """FormulaCells from the formula count of each row and, asked only when some row is not whole, every formula cell
-    as (schema index of its computed column or None, sheet row)."""
-    odd = {row for row, n in counts.items() if n != len(expected)}
+                   cells: Callable[[], Iterable[tuple[int | None, int]]],
+                   also_odd: Container[int] = frozenset()) -> FormulaCells:
+    """FormulaCells from the formula count of each row and, asked only when some row is not whole (or is in
+    `also_odd`), its formula cells as (schema index of its computed column or None, sheet row)."""
+    odd = {row for row, n in counts.items() if n != len(expected) or row in also_odd}
     partial: dict[int, set[int]] = {row: set() for row in odd}
     if odd:
         for index, row in cells():

@@ -7,6 +7,8 @@ from `book.read_book`, which finds the columns by their headers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import is_not, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +62,7 @@ def read_ledger(path: str | Path, policy: Policy) -> LedgerRead:
 def read_rows(numbered_rows, policy: Policy) -> LedgerRead:
     """Households from (row number, cell values) pairs laid out as schema.COLUMNS."""
     result = LedgerRead()
-    positions = [(i, c) for i, c in enumerate(COLUMNS) if c.kind == "input"]
+    positions = _INPUT_POSITIONS
     by_household: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     seen: dict = {}
     for number, values in numbered_rows:
@@ -79,6 +81,32 @@ def read_rows(numbered_rows, policy: Policy) -> LedgerRead:
     return result
 
 
+def in_runs(numbered_rows, policy: Policy, runs: int = 2) -> list[list]:
+    """The rows cut into `runs` parts of about equal length, each household whole in one of them and the households
+    in the order read_rows meets them, so that read_rows of each part, put end to end, reads what read_rows of all
+    the rows reads (a large ledger is read on two processes: check). A row with no readable 户编号 stays in the
+    first part, where read_rows reports it."""
+    index, column = next((i, c) for i, c in enumerate(COLUMNS) if c.key == "household_id")
+    keys: dict = {}
+    rows_of: dict[str | None, list] = {}
+    for row in numbered_rows:
+        values = row[1]
+        raw = values[index] if index < len(values) else None
+        key = keys.get((raw.__class__, raw))
+        if key is None:
+            good, value = cell_outcome(column, raw, policy) if raw is not None else (False, None)
+            key = keys[(raw.__class__, raw)] = str(value) if good and value else ""
+        rows_of.setdefault(key or None, []).append(row)
+    parts: list[list] = [rows_of.pop(None, [])]
+    total, done = sum(len(r) for r in rows_of.values()) + len(parts[0]), len(parts[0])
+    for household_rows in rows_of.values():
+        if done >= total * len(parts) / runs and len(parts) < runs:
+            parts.append([])
+        parts[-1] += household_rows
+        done += len(household_rows)
+    return parts + [[] for _ in range(runs - len(parts))]
+
+
 UNREADABLE = "unreadable"   # read_row: the keys of a row's cells that could not be read (not a column key)
 
 
@@ -91,6 +119,12 @@ def off_list(column, value: str, policy: Policy) -> str:
     return f"“{value}”不在下拉列表中{hint}；请从下拉列表选择"
 
 
+_INPUT_POSITIONS = [(i, c) for i, c in enumerate(COLUMNS) if c.kind == "input"]
+_INPUT_CELLS = itemgetter(*(i for i, _ in _INPUT_POSITIONS))     # a row's input cells, in one C-level call
+_INPUT_COLUMNS = [c for _, c in _INPUT_POSITIONS]
+_NONES = repeat(None)
+
+
 def read_row(number: int, values, positions, policy: Policy, problems: list[Problem],
              seen: dict | None = None) -> dict[str, Any]:
     """One row's typed input cells (schema key → model value); each faulty cell becomes a Problem and is left out,
@@ -98,26 +132,27 @@ def read_row(number: int, values, positions, policy: Policy, problems: list[Prob
     `seen`, a dict kept for one sheet, remembers each distinct (column, value) read: a 50,000-person export repeats
     是, 否, 户主 and its villages on every row, and each is worked out once."""
     typed: dict[str, Any] = {}
-
-    def fault(column, message: str) -> None:
-        problems.append(Problem(SHEET, number, column.header, message))
-        typed.setdefault(UNREADABLE, []).append(column.key)
-
-    for index, column in positions:
-        raw = values[index] if index < len(values) else None
-        if raw is None:        # most cells of a row are blank: nothing to read
-            continue
-        key = (column.key, type(raw), raw)      # the type too: 1, 1.0 and True are equal keys in a dict
-        outcome = seen.get(key) if seen is not None else None
+    if seen is None:
+        seen = {}
+    if positions is _INPUT_POSITIONS and len(values) == len(COLUMNS):
+        cells = _INPUT_CELLS(values)
+        # the blank cells (most of a row) are passed over in C: only the filled ones reach the loop
+        filled = compress(zip(_INPUT_COLUMNS, cells), map(is_not, cells, _NONES))
+    else:
+        width = len(values)
+        filled = ((c, values[i]) for i, c in positions if i < width and values[i] is not None)
+    for column, raw in filled:
+        key = (column.key, raw.__class__, raw)      # the type too: 1, 1.0 and True are equal keys in a dict
+        outcome = seen.get(key)
         if outcome is None:
-            outcome = cell_outcome(column, raw, policy)
-            if seen is not None:
-                seen[key] = outcome
+            outcome = seen[key] = cell_outcome(column, raw, policy)
         good, value = outcome
         if not good:
-            fault(column, value)
+            problems.append(Problem(SHEET, number, column.header, value))
+            typed.setdefault(UNREADABLE, []).append(column.key)
         elif value is not None:
-            typed[column.key] = own(value)
+            # a remembered list (several values of one cell) is copied: each row has its own
+            typed[column.key] = list(value) if value.__class__ is list else value
     return typed
 
 

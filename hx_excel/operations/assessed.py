@@ -54,11 +54,12 @@ class AssessedLedger:
         return self.book.settings.township or Path(self.book.name).stem
 
 
-def assess_book(book: LedgerBook, policy: Policy, as_of: date | None = None) -> AssessedLedger:
+def assess_book(book: LedgerBook, policy: Policy, as_of: date | None = None, *,
+                rows: list[tuple[int, tuple]] | None = None) -> AssessedLedger:
     """Grade and plan every household of `book` on `as_of` (else 参数's fixed date, else today), in the workbook's
-    核算年度 as the sheet does."""
+    核算年度 as the sheet does; only those of `rows`, when given (a part of the sheet, reader.in_runs)."""
     day = as_of or book.settings.as_of or date.today()
-    read = book.read(policy)
+    read = book.read(policy, rows)
     result = AssessedLedger(book, policy, day, problems=list(read.problems))
     year = book.settings.year
     for entry in read.households:

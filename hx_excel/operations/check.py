@@ -30,12 +30,13 @@ from typing import Any, Callable, Container, Iterable, Literal
 from hx_excel.core import follow_up, id_number
 from hx_excel.core.clauses import INCOMPLETE
 from hx_excel.core.workflow import STEP_DATES, unreadable_date
-from hx_excel.files.bulk import collector_paused
+from hx_excel.files.bulk import can_fork, collector_paused, in_fork
 from hx_excel.files.inputs import InputFileError
 from hx_excel.files.report import is_report
 from hx_excel.ledger import formulas
 from hx_excel.ledger.book import LedgerBook, headers, read_book, typed
 from hx_excel.ledger.cells import filled
+from hx_excel.ledger.reader import in_runs
 from hx_excel.ledger.schema import BY_KEY, COLUMNS, SHEET, column_index
 from hx_excel.ledger.template import PARAMS
 from hx_excel.operations.assessed import AssessedHousehold, AssessedLedger, assess_book
@@ -73,15 +74,34 @@ class CheckResult:
 
 def check_ledger(ledger: AssessedLedger) -> list[Finding]:
     """Everything one ledger shows, from the reader, the core and the workbook's formulas."""
+    return _in_order(_of_households(ledger), whole=_of_whole_book(ledger.book))
+
+
+def _of_households(ledger: AssessedLedger) -> tuple[list[Finding], list[Finding]]:
+    """What the reader found in the rows `ledger` was read from, and what the core finds in its households."""
     file = ledger.name
-    found = [Finding(file, p.sheet, p.row, p.column, "错误", "", p.message) for p in ledger.problems]
-    found += _typed_formulas(file, ledger.book)
-    found += _required(file, ledger.book.rows, ledger.book.typed_formulas)
-    for item in ledger.households:
-        found += _household(file, item, ledger.as_of, ledger)
-    found += _formulas(file, ledger)
-    found += _layout(file, ledger.book.rows)
-    return found
+    read = [Finding(file, p.sheet, p.row, p.column, "错误", "", p.message) for p in ledger.problems]
+    return read, [found for item in ledger.households for found in _household(file, item, ledger.as_of, ledger)]
+
+
+def _of_whole_book(book: LedgerBook) -> tuple[list[Finding], list[Finding]]:
+    """What only the whole sheet shows: (formulas typed into input cells and required cells left blank; formulas
+    gone and the households' layout)."""
+    file = book.name
+    return (_typed_formulas(file, book) + _required(file, book.rows, book.typed_formulas),
+            _formulas(file, book) + _layout(file, book.rows))
+
+
+def _in_order(*parts: tuple[list[Finding], list[Finding]], whole: tuple[list[Finding], list[Finding]]
+              ) -> list[Finding]:
+    """The findings of each part of the sheet (`_of_households`) and of the whole (`_of_whole_book`), in the order
+    one part holding all the rows gives them. A problem of 参数 (its year) is said once, not once a part."""
+    found = list(dict.fromkeys(f for read, _ in parts for f in read if f.sheet == PARAMS))
+    found += [f for read, _ in parts for f in read if f.sheet != PARAMS]
+    found += whole[0]
+    for _, households in parts:
+        found += households
+    return found + whole[1]
 
 
 def _required(file: str, rows: list[tuple[int, tuple[Any, ...]]],
@@ -188,9 +208,8 @@ def _typed_formulas(file: str, book) -> list[Finding]:
     return found
 
 
-def _formulas(file: str, ledger: AssessedLedger) -> list[Finding]:
+def _formulas(file: str, book: LedgerBook) -> list[Finding]:
     """Computed cells whose formula is gone, and typed rows with no formulas at all (`LedgerBook.formulas_gone`)."""
-    book = ledger.book
     if not book.has_formulas:
         return [Finding(file, SHEET, 0, "", "提示", "",
                         "计算列没有公式（导出或粘贴为数值的台账）：分级等按本工具计算，运行 hx-excel fill 可把结果填入")]
@@ -309,10 +328,25 @@ def check_book(book: LedgerBook, policy: Policy, as_of: date | None = None) -> C
     return result
 
 
+# Rows: from this many on, a ledger's households are read, graded and checked on two processes where this system can
+# fork (`bulk.can_fork`): the rulebook's Python runs on one core, and a 10,000-person ledger spends as long on it as
+# calamine does reading the sheet (benchmarks/README.md, bench_month). Below, starting the copy costs more than it saves.
+SPLIT_FROM = 3000
+
+
 def _check_one(book: LedgerBook, policy: Policy, as_of: date | None, result: CheckResult,
-               read: list[tuple[str, list[tuple[int, tuple[Any, ...]]]]]) -> None:
-    ledger = assess_book(book, policy, as_of)
+               read: list[tuple[str, list[tuple[int, tuple[Any, ...]]]]], *, split: bool | None = None) -> None:
+    """`split`: whether to share the households with a forked copy (None: when the ledger is large and it can)."""
+    if split is None:
+        split = len(book.rows) >= SPLIT_FROM and can_fork()
+    if split:
+        first, second = in_runs(book.rows, policy)
+        later = in_fork(lambda: _of_households(assess_book(book, policy, as_of, rows=second)))
+        mine, whole = _of_households(assess_book(book, policy, as_of, rows=first)), _of_whole_book(book)
+        found = _in_order(mine, later(), whole=whole)
+    else:
+        found = check_ledger(assess_book(book, policy, as_of))
     result.read.append(book.name)
     result.notes += book.notes
     read.append((book.name, book.rows))
-    result.findings += check_ledger(ledger)
+    result.findings += found

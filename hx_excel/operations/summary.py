@@ -16,7 +16,8 @@ from __future__ import annotations
 import dataclasses
 import gc
 import os
-from itertools import repeat
+import threading
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -475,18 +476,61 @@ def read_ledgers(paths: Iterable[str | Path], policy: Policy, as_of: date, *,
 
 
 def _read_each(files: list[Path], policy: Policy, as_of: date, workers: int):
-    """(path, its AssessedLedger or why it cannot be read) for each file, in order; on `workers` processes."""
+    """(path, its AssessedLedger or why it cannot be read) for each file, in order. With `workers` above 1, this
+    process reads ledgers too, alongside workers − 1 others: it takes files from the front, they from the back, each
+    the next as soon as it is free (a thread here hands each of them its next file). Only what the others read
+    travels back (pickled: ~0.06 s of both processes' time for a 2,000-person ledger), and this process reads while
+    theirs start (~0.4 s of imports)."""
     if workers <= 1:
         for path in files:
             yield path, _read_one(path, policy, as_of)
         return
-    with process_pool(workers) as pool:
-        yield from zip(files, pool.map(_read_one, files, repeat(policy), repeat(as_of)))
+    left = deque(range(len(files)))
+    read: dict[int, AssessedLedger | str | BaseException] = {}
+    arrived = threading.Condition()
+
+    def take(from_front: bool) -> int | None:
+        with arrived:
+            return (left.popleft() if from_front else left.pop()) if left else None
+
+    def put(number: int, result: AssessedLedger | str | BaseException) -> None:
+        with arrived:
+            read[number] = result
+            arrived.notify_all()
+
+    def feed(pool) -> None:
+        while (number := take(from_front=False)) is not None:
+            try:
+                put(number, pool.submit(_read_one, files[number], policy, as_of).result())
+            except BaseException as exc:     # noqa: BLE001 — a process stopped: raised where the results are taken
+                put(number, exc)
+                return
+
+    with process_pool(workers - 1) as pool:
+        for _ in range(workers - 1):
+            threading.Thread(target=feed, args=(pool,), daemon=True).start()
+        try:
+            for number in range(len(files)):
+                while number not in read:
+                    mine = take(from_front=True)
+                    if mine is None:
+                        with arrived:
+                            arrived.wait_for(lambda: number in read)
+                    else:
+                        put(mine, _read_one(files[mine], policy, as_of))
+                with arrived:
+                    result = read.pop(number)
+                if isinstance(result, BaseException):
+                    raise result
+                yield files[number], result
+        finally:
+            with arrived:
+                left.clear()               # the threads hand out nothing more; what runs is stopped with the pool
 
 
 def _read_one(path: Path, policy: Policy, as_of: date) -> AssessedLedger | str:
     try:
-        book = read_book(path)
+        book = read_book(path, typed_formulas=False)     # what it reads of formulas: the grades computed
     except InputFileError as exc:
         return str(exc)
     ledger = assess_book(book, policy, as_of)
