@@ -3,7 +3,11 @@
 Reading a 50,000-person export or a district's ledgers makes millions of small tuples, dicts and strings, none of
 which form cycles. Each batch of new objects sets Python's collector walking every object still alive, again and
 again: a fifth to a third of a large read. `collector_paused()` turns it off for the read and back on after
-(reference counting frees everything as usual; cycles, if any, are collected once the read is over)."""
+(reference counting frees everything as usual; cycles, if any, are collected once the read is over).
+
+Two ways to use the second core: `process_pool` (fresh processes, as Windows makes them: a district's files, each read
+or built whole and sent back) and `in_fork` (a forked copy holding all this process holds, for one large ledger's
+second half: nothing sent to it, only its answer sent back; on systems that fork, while no other thread runs)."""
 
 from __future__ import annotations
 
@@ -78,8 +82,9 @@ def in_fork(work: Callable[[], T]) -> Callable[[], T]:
     """Run `work` in a forked copy of this process — which has everything this one holds, nothing sent to it — and
     return a function that waits for its result (sent back pickled) or raises the exception it raised. The copy
     ends once it has answered (os._exit: none of this process's exit handlers, buffered output or temporary files
-    run twice), and on its own if this process is gone (its answer cannot be delivered). Only for work that writes
-    no file and takes seconds at most."""
+    run twice), with an error of its own if nobody is left to read the answer. It holds what this process holds open
+    (a lock file too) for as long as the work takes: only for work that writes no file and takes seconds at most
+    (check's second half of a ledger: ~0.5 s)."""
     readable, writable = os.pipe()
     pid = os.fork()
     if pid == 0:                                            # the copy
