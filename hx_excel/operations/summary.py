@@ -452,8 +452,9 @@ def read_ledgers(paths: Iterable[str | Path], policy: Policy, as_of: date, *,
                  skip: Iterable[str | Path] = (), workers: int | None = None) -> tuple[list[AssessedLedger], list[tuple[str, str]]]:
     """Each ledger named or in the folders named, graded by the core on `as_of`; a file that cannot be read is
     (file, the Chinese reason) and the others are still read. `skip`: files to pass over (the report itself).
-    `workers`: processes reading ledgers side by side — by default two where the machine has two cores and there are
-    PARALLEL_FROM ledgers or more (a district's 22 ledgers are read in about half the time); 1 reads them here."""
+    `workers`: processes reading ledgers side by side, this one included — by default two where the machine has two
+    cores and there are PARALLEL_FROM ledgers or more (a district's 22 ledgers are read in about half the time); 1
+    reads them all here."""
     skipped = {os.path.realpath(p) for p in skip}          # realpath: a link in a loop is compared, not raised on
     files = [f for f in ledger_files(paths) if os.path.realpath(f) not in skipped]
     if workers is None:
