@@ -267,15 +267,12 @@ def test_an_error_in_the_other_process_is_raised_here(monkeypatch, policy):
         summary.read_ledgers([first, second], policy, AS_OF, workers=2)
 
 
-@pytest.mark.xfail(strict=True, reason="defect found by the mutation pass: summary reads ledgers with "
-                                       "typed_formulas=False, so a row whose count of formulas is made whole by a "
-                                       "formula typed into an input cell is not looked at cell by cell, and its "
-                                       "typed-over 预警分级 is taken for one a spreadsheet computed")
 def test_summary_takes_no_typed_over_grade_for_a_computed_one(tmp_path, policy):
     """Two households, each with 预警分级 typed over as 红 (the core says 无). Check says both formulas are gone; the
     summary, which lists only grades a spreadsheet computed, lists neither — also not the one whose row has a formula
-    typed into 备注 (its row's formula count is then whole again). Strict xfail: passes once the defect is fixed,
-    and as it is would fail on a change that reads summary ledgers with typed formulas (mutant M4)."""
+    typed into 备注 (its row's formula count is then whole again). Found by the mutation pass as a defect: the
+    summary reads no typed formulas, so that row was not looked at cell by cell; now a row whose 预警分级 holds no
+    formula always is (`book._grade_formula_rows`)."""
     wb = build_workbook(policy, township="青岩镇", villages=("龙井村",), as_of=AS_OF, rows=6)
     RowWriter(wb[SHEET]).write([household([person("甲")], household_id="H1", village="龙井村"),
                                 household([person("乙")], household_id="H2", village="龙井村")], FIRST_DATA_ROW)

@@ -453,8 +453,32 @@ def _formula_scan(xml: bytes, columns: ColumnMap, typed_formulas: bool = True
                   ) -> tuple[FormulaCells, dict[tuple[int, int], str]]:
     """Which computed cells hold a formula, and (when `typed_formulas`) the formulas typed into input columns, for a
     sheet laid out as `columns`."""
-    typed = _input_formulas(xml, columns) if typed_formulas else {}
-    return _formula_rows(xml, columns, also_odd={row for row, _ in typed}), typed
+    if typed_formulas:
+        typed = _input_formulas(xml, columns)
+        return _formula_rows(xml, columns, also_odd={row for row, _ in typed}), typed
+    # Without that pass a typed formula cannot be seen making up for a computed cell typed over in its row; so a row
+    # whose 预警分级 holds no formula is looked at cell by cell — the one computed cell the summary reads is exact.
+    return _formula_rows(xml, columns, also_odd=_Without(_grade_formula_rows(xml, columns))), {}
+
+
+class _Without:
+    """The rows not in `rows` (a Container for `_formula_rows`' also_odd)."""
+
+    def __init__(self, rows: set[int]):
+        self.rows = rows
+
+    def __contains__(self, row: object) -> bool:
+        return row not in self.rows
+
+
+def _grade_formula_rows(xml: bytes, columns: ColumnMap) -> set[int]:
+    """The rows whose 预警分级 cell holds a formula: one expression that starts with the column's own reference, so
+    the search skips from one of its cells to the next (a twentieth of a pass tried at every cell)."""
+    position = columns.positions[_GRADE_INDEX]
+    if position is None:
+        return set()
+    letter = get_column_letter(position + 1).encode()
+    return {int(row) for row in _found(re.compile(rb' r="' + letter + rb'(\d+)"[^>]*><(?:\w+:)?f\b'), xml)}
 
 
 def _formula_rows(xml: bytes, columns: ColumnMap, also_odd: Container[int] = frozenset()) -> FormulaCells:
@@ -475,6 +499,7 @@ def _formula_rows(xml: bytes, columns: ColumnMap, also_odd: Container[int] = fro
         for letter, row in _FORMULA_CELL.findall(xml, start, stop)), also_odd)
 
 
+_GRADE_INDEX = next(i for i, c in enumerate(COLUMNS) if c.key == "grade")
 _UNPREFIXED = re.compile(rb'<worksheet\b')               # the sheet's elements named without a prefix
 _ROW_NUMBER = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
 
