@@ -151,13 +151,16 @@ def measure(spec: dict) -> dict:
 # ---- building the ledgers (not timed) ----------------------------------------------------------------------------
 
 def rename_township(source: Path, target: Path, old: str, new: str) -> None:
-    """A copy of `source` whose text `old` (the township's name, on 参数 and in titles) reads `new` in every XML part."""
-    old_b, new_b = old.encode(), new.encode()
+    """A copy of `source` whose text `old` (the township's name, on 参数 and in titles) reads `new` in every XML part,
+    written as UTF-8 or as character references (openpyxl writes an inline string's non-ASCII text as &#38738;…)."""
+    pairs = [(old.encode(), new.encode()),
+             ("".join(f"&#{ord(c)};" for c in old).encode(), "".join(f"&#{ord(c)};" for c in new).encode())]
     with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
         for item in src.infolist():
             data = src.read(item.filename)
-            if item.filename.endswith((".xml", ".rels")) and old_b in data:
-                data = data.replace(old_b, new_b)
+            if item.filename.endswith((".xml", ".rels")):
+                for old_b, new_b in pairs:
+                    data = data.replace(old_b, new_b)
             out.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED)
 
 
@@ -268,22 +271,24 @@ def main(argv: list[str] | None = None) -> dict | None:
             print("LibreOffice not found (or --no-libreoffice): the recalculated ledger is skipped", flush=True)
 
         t0 = time.perf_counter()
-        small = households_for(args.township_persons, args.seed + 1, policy, args.as_of)
-        township_persons = person_count(small)
         names = township_names(args.townships)
         template = folder / "in" / "township.xlsx"
-        # build_ledger names its township 青岩镇; each copy gets its own name (also in titles)
-        build_ledger(policy, small, args.as_of, township_persons + SPARE_ROWS).save(template)
-        del small
         township_dir = folder / "in" / "townships"
         township_dir.mkdir(exist_ok=True)
-        townships = []
+        townships, persons_each = [], []
         for number, name in enumerate(names, start=1):
+            # each township its own people (a seed of its own: the summary counts a person once across the district,
+            # so copies of one ledger would leave all but one township's households out of the report); build_ledger
+            # names its township 青岩镇, the copy is renamed (参数, titles and 乡镇 cells)
+            small = households_for(args.township_persons, args.seed + number, policy, args.as_of)
+            persons_each.append(person_count(small))
+            build_ledger(policy, small, args.as_of, persons_each[-1] + SPARE_ROWS).save(template)
             target = township_dir / f"{number:02d}-{name}.xlsx"
             rename_township(template, target, "青岩镇", name)
             townships.append(target)
+        township_persons = round(sum(persons_each) / len(persons_each))
         townships_s = time.perf_counter() - t0
-        print(f"{len(townships)} township ledgers of {township_persons:,} people "
+        print(f"{len(townships)} township ledgers of ~{township_persons:,} people each, their own "
               f"({template.stat().st_size / 1024:,.0f} KiB each) in {townships_s:.1f} s", flush=True)
 
         common = {"policy": policy_arg, "as_of": args.as_of.isoformat()}
