@@ -220,7 +220,7 @@ def parse(text: object, on: date | None = None) -> Parsed:
     expected = check_char(body)
     if number[17] != expected:
         raise InvalidChecksum(expected, number[17])
-    return Parsed(number, born, "男" if int(body[16]) % 2 else "女")
+    return Parsed(number, born, _sex_of(body))
 
 
 def validate(text: object, on: date | None = None) -> str:
@@ -280,7 +280,11 @@ def birth_date(number: str) -> date:
 
 def sex(number: str) -> Literal["男", "女"]:
     """The sex from the sequence code: odd 17th digit (15th of 15) is "男", even is "女"."""
-    return "男" if int(_body(compact(number))[16]) % 2 else "女"
+    return _sex_of(_body(compact(number)))
+
+
+def _sex_of(body: str) -> Literal["男", "女"]:
+    return "男" if int(body[16]) % 2 else "女"
 
 
 def age_on(number: str, on: date) -> int:

@@ -32,7 +32,7 @@ from hx_excel.files.inputs import InputFileError
 from hx_excel.files.sheet_cells import far_note, read_sheet, sheet_parts
 from hx_excel.ledger.cells import filled, text_of
 from hx_excel.ledger.reader import LedgerFileError, LedgerRead, read_rows
-from hx_excel.ledger.schema import COLUMNS, HEADER_ROW, LAYOUT_VERSION, SHEET
+from hx_excel.ledger.schema import COLUMNS, HEADER_ROW, LAYOUT_VERSION, SHEET, column_index
 from hx_excel.ledger.template import PARAM_ROWS, PARAMS, VILLAGE_LIST_HEADER
 from hx_excel.policy import Policy
 
@@ -499,7 +499,7 @@ def _formula_rows(xml: bytes, columns: ColumnMap, also_odd: Container[int] = fro
         for letter, row in _FORMULA_CELL.findall(xml, start, stop)), also_odd)
 
 
-_GRADE_INDEX = next(i for i, c in enumerate(COLUMNS) if c.key == "grade")
+_GRADE_INDEX = column_index("grade") - 1
 _UNPREFIXED = re.compile(rb'<worksheet\b')               # the sheet's elements named without a prefix
 _ROW_NUMBER = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
 

@@ -15,7 +15,7 @@ from typing import Any
 from hx_excel.files.inputs import InputFileError
 from hx_excel.core.models import Household, HouseholdDataError
 from hx_excel.ledger.cells import CellError, from_cell
-from hx_excel.ledger.schema import COLUMNS, INPUT_COLUMNS, SHEET
+from hx_excel.ledger.schema import BY_KEY, COLUMNS, INPUT_COLUMNS, SHEET, column_index
 from hx_excel.policy import YES_NO, Policy
 
 
@@ -86,7 +86,7 @@ def in_runs(numbered_rows, policy: Policy, runs: int = 2) -> list[list]:
     in the order read_rows meets them, so that read_rows of each part, put end to end, reads what read_rows of all
     the rows reads (a large ledger is read on two processes: check). A row with no readable 户编号 stays in the
     first part, where read_rows reports it."""
-    index, column = next((i, c) for i, c in enumerate(COLUMNS) if c.key == "household_id")
+    index, column = column_index("household_id") - 1, BY_KEY["household_id"]
     keys: dict = {}
     rows_of: dict[str | None, list] = {}
     for row in numbered_rows:
