@@ -238,10 +238,13 @@ def test_text_from_a_file_is_written_as_text_never_as_a_formula(tmp_path):
                                start=1):
         put(wb.active, row, 1, text)
     put(wb.active, 6, 1, 42)
+    put(wb.active, 7, 1, "#N/A")                      # text, not the error value it spells
+    put(wb.active, 8, 1, "长" * 40_000)               # cut to what a cell holds, as openpyxl would cut it
     path = tmp_path / "文字.xlsx"
     wb.save(path)
     cells = openpyxl.load_workbook(path).active["A"]
-    assert [c.data_type for c in cells] == ["s", "s", "s", "s", "s", "n"]
+    assert [c.data_type for c in cells] == ["s", "s", "s", "s", "s", "n", "s", "s"]
+    assert cells[6].value == "#N/A" and cells[7].value == "长" * 32_767
     assert [c.value for c in cells][:5] == ["=1/0", "=HYPERLINK(\"http://x\",\"点我\")", "=cmd|' /C calc'!A0", "@SUM(1+1)",
                                             "罗大山"]
     assert [c.quotePrefix for c in cells][:5] == [True, True, True, True, False]   # re-typing keeps them text

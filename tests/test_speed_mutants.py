@@ -249,7 +249,7 @@ def test_an_error_in_the_other_process_is_raised_here(monkeypatch, policy):
     first, second = Path("石板镇.xlsx"), Path("青岩镇.xlsx")
     begun = threading.Event()
 
-    def read_one(path, policy, as_of):
+    def read_one(path, policy, as_of, month):
         if path == second:
             begun.set()
             raise ValueError("青岩镇.xlsx：读取时出错")
@@ -257,7 +257,7 @@ def test_an_error_in_the_other_process_is_raised_here(monkeypatch, policy):
         return "不是台账"
 
     @contextmanager
-    def pool(workers):
+    def pool(workers, fork=False):
         with concurrent.futures.ThreadPoolExecutor(workers) as executor:
             yield executor
 

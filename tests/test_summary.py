@@ -364,43 +364,47 @@ def test_a_second_district_counted_once_out_of_scope_apart_and_d7_by_the_day(tmp
 
 
 def test_ledgers_read_on_two_cores_give_the_same_report(district):
-    """summary reads a district's ledgers in two processes (read_ledgers' workers): each ledger travels back without
-    its calamine workbook, its 月度研判记录 read where it was. The report — counts, the records of 07 (H2 新纳入,
-    H3 首次记录, H4 升级), D7, the unreadable file — must be cell for cell the one read in one process."""
+    """summary reads a district's ledgers in two processes (read_ledgers' workers): each ledger is digested where it
+    is read, its 月度研判记录 with it, and only the digest travels back. The digests and the report — counts, the
+    records of 07 (H2 新纳入, H3 首次记录, H4 升级), D7, the unreadable file — must be those read in one process."""
     from hx_excel.operations.summary import read_ledgers, summarize, summary_workbook
     policy, day = default_policy(), date(2022, 7, 31)
-    made = {}
+    made, digests = {}, {}
     for workers in (1, 2):
-        ledgers, unread = read_ledgers([district], policy, day, workers=workers)
-        assert sorted(x.name for x in ledgers) == ["石板镇.xlsx", "青岩镇.xlsx"]
+        ledgers, unread = read_ledgers([district], policy, day, month="2022-07", workers=workers)
+        assert [x.name for x in ledgers] == ["石板镇.xlsx", "青岩镇.xlsx"]
         assert [name for name, _ in unread] == ["备忘.xlsx"]
+        digests[workers] = ledgers
         made[workers] = cells(summary_workbook(summarize(ledgers, "2022-07", unread)))
+    assert digests[2] == digests[1]
     assert made[2] == made[1]
     assert any("新纳入" in c for c in made[2]) and any("升级" in c for c in made[2])
 
 
-def test_a_ledger_sent_to_another_process_takes_its_record_with_it_and_reopens_the_rest(district):
-    """A ledger read in a worker process travels without its calamine workbook: its 月度研判记录 (what summarize
-    reads) is read before it leaves, and any other sheet is read again from the file's bytes on the other side."""
+def test_a_digest_is_the_ledger_as_the_report_takes_it(district):
+    """What travels from the other process is a digest made for one month: the month's records of 月度研判记录 (H2's
+    新纳入 of 07) and each household's counts, never the workbook; summing ledgers digested for another month is
+    refused rather than mixing months."""
     import pickle
 
-    from hx_excel.operations.review import RECORD_SHEET
-    from hx_excel.operations.summary import _read_one
-    read = _read_one(district / "青岩镇.xlsx", default_policy(), date(2022, 7, 31))
-    sent = pickle.loads(pickle.dumps(read))
-    assert sent.book._workbook is None and RECORD_SHEET in sent.book._kept_sheets
-    record = sent.book.sheet_rows(RECORD_SHEET)
-    assert any("新纳入" in str(v) for r in record for v in r)      # H2's record of 07
-    assert sent.book.sheet_rows("参数") == read.book.sheet_rows("参数") != None
+    from hx_excel.operations.summary import LedgerDigest, _read_one, read_ledgers, summarize
+    read = _read_one(district / "青岩镇.xlsx", default_policy(), date(2022, 7, 31), "2022-07")
+    assert isinstance(read, LedgerDigest) and pickle.loads(pickle.dumps(read)) == read
+    assert read.month == "2022-07" and {r.month for r in read.records} == {"2022-07"}
+    assert any(r.move == "新纳入" and r.household_id == "H2" for r in read.records)
+    assert read.township == "青岩镇" and sum(h.persons for h in read.households) > 0
+    june, _ = read_ledgers([district], default_policy(), date(2022, 6, 30))      # month: as_of's, 2022-06
+    assert {d.month for d in june} == {"2022-06"}
+    with pytest.raises(ValueError):
+        summarize(june, "2022-07", [])
 
 
-def test_two_workers_share_the_ledgers_with_another_process(district):
-    """workers=2 reads ledgers here and in another process, which takes them from the end of the list: the last
-    comes back without its calamine workbook (which does not travel), as a ledger read here keeps it."""
-    from hx_excel.operations.summary import read_ledgers
+def test_readers_forked_or_spawned_give_the_same_digests(district, monkeypatch):
+    """Where this system can fork, the other reader is a copy of this process (ready at once); elsewhere (Windows) a
+    fresh one: the digests are the same either way."""
+    from hx_excel.operations import summary
     policy, day = default_policy(), date(2022, 7, 31)
-    here, _ = read_ledgers([district], policy, day, workers=1)
-    there, _ = read_ledgers([district], policy, day, workers=2)
-    assert [x.book._workbook is None for x in here] == [False, False]
-    assert [x.name for x in there] == [x.name for x in here] == ["石板镇.xlsx", "青岩镇.xlsx"]
-    assert there[-1].book._workbook is None
+    forked, _ = summary.read_ledgers([district], policy, day, workers=2)
+    monkeypatch.setattr(summary, "can_fork", lambda: False)
+    spawned, _ = summary.read_ledgers([district], policy, day, workers=2)
+    assert spawned == forked and [d.name for d in forked] == ["石板镇.xlsx", "青岩镇.xlsx"]

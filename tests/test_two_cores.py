@@ -81,6 +81,58 @@ def test_no_fork_while_another_thread_runs():
         other.join()
 
 
+# ---- process_pool(fork=True): summary's readers, ready at once -----------------------------------------------------
+
+def _probe():
+    """What a pool's process finds of a value this test set at run time: a copy has it, a fresh process has not."""
+    from hx_excel.files import bulk
+    return getattr(bulk, "_set_by_the_test", None), os.getpid()
+
+
+@forking
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "spawned"])
+def test_a_forking_pool_runs_copies_of_this_process_a_spawning_one_fresh_processes(monkeypatch, fork):
+    from hx_excel.files import bulk
+    monkeypatch.setattr(bulk, "_set_by_the_test", "青岩镇", raising=False)
+    with bulk.process_pool(1, fork=fork) as pool:
+        seen, pid = pool.submit(_probe).result()
+    assert pid != os.getpid()
+    assert seen == ("青岩镇" if fork else None)
+
+
+@forking
+def test_a_forked_reader_ends_when_its_parent_is_killed(tmp_path):
+    """A forked pool process holds what its parent held open; killed outright (SIGKILL, no cleanup), the parent
+    leaves no reader behind: the copy sees its parent gone and ends within seconds (`bulk._end_with_parent`)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    script = ("import os, sys, time\n"
+              "from hx_excel.files.bulk import process_pool\n"
+              "if __name__ == '__main__':\n"
+              "    with process_pool(1, fork=True) as pool:\n"
+              "        print(pool.submit(os.getpid).result(), flush=True)\n"
+              "        pool.submit(time.sleep, 120)\n"
+              "        time.sleep(120)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                              env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1])))
+    child = int(parent.stdout.readline())
+    os.kill(child, 0)                                       # the reader is there
+    parent.send_signal(signal.SIGKILL)
+    parent.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("the forked reader outlived its parent")
+
+
 # ---- in_runs -------------------------------------------------------------------------------------------------------
 
 def _row(hid, name, relation, *, income=None):

@@ -269,7 +269,7 @@ def summary(month_hex: str = "", folder_hex: str = "", book: Any = None) -> str:
         folder = _folder(folder_hex) if folder_hex else ""
         if folder:
             # read here, one by one: Excel's Python is a COM server, not a place to start reader processes from
-            ledgers, unread = read_ledgers([folder], policy, day, workers=1,
+            ledgers, unread = read_ledgers([folder], policy, day, month=month, workers=1,
                                            progress=lambda done, total, name: live.status(f"hx-excel：正在读取 {name}（{done}/{total}）"))
             if not ledgers:
                 raise LiveBookError(f"文件夹 {folder} 中没有可读取的台账（.xlsx）" + (f"：{unread[0][0]} {unread[0][1]}" if unread else ""))

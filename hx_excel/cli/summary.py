@@ -23,12 +23,12 @@ def cmd_summary(args: argparse.Namespace) -> int:
     policy = load_policy(args.policy)
     month = month_text(*parse_month(args.month, "月报月份"))
     day = assessment_day(month, args.as_of)
-    ledgers, unread = read_ledgers(args.paths, policy, day, skip=[args.output],
+    ledgers, unread = read_ledgers(args.paths, policy, day, month=month, skip=[args.output],
                                    progress=lambda done, total, name: progress(done, total, f"正在读取 {name}"))
     end_status()
     for ledger in ledgers:
         print(f"已读取：{ledger.name}（{ledger.township}，{len(ledger.households)} 户）")
-        for note in ledger.book.notes:   # columns added, hidden or moved, merged cells: read, said
+        for note in ledger.notes:   # columns added, hidden or moved, merged cells: read, said
             print(f"  说明：{mask_in(note)}")
     for name, why in unread:
         print(f"无法读取：{name}：{mask_in(why)}")
@@ -38,7 +38,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     summary = summarize(ledgers, month, unread)
     if args.clues:
         add_clue_accountability(summary, args.clues, day)
-    backup = save_report(summary_workbook(summary), args.output, sources=[*args.paths, *(l.book.path for l in ledgers)],
+    backup = save_report(summary_workbook(summary), args.output, sources=[*args.paths, *(l.path for l in ledgers)],
                          what="月报", text=mask_in)
     for duplicate in summary.duplicates:
         print(f"重复：{mask_in(duplicate.message)}")

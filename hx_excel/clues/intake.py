@@ -181,7 +181,7 @@ def _ledger_persons(paths: Iterable[str | Path], result: Intake) -> tuple[dict[s
     books = {}
     for path in ledger_files(paths):
         try:
-            book = read_book(path, formulas=False)
+            book = read_book(path, formulas="none")
         except InputFileError as exc:
             result.unread_ledgers.append((path.name, str(exc)))
             continue

@@ -5,8 +5,8 @@ which form cycles. Each batch of new objects sets Python's collector walking eve
 again: a fifth to a third of a large read. `collector_paused()` turns it off for the read and back on after
 (reference counting frees everything as usual; cycles, if any, are collected once the read is over).
 
-Two ways to use the second core: `process_pool` (fresh processes, as Windows makes them: a district's files, each read
-or built whole and sent back) and `in_fork` (a forked copy holding all this process holds, for one large ledger's
+Two ways to use the second core: `process_pool` (fresh processes as Windows makes them, or copies of this one where
+it can fork: a district's files, each read or built whole and sent back) and `in_fork` (a forked copy holding all this process holds, for one large ledger's
 second half: nothing sent to it, only its answer sent back; on systems that fork, while no other thread runs)."""
 
 from __future__ import annotations
@@ -37,15 +37,19 @@ def collector_paused() -> Iterator[None]:
 
 
 @contextmanager
-def process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+def process_pool(workers: int, *, fork: bool = False) -> Iterator[ProcessPoolExecutor]:
     """Processes for reading or building workbooks side by side (summary, generate); they hand back what they made
-    and never write into the folder themselves. Started fresh ("spawn"), as Windows always starts them, never forked:
-    a forked child would hold the folder lock's open file, so a run killed outright would leave its folder locked for
-    as long as its children lived. Each ends the moment its parent does (`_end_with_parent`); and when the run stops
-    early (Ctrl-C, an error) they are stopped at once, not left to finish the district's remaining workbooks."""
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+    and never write into the folder themselves. Started fresh ("spawn"), as Windows always starts them; with `fork`
+    (only where `can_fork()`: this the only thread), as copies of this process, started here and now while no other
+    thread runs — ready at once instead of ~0.5 s of imports later (summary's readers). A copy holds what this process
+    holds open, the folder lock's file too; each ends the moment its parent does (`_end_with_parent`), so a run killed
+    outright leaves no lock behind for longer than that. When the run stops early (Ctrl-C, an error) they are stopped
+    at once, not left to finish the district's remaining workbooks."""
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork" if fork else "spawn"),
                                initializer=_end_with_parent)
     try:
+        if fork:
+            pool.submit(os.getpid).result()   # a forking pool starts all its processes at its first task: now
         yield pool
     except BaseException:
         for process in list((getattr(pool, "_processes", None) or {}).values()):   # CPython's own list of them

@@ -21,7 +21,7 @@ from operator import itemgetter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable, Container, Iterable, Iterator
+from typing import Any, Callable, Container, Iterable, Iterator, Literal
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 from python_calamine import CalamineWorkbook
@@ -173,21 +173,6 @@ class LedgerBook:
     _by_row: dict[int, tuple[Any, ...]] | None = field(default=None, repr=False)
     # a live workbook's other sheets as read (addin.book), in place of the file's calamine reader
     _other_sheets: Callable[[str], list[list[Any]] | None] | None = field(default=None, repr=False)
-    _kept_sheets: dict[str, list[list[Any]] | None] = field(default_factory=dict, repr=False)   # keep_sheet's
-
-    def __getstate__(self) -> dict[str, Any]:
-        """A book read in another process (summary reads ledgers on both cores) travels without its calamine
-        workbook, which cannot be pickled; the sheets it will be asked for are read first (`keep_sheet`), and any
-        other is read again from the file's bytes."""
-        return {**self.__dict__, "_workbook": None, "_other_sheets": None}
-
-    def keep_sheet(self, name: str) -> None:
-        """Read sheet `name` now and keep it, for a book about to be sent to another process. A sheet that cannot be
-        read is not kept: it is read again, and its fault said, where it is asked for (as in one process)."""
-        try:
-            self._kept_sheets[name] = self.sheet_rows(name)
-        except LedgerFileError:
-            pass
 
     @property
     def name(self) -> str:
@@ -248,25 +233,25 @@ class LedgerBook:
             return None
         if self._other_sheets is not None:
             return self._other_sheets(name)
-        if name in self._kept_sheets:
-            return self._kept_sheets[name]
-        if self._workbook is None and self._data is None:
+        if self._workbook is None:
             return None
         try:
-            if self._workbook is None:          # sent from another process: opened again from the bytes
-                self._workbook = CalamineWorkbook.from_filelike(io.BytesIO(self._data))
             xml = sheet_parts(self._data, (name,)).get(name) if self._data is not None else None
             return read_sheet(self._workbook, name, xml, self._data).rows
         except Exception as exc:  # noqa: BLE001 — a damaged sheet in a file we did not write
             raise LedgerFileError(str(inputs.damaged(self.path, WHAT, exc))) from None
 
 
-def read_book(path: str | Path, *, data: bytes | None = None, formulas: bool = True,
-              typed_formulas: bool = True) -> LedgerBook:
+# What read_book looks for of the sheet's formulas: "all" — which computed cells hold theirs and the formulas typed into
+# input cells (check, fill and the others report both); "grade" — only the rows whose 预警分级 holds its formula (the
+# summary reads one computed cell, the grade a spreadsheet showed: one quick pass, not two); "none" — nothing (clues
+# intake reads only who stands where).
+Formulas = Literal["all", "grade", "none"]
+
+
+def read_book(path: str | Path, *, data: bytes | None = None, formulas: Formulas = "all") -> LedgerBook:
     """Read a ledger workbook; LedgerFileError (a Chinese message naming the file) when it is not one we can read.
-    `formulas` False: which cells hold formulas is not looked for (clues intake reads only who stands where).
-    `typed_formulas` False: nor formulas typed into input cells (check and fill report them; the summary needs only
-    the computed cells', for the grades a spreadsheet computed — a pass over the sheet less)."""
+    `formulas`: what is found of the sheet's formulas (`Formulas`)."""
     path = Path(path)
     try:
         data = inputs.read_bytes(path, WHAT) if data is None else data
@@ -291,7 +276,7 @@ def read_book(path: str | Path, *, data: bytes | None = None, formulas: bool = T
             # the formulas found in a forked copy while the halves are parsed: no faster, measured.)
             with ThreadPoolExecutor(max_workers=1) as pool:
                 reading = pool.submit(read_sheet, workbook, SHEET, parts.get(SHEET), data, halves=False)
-                as_made = _formula_scan(ledger_xml if formulas else b"", TEMPLATE_COLUMNS, typed_formulas)
+                as_made = _formula_scan(ledger_xml if formulas != "none" else b"", TEMPLATE_COLUMNS, formulas)
                 sheet = reading.result()
         except Exception as exc:  # noqa: BLE001
             raise inputs.damaged(path, WHAT, exc) from None
@@ -306,7 +291,7 @@ def read_book(path: str | Path, *, data: bytes | None = None, formulas: bool = T
             columns = replace(columns, notes=columns.notes + (note,))
     rows = _data_rows(sheet.numbered(columns.header_row), max((len(r) for r in cells), default=0), columns)
     same_place = (columns.header_row, columns.positions) == (TEMPLATE_COLUMNS.header_row, TEMPLATE_COLUMNS.positions)
-    found, typed = as_made if same_place or not formulas else _formula_scan(ledger_xml, columns, typed_formulas)
+    found, typed = as_made if same_place or formulas == "none" else _formula_scan(ledger_xml, columns, formulas)
     settings = _settings(workbook, names, parts.get(PARAMS, b""), data, path.name)
     book = LedgerBook(path, columns, rows, found, settings, names, workbook, data, typed_formulas=typed)
     return book
@@ -449,26 +434,16 @@ def _found(pattern: re.Pattern, xml: bytes) -> Iterator:
         start = end
 
 
-def _formula_scan(xml: bytes, columns: ColumnMap, typed_formulas: bool = True
+def _formula_scan(xml: bytes, columns: ColumnMap, formulas: Formulas = "all"
                   ) -> tuple[FormulaCells, dict[tuple[int, int], str]]:
-    """Which computed cells hold a formula, and (when `typed_formulas`) the formulas typed into input columns, for a
-    sheet laid out as `columns`."""
-    if typed_formulas:
-        typed = _input_formulas(xml, columns)
-        return _formula_rows(xml, columns, also_odd={row for row, _ in typed}), typed
-    # Without that pass a typed formula cannot be seen making up for a computed cell typed over in its row; so a row
-    # whose 预警分级 holds no formula is looked at cell by cell — the one computed cell the summary reads is exact.
-    return _formula_rows(xml, columns, also_odd=_Without(_grade_formula_rows(xml, columns))), {}
-
-
-class _Without:
-    """The rows not in `rows` (a Container for `_formula_rows`' also_odd)."""
-
-    def __init__(self, rows: set[int]):
-        self.rows = rows
-
-    def __contains__(self, row: object) -> bool:
-        return row not in self.rows
+    """Which computed cells hold a formula, and the formulas typed into input columns, for a sheet laid out as
+    `columns`; with `formulas` "grade", only which rows' 预警分级 holds one (and no typed formulas)."""
+    if formulas == "grade":
+        first = columns.header_row + 1
+        rows = [row for row in _grade_formula_rows(xml, columns) if row >= first]
+        return FormulaCells((_GRADE_INDEX,), dict.fromkeys(rows, 1), {}), {}
+    typed = _input_formulas(xml, columns)
+    return _formula_rows(xml, columns, also_odd={row for row, _ in typed}), typed
 
 
 def _grade_formula_rows(xml: bytes, columns: ColumnMap) -> set[int]:

@@ -109,8 +109,10 @@ def put(ws: Worksheet, row: int, column: int, value: Any, style=None) -> Cell:
     if style is not None:
         cell._style = style
     if isinstance(value, str):
-        value = clean(value).text
-        cell.value = value
+        # cleaned here, so openpyxl's own check (a search for the same characters) is not made again: its value
+        # set directly, cut as openpyxl cuts it to the 32,767 characters a cell holds (a report's 58,000 cells)
+        value = clean(value).text[:32767]
+        cell._value = value
         cell.data_type = "s"
         if formula_risk(value):
             cell.quotePrefix = True
