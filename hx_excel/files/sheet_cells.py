@@ -26,6 +26,11 @@ from xml.etree import ElementTree
 
 from openpyxl.utils import column_index_from_string
 
+try:
+    from zlib_ng import zlib_ng as _zlib       # the same deflate, twice as fast (`_member`)
+except ImportError:                            # a platform it has no wheel for: the standard library's
+    import zlib as _zlib
+
 DENSE_ROWS = 60_000        # a sheet ending within this many rows is read as it is: extend's largest ledger (50,000
                            # rows) with room to spare; 60,000 × 111 columns is ~0.6 GB at most
 DENSE_COLUMNS = 1_000      # nor one whose columns end within this many (台账 uses about 130)
@@ -241,6 +246,29 @@ def _replace_part(data: bytes, old: bytes, new: bytes) -> bytes:
 
 
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_LOCAL_HEADER = b"PK\x03\x04"
+
+
+def _member(archive: zipfile.ZipFile, data: bytes, name: str) -> bytes:
+    """Part `name` of the workbook `data` (open as `archive`), inflated by zlib-ng — twice as fast as the standard
+    library's zlib on a 10,000-person sheet's 41 MB (0.07 → 0.035 s), on the path every month's command waits on
+    before calamine may start — and checked against its size and CRC as zipfile checks it. Anything out of the
+    ordinary (stored, encrypted, a header not where the directory says, a fault) is left to zipfile, which says what
+    is wrong."""
+    info = archive.getinfo(name)
+    offset = info.header_offset
+    header = data[offset:offset + 30]
+    if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1 or header[:4] != _LOCAL_HEADER:
+        return archive.read(info)
+    start = offset + 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
+    try:
+        inflater = _zlib.decompressobj(-15)
+        content = inflater.decompress(memoryview(data)[start:start + info.compress_size]) + inflater.flush()
+    except Exception:  # noqa: BLE001 — zipfile reads it again and raises its own error
+        return archive.read(info)
+    if len(content) != info.file_size or _zlib.crc32(content) != info.CRC:
+        return archive.read(info)
+    return content
 
 
 def sheet_parts(data: bytes, wanted: tuple[str, ...]) -> dict[str, bytes]:
@@ -257,7 +285,7 @@ def sheet_parts(data: bytes, wanted: tuple[str, ...]) -> dict[str, bytes]:
             target = targets.get(sheet.get(_NS_REL), "")
             part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
             if part in archive.namelist():
-                parts[sheet.get("name")] = archive.read(part)
+                parts[sheet.get("name")] = _member(archive, data, part)
         return parts
 
 

@@ -3,8 +3,10 @@ ledgers added up in one workbook — households and persons by grade and by moni
 from 月度研判记录 (D4), every overdue step (D1–D4, D6), the D7 accountability list, measures carried out, risk types,
 and native charts of the grade mix.
 
-Pure functions over ledgers already read and graded (`assessed.assess_book`): `summarize` makes the tables as rows,
-`summary_workbook` lays them out; reading files stays at the edge, `read_ledgers`.
+Pure functions over ledgers already read and graded (`assessed.assess_book`): `digest` takes from each what the month's
+report needs (where the ledger is read, so that a ledger read in another process sends back only that), `summarize`
+adds the digests up into the tables as rows, `summary_workbook` lays them out; reading files stays at the edge,
+`read_ledgers`.
 
 Privacy: the workbook names a household by its village, 户编号 and head's name, with the head's ID number masked
 (id_number.mask); it writes no other member fact and nothing of health or disability (the 5-day notice's rule, 三).
@@ -233,7 +235,7 @@ def digest(ledger: AssessedLedger, month: str) -> LedgerDigest:
             Disagreement(ledger.name, item.entry.head_row, cached, a.grade)
             if cached is not None and cached != a.grade else None))
     try:
-        records = [r for r in read_records(ledger.book) if r.month < month or r.month == month]
+        records = [r for r in read_records(ledger.book) if r.month <= month]
     except InputFileError as exc:      # a damaged record sheet: said, the rest of the report stands
         records, unreadable = [], str(exc)
     else:
