@@ -16,11 +16,8 @@ from __future__ import annotations
 import os
 import re
 import threading
-import zipfile
-from datetime import date
 from pathlib import Path
 
-import openpyxl
 import pytest
 
 from conftest import AS_OF, household, person
