@@ -437,10 +437,16 @@ def without_duplicates(ledgers: list[LedgerDigest]) -> tuple[list[LedgerDigest],
     dropped: dict[int, set[int]] = {}          # id(ledger) → id(household) left out
     for ledger in sorted(kept, key=age, reverse=True):           # the newest file claims its people first
         for item in ledger.households:
-            for number, row in item.ids:
-                first = owner.setdefault(number, (ledger, row))
-                if first[0] is ledger or id(item) in dropped.get(id(ledger), set()):
-                    continue
+            # a household left out claims none of its people: one of them counted nowhere else is counted where
+            # the next file holds him (three ledgers: not sent to a household that is itself not counted)
+            clash = next(((number, row) for number, row in item.ids
+                          if number in owner and owner[number][0] is not ledger), None)
+            if clash is None:
+                for number, row in item.ids:
+                    owner.setdefault(number, (ledger, row))
+            else:
+                number, row = clash
+                first = owner[number]
                 dropped.setdefault(id(ledger), set()).add(id(item))
                 duplicates.append(Duplicate("身份证号", first[0].name, ledger.name, (
                     f"身份证号 {id_number.mask(number)} 在 {first[0].name} 第 {first[1]} 行和 {ledger.name} 第 {row} 行："
