@@ -47,6 +47,7 @@ from hx_excel.ledger.schema import FIRST_DATA_ROW, SHEET, column_index
 from hx_excel.ledger.template import build_workbook
 from hx_excel.operations.summary import read_ledgers, summarize
 from hx_excel.policy import default_policy
+from test_summary_counts import rows_of
 
 forking = pytest.mark.skipif(not hasattr(os, "fork"), reason="this system cannot fork")
 _seq = count(501, 2)
@@ -76,16 +77,6 @@ def ledger(path: Path, township: str, rows: list[dict], *, villages=("龙井村"
     return path
 
 
-def table(ws, header_row: int) -> dict:
-    """Rows under `header_row` by their first cell, in order, until a blank first cell."""
-    found = {}
-    for row in ws.iter_rows(min_row=header_row + 1, values_only=True):
-        if row[0] is None:
-            break
-        found[row[0]] = list(row)
-    return found
-
-
 def summary(tmp_path: Path, *args: str) -> tuple[int, object]:
     out = tmp_path / "月报" / "月报.xlsx"
     out.parent.mkdir(exist_ok=True)
@@ -107,14 +98,14 @@ def test_risk_types_once_each_every_member_a_person_and_incomplete_out_of_scope_
     ])
     code, wb = summary(tmp_path, str(path), "--month", "2022-07")
     assert code == 0
-    grades = table(wb["分级汇总"], 3)
+    grades = rows_of(wb["分级汇总"], 3)
     #                       户: 红 黄 绿 无 待补充 不在范围 合计 | 人: 红 黄 绿 无 待补充 不在范围 合计
     assert grades["龙井村"][1:] == [0, 0, 0, 1, 1, 0, 2, 0, 0, 0, 2, 1, 0, 3]
     files = {r[0]: r for r in wb["说明"].iter_rows(values_only=True) if r[0] == "青岩镇.xlsx"}
     assert files["青岩镇.xlsx"][1:4] == ("青岩镇", 2, 3)
     ws = wb["风险类型"]
     headers = [c.value for c in ws[2]]
-    risks = table(ws, 2)
+    risks = rows_of(ws, 2)
     assert (risks["龙井村"][headers.index("因病")], risks["龙井村"][headers.index("因学")]) == (1, 1)
     assert risks["合计"][headers.index("因病")] == 1
 
@@ -142,7 +133,7 @@ def test_a_household_with_two_people_in_a_newer_ledger_is_one_duplicate_and_noth
     about = [r for r in wb["说明"].iter_rows(values_only=True) if r[0] in ("乡镇", "身份证号")]
     assert [(r[0], r[1], r[2]) for r in about] == [("身份证号", "石板镇.xlsx", "青岩镇.xlsx")]
     assert "户编号“Q1”一户未计入" in about[0][4]
-    grades = table(wb["分级汇总"], 3)
+    grades = rows_of(wb["分级汇总"], 3)
     assert (grades["青岩镇"][7], grades["青岩镇"][14]) == (1, 1) and (grades["石板镇"][7], grades["石板镇"][14]) == (1, 3)
     assert not any(c.value and "未做本月研判" in str(c.value) for c in wb["本月变动"]["A"])
 
@@ -163,8 +154,8 @@ def test_townships_are_listed_in_the_order_their_counted_files_were_read(tmp_pat
     _copies(folder, (1_700_000_000, 1_700_000_100, 1_700_000_200))
     code, wb = summary(tmp_path, str(folder), "--month", "2022-07")
     assert code == 1                                                     # a township read twice: said
-    assert list(table(wb["分级汇总"], 3)) == ["石板镇", "青岩镇", "合计"]
-    assert table(wb["分级汇总"], 3)["青岩镇"][7] == 1                       # Q1: 3青岩镇.xlsx's
+    assert list(rows_of(wb["分级汇总"], 3)) == ["石板镇", "青岩镇", "合计"]
+    assert rows_of(wb["分级汇总"], 3)["青岩镇"][7] == 1                       # Q1: 3青岩镇.xlsx's
     files = [r[0] for r in wb["说明"].iter_rows(values_only=True) if r[0] in ("1青岩镇.xlsx", "2石板镇.xlsx",
                                                                              "3青岩镇.xlsx")]
     assert files[:2] == ["2石板镇.xlsx", "3青岩镇.xlsx"] and "1青岩镇.xlsx" not in files[:2]
@@ -344,7 +335,7 @@ def test_one_id_number_typed_two_ways_is_one_person(tmp_path):
     about = [r for r in wb["说明"].iter_rows(values_only=True) if r[0] in ("乡镇", "身份证号")]
     assert [(r[0], r[1], r[2]) for r in about] == [("身份证号", "石板镇.xlsx", "青岩镇.xlsx")]
     assert "户编号“H1”一户未计入" in about[0][4] and number not in about[0][4]
-    grades = table(wb["分级汇总"], 3)
+    grades = rows_of(wb["分级汇总"], 3)
     assert (grades["青岩镇"][7], grades["青岩镇"][14]) == (1, 1) and (grades["石板镇"][7], grades["石板镇"][14]) == (1, 2)
 
 
@@ -364,5 +355,5 @@ def test_a_household_left_out_claims_none_of_its_people(tmp_path):
     assert code == 1
     about = [r for r in wb["说明"].iter_rows(values_only=True) if r[0] in ("乡镇", "身份证号")]
     assert [(r[0], r[1], r[2]) for r in about] == [("身份证号", "八一镇.xlsx", "青岩镇.xlsx")]
-    grades = table(wb["分级汇总"], 3)
+    grades = rows_of(wb["分级汇总"], 3)
     assert [(grades[t][7], grades[t][14]) for t in ("八一镇", "青岩镇", "石板镇")] == [(1, 2), (0, 0), (1, 2)]

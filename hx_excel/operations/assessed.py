@@ -42,7 +42,6 @@ class AssessedLedger:
     as_of: date
     households: list[AssessedHousehold] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)    # cells and households the reader could not use
-    left_out: frozenset[str] = frozenset()   # 户编号 of households another ledger counts (summary.without_duplicates)
 
     @property
     def name(self) -> str:

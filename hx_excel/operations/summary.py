@@ -432,7 +432,8 @@ def without_duplicates(ledgers: list[LedgerDigest]) -> tuple[list[LedgerDigest],
                 duplicates.append(Duplicate("乡镇", newest.name, other.name, (
                     f"{other.name} 与 {newest.name} 都是{township}的台账：按较新的 {newest.name} 计入，"
                     f"{other.name} 未计入（如不对，请把不用的一本移出文件夹后重新运行）")))
-    kept.sort(key=lambda ledger: next(i for i, other in enumerate(ledgers) if other is ledger))
+    read_order = {id(ledger): i for i, ledger in enumerate(ledgers)}
+    kept.sort(key=lambda ledger: read_order[id(ledger)])
     owner: dict[str, tuple[LedgerDigest, int]] = {}
     dropped: dict[int, set[int]] = {}          # id(ledger) → id(household) left out
     for ledger in sorted(kept, key=age, reverse=True):           # the newest file claims its people first
